@@ -1,0 +1,59 @@
+// Drop reasons of the datapath.
+//
+// The table is an ABI: counters are reported by name over the control plane
+// and (later) shared with the eBPF programs, so entries are only ever
+// appended, never renumbered or removed.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace switchyard::dp {
+
+// X(enum name, wire name, description)
+#define SY_FOREACH_DROP_REASON(X)                                                          \
+  X(kRuntFrame, "runt_frame", "frame shorter than an Ethernet header")                     \
+  X(kInvalidSrcMac, "invalid_src_mac", "source MAC is multicast, broadcast or zero")       \
+  X(kNoNetwork, "no_network", "ingress port is not attached to a network")                 \
+  X(kHairpin, "hairpin", "destination was learned on the ingress port")                    \
+  X(kNoDestination, "no_destination", "flood with no other port in the network")           \
+  X(kPortDown, "port_down", "egress port has no guest connected")                          \
+  X(kTxFull, "tx_full", "egress queue full (guest not draining)")                          \
+  X(kTruncated, "truncated", "headers continue past the first segment")
+
+enum class DropReason : uint8_t {
+#define SY_DROP_ENUM(name, wire, desc) name,
+  SY_FOREACH_DROP_REASON(SY_DROP_ENUM)
+#undef SY_DROP_ENUM
+      kCount
+};
+
+inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kCount);
+
+constexpr std::string_view DropReasonName(DropReason r) {
+  switch (r) {
+#define SY_DROP_NAME(name, wire, desc) \
+  case DropReason::name:               \
+    return wire;
+    SY_FOREACH_DROP_REASON(SY_DROP_NAME)
+#undef SY_DROP_NAME
+    case DropReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+constexpr std::string_view DropReasonDescription(DropReason r) {
+  switch (r) {
+#define SY_DROP_DESC(name, wire, desc) \
+  case DropReason::name:               \
+    return desc;
+    SY_FOREACH_DROP_REASON(SY_DROP_DESC)
+#undef SY_DROP_DESC
+    case DropReason::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,55 @@
+#include "datapath/core/egress.h"
+
+#include <rte_mbuf.h>
+
+#include "datapath/ports/port.h"
+
+namespace switchyard::dp {
+
+void Egress::FlushPort(PortIndex out) noexcept {
+  TxBuffer& b = tx_[out];
+  const uint16_t n = b.n;
+  b.n = 0;
+  PortCounters& pc = counters_->ports[out];
+  Port* port = snap_->ports[out].port;
+  if (port == nullptr) {
+    // The port left between enqueue and flush: impossible within one
+    // snapshot, but never hand frames to a null port.
+    for (uint16_t i = 0; i < n; ++i) {
+      Drop(b.pkts[i], out, DropReason::kPortDown);
+    }
+    return;
+  }
+  // Byte counts must be read before the port owns (and may free) the frames.
+  uint32_t prefix_bytes[kBurstSize];
+  uint32_t total = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    total += b.pkts[i]->pkt_len;
+    prefix_bytes[i] = total;
+  }
+  const bool up = port->LinkUp();
+  const uint16_t sent = port->TxBurst(pmd_, b.pkts, n);
+  if (sent > 0) {
+    pc.tx_packets.Add(sent);
+    pc.tx_bytes.Add(prefix_bytes[sent - 1]);
+  }
+  if (sent < n) {
+    pc.drops[static_cast<int>(up ? DropReason::kTxFull : DropReason::kPortDown)].Add(n - sent);
+  }
+}
+
+void Egress::Flush() noexcept {
+  for (uint16_t i = 0; i < n_dirty_; ++i) {
+    TxBuffer& b = tx_[dirty_[i]];
+    b.dirty = false;
+    if (b.n > 0) {
+      FlushPort(dirty_[i]);
+    }
+  }
+  n_dirty_ = 0;
+  if (n_drops_ > 0) {
+    FreeDrops();
+  }
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,37 @@
+// Small value types shared by every part of the datapath.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchyard::dp {
+
+// Ports and networks live in fixed-size slot tables so that per-thread
+// counters and tx buffers can be plain arrays indexed without a lookup.
+inline constexpr uint16_t kMaxPorts = 256;
+inline constexpr uint16_t kMaxNetworks = 256;
+inline constexpr uint16_t kInvalidPort = 0xffff;
+inline constexpr uint16_t kInvalidNetwork = 0xffff;
+
+// Largest burst a port is asked for; stages size their stack arrays by it.
+inline constexpr uint16_t kBurstSize = 32;
+
+using PortIndex = uint16_t;
+using NetworkIndex = uint16_t;
+
+// A MAC address packed into the low 48 bits of an integer, first octet most
+// significant, so comparisons and hashing are single instructions.
+using MacKey = uint64_t;
+
+inline constexpr MacKey kBroadcastMac = 0xffffffffffffULL;
+
+constexpr bool IsMulticastMac(MacKey mac) { return (mac >> 40) & 0x01; }
+
+MacKey MacFromBytes(const uint8_t* bytes);
+std::string MacToString(MacKey mac);
+std::optional<MacKey> ParseMac(std::string_view text);
+
+}  // namespace switchyard::dp

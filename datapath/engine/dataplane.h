@@ -1,0 +1,135 @@
+// The datapath as the control plane sees it: networks and ports by name,
+// added and removed at run time, and the counters and FDBs to report.
+//
+// Thread context: every public method runs on the control thread (one
+// owner of the model). Changes reach the PMD threads as a new Snapshot
+// published with RCU; a method returns once no PMD can see the old one,
+// so a removed port's resources are freed with no thread still using them.
+// A failed call changes nothing.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datapath/core/counters.h"
+#include "datapath/core/fdb.h"
+#include "datapath/core/snapshot.h"
+#include "datapath/core/status.h"
+#include "datapath/engine/pmd_thread.h"
+#include "datapath/engine/spec.h"
+#include "datapath/platform/dpdk/clock.h"
+#include "datapath/platform/dpdk/eal.h"
+#include "datapath/platform/dpdk/rcu.h"
+#include "datapath/ports/vhost/vhost_user_port.h"
+
+struct rte_mempool;
+
+namespace switchyard::dp {
+
+struct DataplaneOptions {
+  uint32_t idle_sleep_max_us = 500;  // 0: PMDs never sleep
+  uint32_t mbufs = 16383;            // mempool size; 2^n - 1 is optimal for the ring
+};
+
+struct PortReport {
+  PortSpec spec;
+  bool link_up = false;
+  uint64_t connects = 0;
+  PortTotals totals;
+};
+
+struct NetworkReport {
+  NetworkSpec spec;
+  uint32_t fdb_entries = 0;
+  uint64_t aged = 0;
+  NetworkTotals totals;
+};
+
+struct FdbRow {
+  std::string port;
+  MacKey mac = 0;
+  uint16_t vlan = 0;
+  bool is_static = false;
+  uint32_t age_s = 0;
+};
+
+struct PmdReport {
+  unsigned lcore = 0;
+  int cpu = 0;
+  uint64_t iterations = 0;
+  uint64_t busy_cycles = 0;
+  uint64_t idle_cycles = 0;
+  uint64_t packets = 0;
+  std::vector<std::string> rx_ports;
+};
+
+class Dataplane {
+ public:
+  // EAL must be up. Throws std::runtime_error when the mempool cannot be made.
+  Dataplane(const EalInfo& eal, const DataplaneOptions& options);
+  ~Dataplane();
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+
+  Status Start();  // launches the PMD threads
+  void Stop();     // removes every port, then stops the PMD threads
+
+  Status AddNetwork(const NetworkSpec& spec);
+  // Aging applies at once; a new fdb_max starts a new, empty FDB.
+  Status UpdateNetwork(const NetworkSpec& spec);
+  Status RemoveNetwork(const std::string& name);
+  Status AddPort(const PortSpec& spec);
+  Status RemovePort(const std::string& name);
+
+  // Periodic housekeeping (FDB aging). Call about once a second.
+  void Tick();
+
+  std::vector<NetworkSpec> NetworkSpecs() const;
+  std::vector<PortSpec> PortSpecs() const;
+  std::vector<PortReport> Ports() const;
+  std::vector<NetworkReport> Networks() const;
+  std::vector<FdbRow> FdbEntries(const std::string& network) const;
+  std::vector<PmdReport> Pmds() const;
+  uint64_t tsc_hz() const { return clock_.hz(); }
+  uint64_t generation() const { return generation_; }
+
+ private:
+  struct NetworkState {
+    NetworkSpec spec;
+    NetworkIndex index;
+    std::unique_ptr<Fdb> fdb;
+    NetworkTotals base;  // counters of earlier users of this slot
+    uint64_t aged = 0;
+  };
+  struct PortState {
+    PortSpec spec;
+    PortIndex index;
+    NetworkIndex network;
+    std::unique_ptr<VhostUserPort> port;
+    PortTotals base;
+  };
+
+  // Builds a snapshot of the model, swaps it in and waits out the grace
+  // period before freeing the old one.
+  void Publish();
+  int n_pmds() const { return static_cast<int>(pmds_.size()); }
+
+  const EalInfo eal_;
+  const DataplaneOptions options_;
+  Clock clock_;
+  rte_mempool* pool_ = nullptr;
+  std::unique_ptr<Rcu> rcu_;
+  std::unique_ptr<PmdCounters[]> counters_;
+  std::vector<std::unique_ptr<PmdThread>> pmds_;
+  std::atomic<const Snapshot*> snapshot_{nullptr};
+  uint64_t generation_ = 0;
+  std::map<std::string, NetworkState> networks_;
+  std::map<std::string, PortState> ports_;
+  std::vector<bool> port_slot_used_ = std::vector<bool>(kMaxPorts, false);
+  std::vector<bool> network_slot_used_ = std::vector<bool>(kMaxNetworks, false);
+};
+
+}  // namespace switchyard::dp

@@ -1,0 +1,82 @@
+#include "datapath/engine/spec.h"
+
+#include <cctype>
+
+namespace switchyard::dp {
+
+std::string_view PortKindName(PortKind kind) {
+  switch (kind) {
+    case PortKind::kVhostServer:
+      return "vhost-server";
+    case PortKind::kVhostClient:
+      return "vhost-client";
+  }
+  return "unknown";
+}
+
+bool ParsePortKind(std::string_view text, PortKind* kind) {
+  if (text == "vhost-server") {
+    *kind = PortKind::kVhostServer;
+  } else if (text == "vhost-client") {
+    *kind = PortKind::kVhostClient;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Status ValidateName(std::string_view field, std::string_view name) {
+  auto bad = [&](const std::string& why) {
+    return Status(StatusCode::kInvalidArgument,
+                  std::string(field) + ": '" + std::string(name) + "' " + why);
+  };
+  if (name.empty() || name.size() > 32) {
+    return bad("must be 1-32 characters long");
+  }
+  if (!std::isalnum(static_cast<unsigned char>(name[0]))) {
+    return bad("must start with a letter or digit");
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return bad("may only contain letters, digits, '_', '-' and '.'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateNetworkSpec(const NetworkSpec& spec) {
+  if (Status s = ValidateName("network.name", spec.name); !s.ok()) {
+    return s;
+  }
+  if (spec.fdb_aging_s < kMinFdbAgingS || spec.fdb_aging_s > kMaxFdbAgingS) {
+    return Status(StatusCode::kInvalidArgument,
+                  "network.fdb_aging_s: " + std::to_string(spec.fdb_aging_s) + " is outside " +
+                      std::to_string(kMinFdbAgingS) + ".." + std::to_string(kMaxFdbAgingS));
+  }
+  if (spec.fdb_max < kMinFdbMax || spec.fdb_max > kMaxFdbMax) {
+    return Status(StatusCode::kInvalidArgument,
+                  "network.fdb_max: " + std::to_string(spec.fdb_max) + " is outside " +
+                      std::to_string(kMinFdbMax) + ".." + std::to_string(kMaxFdbMax));
+  }
+  return Status::Ok();
+}
+
+Status ValidatePortSpec(const PortSpec& spec) {
+  if (Status s = ValidateName("port.name", spec.name); !s.ok()) {
+    return s;
+  }
+  if (Status s = ValidateName("port.network", spec.network); !s.ok()) {
+    return s;
+  }
+  if (spec.socket_path.empty() || spec.socket_path[0] != '/') {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.socket: must be an absolute path, got '" + spec.socket_path + "'");
+  }
+  if (spec.socket_path.size() > 107) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.socket: longer than 107 bytes (a unix socket path limit)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace switchyard::dp

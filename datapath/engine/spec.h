@@ -1,0 +1,46 @@
+// Plain descriptions of networks and ports: what the control plane asks
+// the datapath for. Validation lives here so that every front end (config
+// file, gRPC) rejects the same things with the same messages.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "datapath/core/status.h"
+
+namespace switchyard::dp {
+
+struct NetworkSpec {
+  std::string name;
+  uint32_t fdb_aging_s = 300;
+  uint32_t fdb_max = 8192;
+
+  bool operator==(const NetworkSpec&) const = default;
+};
+
+enum class PortKind { kVhostServer, kVhostClient };
+
+std::string_view PortKindName(PortKind kind);
+bool ParsePortKind(std::string_view text, PortKind* kind);
+
+struct PortSpec {
+  std::string name;
+  std::string network;
+  PortKind kind = PortKind::kVhostServer;
+  std::string socket_path;
+
+  bool operator==(const PortSpec&) const = default;
+};
+
+inline constexpr uint32_t kMinFdbAgingS = 10;
+inline constexpr uint32_t kMaxFdbAgingS = 1000000;
+inline constexpr uint32_t kMinFdbMax = 16;
+inline constexpr uint32_t kMaxFdbMax = 1u << 20;
+
+// Names: 1-32 characters of [A-Za-z0-9_.-], starting with a letter or digit.
+Status ValidateName(std::string_view field, std::string_view name);
+Status ValidateNetworkSpec(const NetworkSpec& spec);
+Status ValidatePortSpec(const PortSpec& spec);
+
+}  // namespace switchyard::dp

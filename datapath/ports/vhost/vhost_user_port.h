@@ -1,0 +1,75 @@
+// vhost-user port: a guest's virtio-net device, reached through librte_vhost
+// directly rather than the net_vhost ethdev (Debian's DPDK caps a process at
+// 32 ethdevs, and the device callbacks here are what the removal handshake
+// needs; see docs/architecture.md).
+//
+// Server mode: the switch creates the socket and the guest connects.
+// Client mode: the switch connects to the guest's socket and reconnects
+// (librte_vhost retries every second) whenever the guest comes back.
+//
+// Thread context: Create and the destructor run on the control thread; the
+// device callbacks on librte_vhost's event thread; Rx/TxBurst on PMDs.
+// A guest that goes away: the destroy callback marks the port down and
+// waits for an RCU grace period before librte_vhost frees the device, so no
+// PMD is inside an enqueue/dequeue on a freed device.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "datapath/core/status.h"
+#include "datapath/ports/port.h"
+
+struct rte_mempool;
+struct rte_vhost_device_ops;
+
+namespace switchyard::dp {
+
+class Rcu;
+
+struct VhostUserConfig {
+  std::string socket_path;
+  bool client = false;  // false: server mode
+};
+
+class VhostUserPort final : public Port {
+ public:
+  static Status Create(const std::string& name, const VhostUserConfig& config, rte_mempool* pool,
+                       Rcu* rcu, std::unique_ptr<VhostUserPort>* out);
+  ~VhostUserPort() override;
+
+  uint16_t RxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept override;
+  uint16_t TxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept override;
+  bool LinkUp() const noexcept override { return vid_.load(std::memory_order_acquire) >= 0; }
+
+  // How many times a guest has connected.
+  uint64_t connects() const { return connects_.load(std::memory_order_relaxed); }
+  const std::string& name() const { return name_; }
+  const VhostUserConfig& config() const { return config_; }
+
+ private:
+  VhostUserPort(std::string name, VhostUserConfig config, rte_mempool* pool, Rcu* rcu)
+      : name_(std::move(name)), config_(std::move(config)), pool_(pool), rcu_(rcu) {}
+
+  static int OnNewDevice(int vid);
+  static void OnDestroyDevice(int vid);
+  static int OnVringStateChanged(int vid, uint16_t queue, int enable);
+  static VhostUserPort* FindByVid(int vid);
+  static const rte_vhost_device_ops* DeviceOps();
+
+  const std::string name_;
+  const VhostUserConfig config_;
+  rte_mempool* const pool_;
+  Rcu* const rcu_;
+  bool registered_ = false;
+  std::atomic<int> vid_{-1};
+  std::atomic<uint64_t> connects_{0};
+};
+
+// Checks a server-mode socket path before librte_vhost binds it: the
+// directory must exist; a stale socket (nobody listening) is removed; a
+// live one or a non-socket file is an error. Exposed for unit tests.
+Status PrepareServerSocketPath(const std::string& path);
+
+}  // namespace switchyard::dp

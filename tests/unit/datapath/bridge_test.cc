@@ -1,0 +1,209 @@
+#include "datapath/stages/bridge/bridge.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "datapath/core/fdb.h"
+#include "tests/unit/datapath/test_packets.h"
+
+namespace switchyard::dp {
+namespace {
+
+using testing::FakePort;
+using testing::FrameSpec;
+using testing::TestPool;
+
+constexpr MacKey kA = 0x020000000001;
+constexpr MacKey kB = 0x020000000002;
+constexpr MacKey kC = 0x020000000003;
+constexpr MacKey kD = 0x020000000004;
+
+// Network 0: ports 0 (guest A), 1 (B), 2 (C). Network 1: port 3 alone.
+// Port 4 belongs to no network.
+class BridgeTest : public ::testing::Test {
+ protected:
+  BridgeTest()
+      : counters_(std::make_unique<PmdCounters>()),
+        egress_(0, counters_.get(), &TestPool::ReleaseBulk, &freed_),
+        bridge_(counters_.get(), &egress_) {
+    for (int i = 0; i < 5; ++i) {
+      snap_.ports[i].port = &ports_[i];
+    }
+    snap_.networks[0] = NetworkSlot{&fdb0_, {0, 1, 2}};
+    snap_.networks[1] = NetworkSlot{&fdb1_, {3}};
+    for (int i = 0; i < 3; ++i) {
+      snap_.ports[i].network = 0;
+    }
+    snap_.ports[3].network = 1;
+  }
+
+  // Runs one burst of `frames` arriving on `in`, then flushes.
+  void Burst(PortIndex in, const std::vector<FrameSpec>& frames, uint32_t now = 1) {
+    rte_mbuf* pkts[kBurstSize];
+    for (size_t i = 0; i < frames.size(); ++i) {
+      pkts[i] = pool_.Make(frames[i]);
+    }
+    egress_.Begin(&snap_);
+    bridge_.Process(snap_, in, pkts, static_cast<uint16_t>(frames.size()), now);
+    egress_.Flush();
+  }
+
+  uint64_t Drops(PortIndex p, DropReason r) {
+    return counters_->ports[p].drops[static_cast<int>(r)].Get();
+  }
+  size_t SentTo(PortIndex p) { return ports_[p].sent_frames.size(); }
+  void ClearSent() {
+    for (auto& p : ports_) {
+      p.sent_frames.clear();
+    }
+  }
+
+  TestPool pool_;
+  std::vector<rte_mbuf*> freed_;
+  std::unique_ptr<PmdCounters> counters_;
+  Egress egress_;
+  BridgeStage bridge_;
+  Snapshot snap_;
+  FakePort ports_[5];
+  Fdb fdb0_{64};
+  Fdb fdb1_{64};
+};
+
+TEST_F(BridgeTest, UnknownUnicastFloodsToOtherPortsOfTheNetworkOnly) {
+  Burst(0, {{kB, kA}});
+  EXPECT_EQ(SentTo(0), 0u);
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_EQ(SentTo(2), 1u);
+  EXPECT_EQ(SentTo(3), 0u);
+  EXPECT_EQ(fdb0_.Lookup(0, kA), 0);
+  EXPECT_EQ(counters_->networks[0].flooded.Get(), 1u);
+  EXPECT_EQ(counters_->networks[0].learned.Get(), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, KnownUnicastGoesToOnePort) {
+  Burst(1, {{kA, kB}});  // learn B on port 1
+  ClearSent();
+  Burst(0, {{kB, kA}, {kB, kA}, {kB, kA}});
+  EXPECT_EQ(SentTo(1), 3u);
+  EXPECT_EQ(SentTo(2), 0u);
+  EXPECT_EQ(counters_->networks[0].unicast.Get(), 3u);
+  EXPECT_EQ(counters_->ports[0].rx_packets.Get(), 3u);
+  EXPECT_EQ(counters_->ports[1].tx_packets.Get(), 3u + 0u);
+  EXPECT_EQ(counters_->ports[1].tx_bytes.Get(), 3u * 64u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, BroadcastAndMulticastReachEveryOtherPortNeverTheSender) {
+  Burst(0, {{kBroadcastMac, kA}, {0x01005e000001, kA}});
+  EXPECT_EQ(SentTo(0), 0u);
+  EXPECT_EQ(SentTo(1), 2u);
+  EXPECT_EQ(SentTo(2), 2u);
+  EXPECT_EQ(SentTo(3), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, HairpinIsDropped) {
+  Burst(0, {{kD, kB}});  // B learned on port 0
+  ClearSent();
+  Burst(0, {{kB, kA}});  // to a MAC behind the ingress port
+  EXPECT_EQ(Drops(0, DropReason::kHairpin), 1u);
+  EXPECT_EQ(SentTo(1) + SentTo(2), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, BadFramesAreDroppedWithTheirReason) {
+  Burst(0, {{kB, kBroadcastMac}, {kB, 0}, {kB, 0x010000000001}, {kB, kA, 0x0800, {}, 10}});
+  EXPECT_EQ(Drops(0, DropReason::kInvalidSrcMac), 3u);
+  EXPECT_EQ(Drops(0, DropReason::kRuntFrame), 1u);
+  EXPECT_EQ(SentTo(1) + SentTo(2), 0u);
+  EXPECT_EQ(fdb0_.size(), 0u);
+  EXPECT_EQ(freed_.size(), 4u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, PortWithoutNetworkDropsEverything) {
+  Burst(4, {{kB, kA}, {kBroadcastMac, kA}});
+  EXPECT_EQ(Drops(4, DropReason::kNoNetwork), 2u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, FloodInALonelyNetworkHasNoDestination) {
+  Burst(3, {{kBroadcastMac, kA}});
+  EXPECT_EQ(Drops(3, DropReason::kNoDestination), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, FramesForAGoneGuestAreCountedAsPortDown) {
+  Burst(1, {{kA, kB}});  // learn B on port 1
+  ports_[1].up = false;
+  ClearSent();
+  Burst(0, {{kB, kA}, {kBroadcastMac, kA}});
+  EXPECT_EQ(SentTo(1), 0u);
+  EXPECT_EQ(SentTo(2), 1u);  // the broadcast still reaches C
+  EXPECT_EQ(Drops(1, DropReason::kPortDown), 2u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, FullGuestRingIsCountedAsTxFull) {
+  Burst(1, {{kA, kB}});
+  ports_[1].capacity = 1;
+  Burst(0, {{kB, kA}, {kB, kA}, {kB, kA}});
+  EXPECT_EQ(counters_->ports[1].tx_packets.Get(), 1u);
+  EXPECT_EQ(Drops(1, DropReason::kTxFull), 2u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, MacMoveIsCountedAndFollowed) {
+  Burst(1, {{kBroadcastMac, kB}});
+  Burst(2, {{kBroadcastMac, kB}});  // B now behind port 2
+  EXPECT_EQ(counters_->networks[0].moves.Get(), 1u);
+  ClearSent();
+  Burst(0, {{kB, kA}});
+  EXPECT_EQ(SentTo(2), 1u);
+  EXPECT_EQ(SentTo(1), 0u);
+}
+
+TEST_F(BridgeTest, StaleFdbEntryForARemovedPortFloods) {
+  Burst(1, {{kA, kB}});
+  snap_.ports[1].port = nullptr;  // port 1 left; its entry is not yet flushed
+  snap_.networks[0].members = {0, 2};
+  ClearSent();
+  Burst(0, {{kB, kA}});
+  EXPECT_EQ(SentTo(2), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, FullFdbStillForwards) {
+  Fdb tiny(16);
+  snap_.networks[0].fdb = &tiny;
+  for (MacKey m = 0; m < 16; ++m) {
+    tiny.Learn(0, 0x060000000000 | m, 2, 0);
+  }
+  Burst(0, {{kB, kA}});
+  EXPECT_EQ(counters_->networks[0].learn_full.Get(), 1u);
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, MixedBurstKeepsEveryFrameAccountedFor) {
+  Burst(1, {{kA, kB}});
+  Burst(2, {{kA, kC}});
+  ClearSent();
+  std::vector<FrameSpec> frames;
+  for (int i = 0; i < 32; ++i) {
+    frames.push_back(i % 4 == 0   ? FrameSpec{kBroadcastMac, kA}
+                     : i % 4 == 1 ? FrameSpec{kB, kA}
+                     : i % 4 == 2 ? FrameSpec{kC, kA}
+                                  : FrameSpec{kD, kA, 0x0800, {}, 8});
+  }
+  Burst(0, frames);
+  EXPECT_EQ(SentTo(1), 16u);  // 8 broadcast + 8 unicast
+  EXPECT_EQ(SentTo(2), 16u);
+  EXPECT_EQ(Drops(0, DropReason::kRuntFrame), 8u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+}  // namespace
+}  // namespace switchyard::dp
