@@ -66,7 +66,8 @@ Status ApplyConfig(dp::Dataplane& dataplane, const SwitchConfig& desired) {
   }
   for (const auto& [name, spec] : want_nets) {
     if (cur_nets.count(name) == 0) {
-      Status s = run(dataplane.AddNetwork(spec), [&dataplane, name] { dataplane.RemoveNetwork(name); });
+      Status s =
+          run(dataplane.AddNetwork(spec), [&dataplane, name] { dataplane.RemoveNetwork(name); });
       if (!s.ok()) {
         return rollback(Status(s.code(), "network " + name + ": " + s.message()));
       }

@@ -116,8 +116,8 @@ Status ParseConfig(const std::string& text, SwitchConfig* out) {
         known_network |= n.name == spec.network;
       }
       if (!known_network) {
-        return LineError(line, "port.network: '" + spec.network +
-                                   "' is not defined above this line");
+        return LineError(line,
+                         "port.network: '" + spec.network + "' is not defined above this line");
       }
       for (auto& p : config.ports) {
         if (p.name == name) {

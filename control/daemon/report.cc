@@ -65,8 +65,8 @@ std::string RenderTables(const dp::Dataplane& dataplane) {
     os << "  MAC                VLAN  PORT             AGE\n";
     for (const auto& e : dataplane.FdbEntries(n.spec.name)) {
       os << "  " << std::left << std::setw(19) << dp::MacToString(e.mac) << std::setw(6) << e.vlan
-         << std::setw(17) << e.port << (e.is_static ? std::string("static") : std::to_string(e.age_s) + "s")
-         << "\n";
+         << std::setw(17) << e.port
+         << (e.is_static ? std::string("static") : std::to_string(e.age_s) + "s") << "\n";
     }
   }
   os << "\nPMD  CPU  RX-PKTS       BUSY%  CYCLES/PKT  PORTS\n";

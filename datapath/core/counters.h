@@ -38,11 +38,11 @@ struct PortCounters {
 };
 
 struct NetworkCounters {
-  Counter learned;       // new FDB entries
-  Counter moves;         // a MAC seen on a different port than learned
-  Counter learn_full;    // not learned: FDB at its size limit
-  Counter flooded;       // frames flooded (broadcast, multicast, unknown unicast)
-  Counter unicast;       // frames forwarded to one known port
+  Counter learned;     // new FDB entries
+  Counter moves;       // a MAC seen on a different port than learned
+  Counter learn_full;  // not learned: FDB at its size limit
+  Counter flooded;     // frames flooded (broadcast, multicast, unknown unicast)
+  Counter unicast;     // frames forwarded to one known port
 };
 
 struct alignas(64) PmdCounters {

@@ -11,14 +11,14 @@
 namespace switchyard::dp {
 
 // X(enum name, wire name, description)
-#define SY_FOREACH_DROP_REASON(X)                                                          \
-  X(kRuntFrame, "runt_frame", "frame shorter than an Ethernet header")                     \
-  X(kInvalidSrcMac, "invalid_src_mac", "source MAC is multicast, broadcast or zero")       \
-  X(kNoNetwork, "no_network", "ingress port is not attached to a network")                 \
-  X(kHairpin, "hairpin", "destination was learned on the ingress port")                    \
-  X(kNoDestination, "no_destination", "flood with no other port in the network")           \
-  X(kPortDown, "port_down", "egress port has no guest connected")                          \
-  X(kTxFull, "tx_full", "egress queue full (guest not draining)")                          \
+#define SY_FOREACH_DROP_REASON(X)                                                    \
+  X(kRuntFrame, "runt_frame", "frame shorter than an Ethernet header")               \
+  X(kInvalidSrcMac, "invalid_src_mac", "source MAC is multicast, broadcast or zero") \
+  X(kNoNetwork, "no_network", "ingress port is not attached to a network")           \
+  X(kHairpin, "hairpin", "destination was learned on the ingress port")              \
+  X(kNoDestination, "no_destination", "flood with no other port in the network")     \
+  X(kPortDown, "port_down", "egress port has no guest connected")                    \
+  X(kTxFull, "tx_full", "egress queue full (guest not draining)")                    \
   X(kTruncated, "truncated", "headers continue past the first segment")
 
 enum class DropReason : uint8_t {

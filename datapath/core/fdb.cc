@@ -109,8 +109,8 @@ bool Fdb::TryRemove(Slot& s, uint64_t expected_val) {
 }
 
 Fdb::Entry Fdb::ToEntry(uint64_t key, uint64_t val) {
-  return Entry{static_cast<uint16_t>((key >> 48) & 0xfff), key & 0xffffffffffffULL,
-               ValPort(val), ValStatic(val), ValSeen(val)};
+  return Entry{static_cast<uint16_t>((key >> 48) & 0xfff), key & 0xffffffffffffULL, ValPort(val),
+               ValStatic(val), ValSeen(val)};
 }
 
 size_t Fdb::Age(uint32_t now, uint32_t aging_s, const std::function<void(const Entry&)>& on_aged) {

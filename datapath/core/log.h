@@ -11,10 +11,10 @@ enum class LogLevel { kInfo, kWarn, kError };
 
 void LogLine(LogLevel level, const std::string& message);
 
-#define SY_LOG(level, expr)                      \
-  do {                                           \
-    std::ostringstream sy_log_os_;               \
-    sy_log_os_ << expr;                          \
+#define SY_LOG(level, expr)                         \
+  do {                                              \
+    std::ostringstream sy_log_os_;                  \
+    sy_log_os_ << expr;                             \
     ::switchyard::LogLine(level, sy_log_os_.str()); \
   } while (0)
 #define SY_INFO(expr) SY_LOG(::switchyard::LogLevel::kInfo, expr)

@@ -14,10 +14,11 @@ MacKey MacFromBytes(const uint8_t* bytes) {
 
 std::string MacToString(MacKey mac) {
   char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
-                static_cast<unsigned>((mac >> 40) & 0xff), static_cast<unsigned>((mac >> 32) & 0xff),
-                static_cast<unsigned>((mac >> 24) & 0xff), static_cast<unsigned>((mac >> 16) & 0xff),
-                static_cast<unsigned>((mac >> 8) & 0xff), static_cast<unsigned>(mac & 0xff));
+  std::snprintf(
+      buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", static_cast<unsigned>((mac >> 40) & 0xff),
+      static_cast<unsigned>((mac >> 32) & 0xff), static_cast<unsigned>((mac >> 24) & 0xff),
+      static_cast<unsigned>((mac >> 16) & 0xff), static_cast<unsigned>((mac >> 8) & 0xff),
+      static_cast<unsigned>(mac & 0xff));
   return buf;
 }
 

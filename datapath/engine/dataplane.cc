@@ -279,8 +279,7 @@ std::vector<FdbRow> Dataplane::FdbEntries(const std::string& network) const {
     out.push_back(FdbRow{port_names[e.port], e.mac, e.vlan, e.is_static,
                          e.last_seen >= now ? 0 : now - e.last_seen});
   }
-  std::sort(out.begin(), out.end(),
-            [](const FdbRow& a, const FdbRow& b) { return a.mac < b.mac; });
+  std::sort(out.begin(), out.end(), [](const FdbRow& a, const FdbRow& b) { return a.mac < b.mac; });
   return out;
 }
 
@@ -289,8 +288,13 @@ std::vector<PmdReport> Dataplane::Pmds() const {
   const Snapshot* snap = snapshot_.load(std::memory_order_acquire);  // control owns publication
   for (int i = 0; i < n_pmds(); ++i) {
     const PmdCounters& c = counters_[i];
-    PmdReport r{eal_.pmd_lcores[i], eal_.pmd_cpus[i], c.iterations.Get(), c.busy_cycles.Get(),
-                c.idle_cycles.Get(), c.packets.Get(), {}};
+    PmdReport r{eal_.pmd_lcores[i],
+                eal_.pmd_cpus[i],
+                c.iterations.Get(),
+                c.busy_cycles.Get(),
+                c.idle_cycles.Get(),
+                c.packets.Get(),
+                {}};
     for (PortIndex p : snap->rx_by_pmd[i]) {
       for (auto& [name, ps] : ports_) {
         if (ps.index == p) {

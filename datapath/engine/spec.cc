@@ -54,9 +54,9 @@ Status ValidateNetworkSpec(const NetworkSpec& spec) {
                       std::to_string(kMinFdbAgingS) + ".." + std::to_string(kMaxFdbAgingS));
   }
   if (spec.fdb_max < kMinFdbMax || spec.fdb_max > kMaxFdbMax) {
-    return Status(StatusCode::kInvalidArgument,
-                  "network.fdb_max: " + std::to_string(spec.fdb_max) + " is outside " +
-                      std::to_string(kMinFdbMax) + ".." + std::to_string(kMaxFdbMax));
+    return Status(StatusCode::kInvalidArgument, "network.fdb_max: " + std::to_string(spec.fdb_max) +
+                                                    " is outside " + std::to_string(kMinFdbMax) +
+                                                    ".." + std::to_string(kMaxFdbMax));
   }
   return Status::Ok();
 }

@@ -54,9 +54,9 @@ Status InitEal(const EalOptions& options, EalInfo* info) {
   }
   for (int cpu : pmd_cpus) {
     if (cpu < 0 || cpu >= n_cpus) {
-      return Status(StatusCode::kInvalidArgument,
-                    "pmd cpu " + std::to_string(cpu) + " does not exist (this host has " +
-                        std::to_string(n_cpus) + " CPUs)");
+      return Status(StatusCode::kInvalidArgument, "pmd cpu " + std::to_string(cpu) +
+                                                      " does not exist (this host has " +
+                                                      std::to_string(n_cpus) + " CPUs)");
     }
   }
   if (options.control_cpu < 0 || options.control_cpu >= n_cpus) {
@@ -83,9 +83,8 @@ Status InitEal(const EalOptions& options, EalInfo* info) {
       break;
   }
 
-  info->file_prefix = options.file_prefix.empty()
-                          ? "switchyard-" + std::to_string(getpid())
-                          : options.file_prefix;
+  info->file_prefix =
+      options.file_prefix.empty() ? "switchyard-" + std::to_string(getpid()) : options.file_prefix;
   // lcore 0 is the control thread, lcores 1..N the PMDs, each pinned to
   // the CPU asked for, so lcore ids stay dense whatever the CPUs are.
   std::ostringstream lcores;
@@ -115,8 +114,8 @@ Status InitEal(const EalOptions& options, EalInfo* info) {
     argv.push_back(a.data());
   }
   if (huge) {
-    std::cout << "switchyardd: using " << options.memory_mb << " MiB of hugepages ("
-              << free_mb << " MiB free)" << std::endl;
+    std::cout << "switchyardd: using " << options.memory_mb << " MiB of hugepages (" << free_mb
+              << " MiB free)" << std::endl;
   } else {
     std::cout << "switchyardd: "
               << (options.hugepages == EalOptions::Hugepages::kOff

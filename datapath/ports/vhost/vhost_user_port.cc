@@ -60,15 +60,14 @@ Status PrepareServerSocketPath(const std::string& path) {
     return Status(StatusCode::kInvalidArgument, "socket: path must be absolute: '" + path + "'");
   }
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-    return Status(StatusCode::kInvalidArgument, "socket: path longer than " +
-                                                    std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
-                                                    " bytes: " + path);
+    return Status(StatusCode::kInvalidArgument,
+                  "socket: path longer than " + std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                      " bytes: " + path);
   }
   const std::string dir = path.substr(0, path.rfind('/'));
   struct stat st;
   if (!dir.empty() && (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "socket: directory " + dir + " does not exist");
+    return Status(StatusCode::kFailedPrecondition, "socket: directory " + dir + " does not exist");
   }
   if (lstat(path.c_str(), &st) != 0) {
     return Status::Ok();
@@ -87,8 +86,7 @@ Status PrepareServerSocketPath(const std::string& path) {
   const bool live = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
   if (live) {
-    return Status(StatusCode::kAlreadyExists,
-                  "socket: " + path + " is in use by another process");
+    return Status(StatusCode::kAlreadyExists, "socket: " + path + " is in use by another process");
   }
   // Left behind by a process that died: safe to take over.
   if (unlink(path.c_str()) != 0) {
@@ -136,8 +134,9 @@ Status VhostUserPort::Create(const std::string& name, const VhostUserConfig& con
   }
   if (rte_vhost_driver_start(path.c_str()) != 0) {
     return Status(StatusCode::kUnavailable,
-                  "vhost-user: cannot " + std::string(config.client ? "connect to " : "listen on ") +
-                      path + " (see the log line above)");
+                  "vhost-user: cannot " +
+                      std::string(config.client ? "connect to " : "listen on ") + path +
+                      " (see the log line above)");
   }
   SY_INFO("port " << name << ": vhost-user " << (config.client ? "client of " : "server on ")
                   << path);

@@ -41,8 +41,8 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     PacketMeta meta;
-    if (auto drop = ParseFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len,
-                               &meta)) {
+    if (auto drop =
+            ParseFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, &meta)) {
       egress_->Drop(m, in, *drop);
       continue;
     }

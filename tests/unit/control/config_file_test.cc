@@ -50,8 +50,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, ConfigFileBadTest,
     ::testing::Values(
         BadCase{"bridge x", "line 1: unknown statement 'bridge'"},
-        BadCase{"network", "missing name"},
-        BadCase{"network bad/name", "may only contain"},
+        BadCase{"network", "missing name"}, BadCase{"network bad/name", "may only contain"},
         BadCase{"network n fdb-aging=5", "network.fdb_aging_s: 5 is outside"},
         BadCase{"network n fdb-aging=abc", "fdb-aging: 'abc' is not a number"},
         BadCase{"network n fdb-max=99999999", "network.fdb_max"},

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what Switchyard needs to build, test and run, from Debian 12's
+# packages. Quick when everything is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang-format   # toolchain
+  dpdk dpdk-dev libdpdk-dev                                   # datapath; dpdk-testpmd for guests and benchmarks
+  libgtest-dev                                                # unit tests
+  python3 iproute2 procps coreutils                           # integration tests and scripts
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,208 @@
+"""Integration: DPDK virtio-user guests on vhost-user ports of one network.
+
+User scenarios for the switch core: learning, unicast to one port only,
+floods that never return to the sender, guests that crash and come back in
+both vhost-user modes, ports added and removed at run time, bad input.
+"""
+import os
+import subprocess
+import time
+import unittest
+
+from sylib import DAEMON, SwitchTestCase, unique, wait_for
+
+A, B, C, D = (f"02:00:00:00:00:0{x}" for x in "abcd")
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def rx_from(guest, src):
+    return guest.stats()["by_src"].get(src, 0)
+
+
+class VhostBridgeTest(SwitchTestCase):
+    def config(self, ports, network="lan0"):
+        lines = [f"network {network} fdb-aging=300"]
+        for name, kind in ports:
+            lines.append(f"port {name} network={network} type={kind} socket={self.sock(name)}")
+        return "\n".join(lines) + "\n"
+
+    def three_guests(self):
+        """a, b: switch is server; c: switch is client of a guest server."""
+        sw = self.start_switch(self.config(
+            [("a", "vhost-server"), ("b", "vhost-server"), ("c", "vhost-client")]))
+        a, b = self.guest("a", A), self.guest("b", B)
+        c = self.guest("c", C, server=True)
+        for g in (a, b, c):
+            g.wait_link()
+        for p in "abc":
+            self.wait_port_link(p, "up")
+        return sw, a, b, c
+
+    def learn_all(self, *guests):
+        """Each guest broadcasts once so the switch learns every MAC."""
+        for g in guests:
+            g.send(BCAST, 1)
+        wait_for(lambda: self.switch.network("lan0")["fdb_entries"] == len(guests), 10,
+                 "all MACs learned")
+        for g in guests:
+            g.reset()
+
+    def test_unicast_reaches_only_its_destination_and_floods_skip_the_sender(self):
+        sw, a, b, c = self.three_guests()
+
+        # Broadcast from A reaches B and C, never A.
+        self.assertEqual(a.send(BCAST, 10), 10)
+        wait_for(lambda: rx_from(b, A) == 10 and rx_from(c, A) == 10, 10, "broadcast at B and C")
+        time.sleep(0.5)
+        self.assertEqual(a.stats()["rx"], 0, "a flood came back to its sender")
+
+        self.learn_all(a, b, c)
+        fdb = {e["mac"]: e["port"] for e in sw.network("lan0")["fdb"]}
+        self.assertEqual(fdb, {A: "a", B: "b", C: "c"})
+
+        before = {p["name"]: p for p in sw.fresh_status()["ports"]}
+        unicast_before = sw.network("lan0")["unicast"]
+        self.assertEqual(a.send(B, 100), 100)
+        wait_for(lambda: rx_from(b, A) == 100, 10, "100 frames at B")
+        time.sleep(0.5)
+        self.assertEqual(c.stats()["rx"], 0, "unicast for B leaked to C")
+        self.assertEqual(a.stats()["rx"], 0)
+        after = {p["name"]: p for p in sw.fresh_status()["ports"]}
+        self.assertEqual(after["a"]["rx_packets"] - before["a"]["rx_packets"], 100)
+        self.assertEqual(after["b"]["tx_packets"] - before["b"]["tx_packets"], 100)
+        self.assertEqual(after["c"]["tx_packets"] - before["c"]["tx_packets"], 0)
+        self.assertEqual(after["b"]["tx_bytes"] - before["b"]["tx_bytes"], 100 * 64)
+        self.assertEqual(sw.network("lan0")["unicast"] - unicast_before, 100)
+
+        # Unknown unicast floods like broadcast.
+        a.send("02:00:00:00:00:99", 5)
+        wait_for(lambda: rx_from(b, A) == 105 and rx_from(c, A) == 5, 10, "unknown unicast flood")
+
+    def test_invalid_source_mac_is_dropped_and_counted(self):
+        sw, a, b, c = self.three_guests()
+        a.cmd(f"send {B} 7 {BCAST}")
+        wait_for(lambda: sw.port("a")["drops"]["invalid_src_mac"] == 7, 10, "invalid_src_mac drops")
+        time.sleep(0.3)
+        self.assertEqual(b.stats()["rx"] + c.stats()["rx"], 0)
+
+    def test_client_mode_guest_killed_and_restarted_reconnects(self):
+        sw, a, b, c = self.three_guests()
+        self.learn_all(a, b, c)
+        a.send(C, 50)
+        wait_for(lambda: rx_from(c, A) == 50, 10, "50 frames at C")
+
+        c.kill()
+        self.wait_port_link("c", "down")
+        # Frames for the gone guest are dropped and counted; others flow.
+        a.send(C, 20)
+        wait_for(lambda: sw.port("c")["drops"]["port_down"] >= 20, 10, "port_down drops")
+        a.send(B, 10)
+        wait_for(lambda: rx_from(b, A) == 10, 10, "B still reachable")
+
+        c.start()
+        c.wait_link()
+        self.wait_port_link("c", "up")
+        self.assertEqual(sw.port("c")["connects"], 2)
+        a.send(C, 30)
+        wait_for(lambda: rx_from(c, A) == 30, 10, "traffic to C resumed")
+        self.assertTrue(sw.alive())
+
+    def test_server_mode_guest_killed_and_restarted_reconnects(self):
+        sw, a, b, c = self.three_guests()
+        self.learn_all(a, b, c)
+        b.kill()
+        self.wait_port_link("b", "down")
+        a.send(C, 5)
+        wait_for(lambda: rx_from(c, A) == 5, 10, "A to C while B is gone")
+        b.start()
+        b.wait_link()
+        self.wait_port_link("b", "up")
+        a.send(B, 40)
+        wait_for(lambda: rx_from(b, A) == 40, 10, "traffic to B resumed")
+        self.assertTrue(sw.alive())
+
+    def test_ports_added_and_removed_at_run_time(self):
+        sw = self.start_switch(self.config([("a", "vhost-server"), ("b", "vhost-server")]))
+        a, b = self.guest("a", A), self.guest("b", B)
+        a.wait_link()
+        b.wait_link()
+        self.learn_all(a, b)
+
+        self.assertEqual(sw.reload(self.config(
+            [("a", "vhost-server"), ("b", "vhost-server"), ("d", "vhost-server")])), "ok")
+        d = self.guest("d", D)
+        d.wait_link()
+        a.send(BCAST, 3)
+        wait_for(lambda: rx_from(d, A) == 3 and rx_from(b, A) == 3, 10, "flood reaches new port")
+
+        # Removing b closes its socket and forgets its MACs; a and d go on.
+        self.assertEqual(sw.reload(self.config([("a", "vhost-server"), ("d", "vhost-server")])),
+                         "ok")
+        self.assertIsNone(sw.port("b"))
+        self.assertFalse(os.path.exists(self.sock("b")))
+        self.assertNotIn(B, [e["mac"] for e in sw.network("lan0")["fdb"]])
+        d.reset()
+        a.send(B, 4)  # now unknown: flooded to d
+        wait_for(lambda: rx_from(d, A) == 4, 10, "flood after removal")
+
+        # A bad reload changes nothing.
+        bad = self.config([("a", "vhost-server"), ("d", "vhost-server")]) + \
+            f"port e network=nope type=vhost-server socket={self.sock('e')}\n"
+        self.assertEqual(sw.reload(bad), "failed")
+        self.assertEqual(sorted(p["name"] for p in sw.status()["ports"]), ["a", "d"])
+        # So does one that fails half way: port f's directory is missing, so
+        # the new port e is rolled back too.
+        half = self.config([("a", "vhost-server"), ("d", "vhost-server"), ("e", "vhost-server")])
+        half += f"port f network=lan0 type=vhost-server socket={self.workdir}/missing/f.sock\n"
+        self.assertEqual(sw.reload(half), "failed")
+        self.assertEqual(sorted(p["name"] for p in sw.status()["ports"]), ["a", "d"])
+        self.assertFalse(os.path.exists(self.sock("e")))
+        self.assertIn("directory", sw.log())
+        a.send(D, 2)
+        wait_for(lambda: rx_from(d, A) == 6, 10, "a to d after failed reloads")
+        self.assertTrue(sw.alive())
+
+
+class BadStartTest(SwitchTestCase):
+    def run_daemon(self, config):
+        path = os.path.join(self.workdir, "bad.conf")
+        with open(path, "w") as f:
+            f.write(config)
+        prefix = unique("bad")
+        try:
+            return subprocess.run([DAEMON, "--config", path, "--file-prefix", prefix,
+                                   "--memory-mb", "256"],
+                                  capture_output=True, text=True, timeout=60)
+        finally:
+            subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"])
+
+    def test_malformed_config_is_refused_before_anything_starts(self):
+        r = self.run_daemon("network lan0\nport a network=lan9 type=vhost-server socket=/x.sock\n")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("line 2", r.stderr)
+        self.assertIn("lan9", r.stderr)
+
+    def test_socket_in_a_missing_directory_is_refused(self):
+        r = self.run_daemon(
+            f"network lan0\nport a network=lan0 type=vhost-server socket={self.workdir}/no/a.sock\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("port a", r.stderr)
+        self.assertIn("does not exist", r.stderr)
+
+    def test_socket_used_by_a_live_switch_is_refused(self):
+        config = f"network lan0\nport a network=lan0 type=vhost-server socket={self.sock('a')}\n"
+        self.start_switch(config)
+        r = self.run_daemon(config)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("in use", r.stderr)
+        self.assertTrue(self.switch.alive())
+
+    def test_unknown_option_prints_usage(self):
+        r = subprocess.run([DAEMON, "--bogus", "1"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown option --bogus", r.stderr)
+        self.assertIn("usage:", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

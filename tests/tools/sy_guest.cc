@@ -1,0 +1,781 @@
+// sy_guest: a scriptable DPDK "test guest" for integration tests.
+//
+// Integration tests need something that behaves like a VM attached to a
+// vhost-user switch port, but booting QEMU for every scenario is slow and
+// opaque. sy_guest is that VM stand-in: one net_virtio_user port (the same
+// virtio ring protocol a guest kernel speaks), driven line by line from
+// stdin so a test script can send frames and read receive counters.
+//
+//   sy_guest --socket PATH --mac MAC --prefix NAME [--server] [--lcore N]
+//            [--size BYTES]
+//
+// Without --server the guest connects as vhost-user client to a socket the
+// switch created; with --server the guest creates the socket and the switch
+// connects to it. Each process needs its own --prefix (EAL --file-prefix).
+//
+// Protocol: one command per line on stdin, exactly one JSON object per line
+// on stdout for each command (flushed). After the port starts the guest
+// prints {"ok":true,"ready":true,"mac":"..."}. Commands:
+//   wait-link TIMEOUT_S            -> {"ok":true,"link":"up"}
+//   send DST_MAC COUNT [SRC_MAC]   -> {"ok":true,"sent":N}
+//   stats                          -> {"ok":true,"rx":N,"rx_bytes":N,
+//                                      "by_src":{...},"by_dst":{...},
+//                                      "link":"up"|"down"}
+//   reset                          -> {"ok":true}
+//   quit (or EOF on stdin)         -> {"ok":true}, then exit 0
+// Errors are {"ok":false,"error":"..."}; a send that stalls for 2 s also
+// carries "sent". DPDK logs go to stderr so that stdout carries only replies.
+// Frames are --size bytes (60..1514, no FCS), ethertype 0x88b5, payload a
+// big-endian 32-bit sequence number (running across sends) then zeros.
+//
+// Behaviour tests should know (DPDK 22.11 virtio-user):
+//  - With --server, EAL init blocks in accept() until the switch connects,
+//    so "ready" only appears after that; the link is up at "ready". A stale
+//    socket file at PATH is removed first and the socket is removed at exit.
+//    After the switch restarts, the guest accepts it again (link up ~2 s).
+//  - Without --server, a switch restart is final: the link stays down.
+//  - The rx ring holds 512 frames; the switch drops what does not fit while
+//    an idle guest sleeps (1 ms), so bursts beyond that may lose frames.
+//  - Stopping the port waits for the peer's replies; a watchdog turns a hung
+//    shutdown into exit 1 after 10 s.
+//
+// Single-threaded on purpose: rx polling, command handling and tx all run on
+// the main lcore, so counters need no synchronisation and a reply always
+// reflects every frame polled before the command was read.
+//
+// Exit codes: 0 on quit/EOF/SIGTERM/SIGINT, 1 on EAL or port failure, 2 on
+// bad arguments.
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+namespace switchyard::tools {
+namespace {
+
+constexpr uint16_t kBurst = 32;
+constexpr uint16_t kRingSize = 512;
+constexpr unsigned kPoolSize = 4096;
+constexpr unsigned kPoolCache = 256;
+constexpr uint32_t kMinFrame = 60;  // Ethernet minimum without FCS.
+constexpr uint32_t kMaxFrame = 1514;
+constexpr uint32_t kDefaultFrame = 64;
+constexpr uint16_t kEtherType = 0x88b5;  // IEEE local experimental.
+constexpr auto kTxStallLimit = std::chrono::seconds(2);
+constexpr auto kLinkCheckInterval = std::chrono::milliseconds(100);
+constexpr unsigned kShutdownGraceS = 10;
+
+using Clock = std::chrono::steady_clock;
+
+// Set from the signal handler; everything else happens in the main loop.
+volatile sig_atomic_t g_stop_signal = 0;
+
+// Once EAL is up, fatal exits release it too, so a failed start leaves as
+// little behind as a clean one.
+bool g_eal_up = false;
+
+// In --server mode the socket file is ours: removed at every exit so the
+// next run (or the switch) never meets a stale path.
+const char* g_owned_socket = nullptr;
+
+void OnShutdownTimeout(int) {
+  // Only async-signal-safe calls here.
+  static const char kMsg[] = "sy_guest: DPDK shutdown hung, exiting without cleanup\n";
+  ssize_t ignored = write(STDERR_FILENO, kMsg, sizeof(kMsg) - 1);
+  (void)ignored;
+  if (g_owned_socket != nullptr) {
+    unlink(g_owned_socket);
+  }
+  _exit(1);
+}
+
+// virtio-user stop/close talks to the vhost-user peer and waits for its
+// replies without a timeout; once we saw a --server guest take 88 s to exit
+// after the switch restarted. A test would rather see exit 1 than hang.
+// Armed once; later calls keep the first deadline.
+void ArmShutdownWatchdog() {
+  static bool armed = false;
+  if (!armed) {
+    armed = true;
+    signal(SIGALRM, OnShutdownTimeout);
+    alarm(kShutdownGraceS);
+  }
+}
+
+void ReleaseProcessResources() {
+  ArmShutdownWatchdog();
+  if (g_eal_up) {
+    rte_eal_cleanup();
+    g_eal_up = false;
+  }
+  if (g_owned_socket != nullptr) {
+    unlink(g_owned_socket);
+    g_owned_socket = nullptr;
+  }
+}
+
+void OnSignal(int sig) { g_stop_signal = sig; }
+
+using Mac = std::array<uint8_t, RTE_ETHER_ADDR_LEN>;
+
+// Parses "xx:xx:xx:xx:xx:xx" (hex, either case); nothing else is accepted so
+// that a typo in a test fails loudly instead of sending to a wrong address.
+std::optional<Mac> ParseMac(std::string_view s) {
+  if (s.size() != 17) {
+    return std::nullopt;
+  }
+  Mac mac{};
+  for (size_t i = 0; i < mac.size(); ++i) {
+    size_t pos = i * 3;
+    if (i > 0 && s[pos - 1] != ':') {
+      return std::nullopt;
+    }
+    unsigned value = 0;
+    for (size_t j = 0; j < 2; ++j) {
+      char c = s[pos + j];
+      unsigned digit;
+      if (c >= '0' && c <= '9') {
+        digit = c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        digit = c - 'a' + 10;
+      } else if (c >= 'A' && c <= 'F') {
+        digit = c - 'A' + 10;
+      } else {
+        return std::nullopt;
+      }
+      value = value * 16 + digit;
+    }
+    mac[i] = static_cast<uint8_t>(value);
+  }
+  return mac;
+}
+
+std::string FormatMac(const uint8_t* b) {
+  char buf[18];
+  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
+                b[5]);
+  return buf;
+}
+
+// Packs a MAC into an integer so per-frame counting does no string work.
+uint64_t MacKey(const uint8_t* b) {
+  uint64_t key = 0;
+  for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) {
+    key = (key << 8) | b[i];
+  }
+  return key;
+}
+
+std::string FormatMacKey(uint64_t key) {
+  uint8_t b[RTE_ETHER_ADDR_LEN];
+  for (int i = RTE_ETHER_ADDR_LEN - 1; i >= 0; --i) {
+    b[i] = static_cast<uint8_t>(key & 0xff);
+    key >>= 8;
+  }
+  return FormatMac(b);
+}
+
+std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max) {
+  if (s.empty() || s.size() > 20) {
+    return std::nullopt;
+  }
+  uint64_t value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    uint64_t next = value * 10 + static_cast<uint64_t>(c - '0');
+    if (next / 10 != value || next > max) {
+      return std::nullopt;
+    }
+    value = next;
+  }
+  return value;
+}
+
+// Error texts echo user input, so they must be escaped to keep the reply
+// valid JSON.
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned char>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+void Reply(const std::string& json) {
+  std::fputs(json.c_str(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void ReplyError(std::string_view message) {
+  Reply("{\"ok\":false,\"error\":" + JsonString(message) + "}");
+}
+
+struct Options {
+  std::string socket;
+  std::string prefix;
+  Mac mac{};
+  bool server = false;
+  unsigned lcore = 0;
+  uint32_t frame_size = kDefaultFrame;
+};
+
+constexpr const char* kUsage =
+    "usage: sy_guest --socket PATH --mac MAC --prefix NAME [--server] [--lcore N] "
+    "[--size BYTES]\n";
+
+[[noreturn]] void UsageError(const std::string& message) {
+  std::fprintf(stderr, "sy_guest: %s\n%s", message.c_str(), kUsage);
+  std::exit(2);
+}
+
+Options ParseArgs(int argc, char** argv) {
+  Options opt;
+  bool have_mac = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--server") {
+      opt.server = true;
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (arg != "--socket" && arg != "--mac" && arg != "--prefix" && arg != "--lcore" &&
+        arg != "--size") {
+      UsageError("unknown argument '" + std::string(arg) + "'");
+    }
+    if (i + 1 >= argc) {
+      UsageError(std::string(arg) + " needs a value");
+    }
+    std::string_view value = argv[++i];
+    if (arg == "--socket") {
+      // A comma or empty path would break the --vdev devargs string.
+      if (value.empty() || value.find(',') != std::string_view::npos) {
+        UsageError("--socket must be a non-empty path without commas");
+      }
+      opt.socket = value;
+    } else if (arg == "--mac") {
+      auto mac = ParseMac(value);
+      if (!mac) {
+        UsageError("--mac '" + std::string(value) + "' is not xx:xx:xx:xx:xx:xx");
+      }
+      opt.mac = *mac;
+      have_mac = true;
+    } else if (arg == "--prefix") {
+      if (value.empty() || value.find('/') != std::string_view::npos) {
+        UsageError("--prefix must be a non-empty name without '/'");
+      }
+      opt.prefix = value;
+    } else if (arg == "--lcore") {
+      auto lcore = ParseUint(value, RTE_MAX_LCORE - 1);
+      if (!lcore) {
+        UsageError("--lcore must be an integer in [0, " + std::to_string(RTE_MAX_LCORE - 1) + "]");
+      }
+      opt.lcore = static_cast<unsigned>(*lcore);
+    } else {  // --size
+      auto size = ParseUint(value, kMaxFrame);
+      if (!size || *size < kMinFrame) {
+        UsageError("--size must be an integer in [" + std::to_string(kMinFrame) + ", " +
+                   std::to_string(kMaxFrame) + "]");
+      }
+      opt.frame_size = static_cast<uint32_t>(*size);
+    }
+  }
+  if (opt.socket.empty() || !have_mac || opt.prefix.empty()) {
+    UsageError("--socket, --mac and --prefix are required");
+  }
+  return opt;
+}
+
+[[noreturn]] void Fatal(const std::string& message) {
+  std::fprintf(stderr, "sy_guest: %s\n", message.c_str());
+  ReleaseProcessResources();
+  std::exit(1);
+}
+
+std::vector<std::string> SplitWords(std::string_view line) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) {
+      ++i;
+    }
+    size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
+      ++i;
+    }
+    if (i > start) {
+      words.emplace_back(line.substr(start, i - start));
+    }
+  }
+  return words;
+}
+
+// Owns the port and the counters. Not thread-safe: used only from main().
+class Guest {
+ public:
+  explicit Guest(const Options& opt) : opt_(opt) {}
+
+  Guest(const Guest&) = delete;
+  Guest& operator=(const Guest&) = delete;
+
+  // Creates the pool and starts the single virtio-user port. Exits with 1
+  // on failure: without a port the guest is useless to a test.
+  void StartPort() {
+    if (rte_eth_dev_count_avail() == 0) {
+      Fatal("no ethdev port: virtio-user probe failed for " + opt_.socket + " (" +
+            (opt_.server ? "could the socket be created?" : "is the switch listening on it?") +
+            " see the DPDK log above)");
+    }
+    // Only one --vdev is given, so the first valid port is ours.
+    port_ = static_cast<uint16_t>(rte_eth_find_next(0));
+    pool_ = rte_pktmbuf_pool_create("sy_guest_pool", kPoolSize, kPoolCache, 0,
+                                    RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    if (pool_ == nullptr) {
+      Fatal(std::string("mbuf pool: ") + rte_strerror(rte_errno));
+    }
+    rte_eth_dev_info info{};
+    int rc = rte_eth_dev_info_get(port_, &info);
+    if (rc < 0) {
+      Fatal(std::string("rte_eth_dev_info_get: ") + rte_strerror(-rc));
+    }
+    rte_eth_conf conf{};
+    // With LSC interrupts the PMD tracks the link on its interrupt thread and
+    // rte_eth_link_get_nowait() only reads the result. Without them every
+    // link query probes the vhost-user socket from our thread, which on a
+    // dead peer logs two errors per call and, after a --server reconnect,
+    // made DPDK 22.11 panic in eal-intr-thread at close.
+    if (info.dev_flags != nullptr && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0) {
+      conf.intr_conf.lsc = 1;
+    }
+    rc = rte_eth_dev_configure(port_, 1, 1, &conf);
+    if (rc < 0) {
+      Fatal(std::string("rte_eth_dev_configure: ") + rte_strerror(-rc));
+    }
+    uint16_t rx_desc = kRingSize;
+    uint16_t tx_desc = kRingSize;
+    // The PMD may round ring sizes; use what it accepts.
+    rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_, &rx_desc, &tx_desc);
+    if (rc < 0) {
+      Fatal(std::string("rte_eth_dev_adjust_nb_rx_tx_desc: ") + rte_strerror(-rc));
+    }
+    int socket = rte_eth_dev_socket_id(port_);
+    unsigned queue_socket = socket < 0 ? rte_socket_id() : static_cast<unsigned>(socket);
+    rc = rte_eth_rx_queue_setup(port_, 0, rx_desc, queue_socket, nullptr, pool_);
+    if (rc < 0) {
+      Fatal(std::string("rte_eth_rx_queue_setup: ") + rte_strerror(-rc));
+    }
+    rc = rte_eth_tx_queue_setup(port_, 0, tx_desc, queue_socket, nullptr);
+    if (rc < 0) {
+      Fatal(std::string("rte_eth_tx_queue_setup: ") + rte_strerror(-rc));
+    }
+    rc = rte_eth_dev_start(port_);
+    if (rc < 0) {
+      Fatal(std::string("rte_eth_dev_start: ") + rte_strerror(-rc));
+    }
+    started_ = true;
+  }
+
+  // Stops and closes the port. Safe to call more than once.
+  void StopPort() {
+    ArmShutdownWatchdog();
+    if (started_) {
+      rte_eth_dev_stop(port_);
+      rte_eth_dev_close(port_);
+      started_ = false;
+    }
+  }
+
+  // Runs until quit, EOF on stdin or a signal.
+  void Run() {
+    Reply("{\"ok\":true,\"ready\":true,\"mac\":\"" + FormatMac(opt_.mac.data()) + "\"}");
+    std::string pending;
+    while (!quit_ && g_stop_signal == 0) {
+      uint16_t n = PollRx();
+      // Busy-poll while traffic flows; otherwise sleep in poll(2) for 1 ms
+      // so an idle guest does not burn a core that the switch needs.
+      pollfd pfd{STDIN_FILENO, POLLIN, 0};
+      int ready = poll(&pfd, 1, n > 0 ? 0 : 1);
+      if (ready <= 0) {
+        continue;  // Timeout or EINTR; the loop condition sees signals.
+      }
+      char buf[4096];
+      ssize_t got = read(STDIN_FILENO, buf, sizeof(buf));
+      if (got < 0) {
+        if (errno == EINTR || errno == EAGAIN) {
+          continue;
+        }
+        got = 0;  // A broken stdin means nobody can drive us: like EOF.
+      }
+      if (got == 0) {
+        // A test that dies or closes our stdin should not leave us running.
+        if (!pending.empty()) {
+          HandleLine(pending);
+        }
+        if (!quit_) {
+          Reply("{\"ok\":true}");
+          quit_ = true;
+        }
+        break;
+      }
+      pending.append(buf, static_cast<size_t>(got));
+      size_t newline;
+      while (!quit_ && (newline = pending.find('\n')) != std::string::npos) {
+        std::string line = pending.substr(0, newline);
+        pending.erase(0, newline + 1);
+        HandleLine(line);
+      }
+    }
+  }
+
+ private:
+  // Receives one burst and counts it; returns how many frames arrived.
+  uint16_t PollRx() {
+    rte_mbuf* pkts[kBurst];
+    uint16_t n = rte_eth_rx_burst(port_, 0, pkts, kBurst);
+    for (uint16_t i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      ++rx_;
+      rx_bytes_ += rte_pktmbuf_pkt_len(m);
+      if (rte_pktmbuf_data_len(m) >= sizeof(rte_ether_hdr)) {
+        const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
+        ++by_src_[MacKey(eth->src_addr.addr_bytes)];
+        ++by_dst_[MacKey(eth->dst_addr.addr_bytes)];
+      }
+      rte_pktmbuf_free(m);
+    }
+    return n;
+  }
+
+  bool LinkUp() {
+    rte_eth_link link{};
+    if (rte_eth_link_get_nowait(port_, &link) != 0) {
+      return false;
+    }
+    return link.link_status == RTE_ETH_LINK_UP;
+  }
+
+  void HandleLine(std::string_view line) {
+    std::vector<std::string> words = SplitWords(line);
+    if (words.empty()) {
+      return;  // Blank lines get no reply so tests may pad input freely.
+    }
+    const std::string& cmd = words[0];
+    if (cmd == "wait-link") {
+      CmdWaitLink(words);
+    } else if (cmd == "send") {
+      CmdSend(words);
+    } else if (cmd == "stats") {
+      CmdStats(words);
+    } else if (cmd == "reset") {
+      if (words.size() != 1) {
+        ReplyError("usage: reset");
+        return;
+      }
+      rx_ = 0;
+      rx_bytes_ = 0;
+      by_src_.clear();
+      by_dst_.clear();
+      Reply("{\"ok\":true}");
+    } else if (cmd == "quit") {
+      Reply("{\"ok\":true}");
+      quit_ = true;
+    } else {
+      ReplyError("unknown command " + cmd);
+    }
+  }
+
+  void CmdWaitLink(const std::vector<std::string>& words) {
+    char* end = nullptr;
+    double timeout_s = words.size() == 2 ? std::strtod(words[1].c_str(), &end) : -1;
+    if (words.size() != 2 || end == words[1].c_str() || *end != '\0' || !std::isfinite(timeout_s) ||
+        timeout_s < 0 || timeout_s > 86400) {
+      ReplyError("usage: wait-link TIMEOUT_S");
+      return;
+    }
+    auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(timeout_s));
+    // Should the PMD lack LSC interrupts, each query probes the socket and
+    // logs two errors while the peer is gone; 100 ms keeps that readable.
+    auto next_check = Clock::now();
+    while (g_stop_signal == 0) {
+      auto now = Clock::now();
+      if (now >= next_check) {
+        if (LinkUp()) {
+          Reply("{\"ok\":true,\"link\":\"up\"}");
+          return;
+        }
+        if (now >= deadline) {
+          ReplyError("link down after " + words[1] + " s");
+          return;
+        }
+        next_check = std::min(now + kLinkCheckInterval, deadline);
+      }
+      // Keep draining rx so the switch never sees a full ring from us.
+      if (PollRx() == 0) {
+        usleep(1000);
+      }
+    }
+    ReplyError("interrupted by signal");
+  }
+
+  void CmdSend(const std::vector<std::string>& words) {
+    if (words.size() != 3 && words.size() != 4) {
+      ReplyError("usage: send DST_MAC COUNT [SRC_MAC]");
+      return;
+    }
+    auto dst = ParseMac(words[1]);
+    if (!dst) {
+      ReplyError("bad DST_MAC " + words[1]);
+      return;
+    }
+    auto count = ParseUint(words[2], UINT32_MAX);
+    if (!count) {
+      ReplyError("bad COUNT " + words[2]);
+      return;
+    }
+    Mac src = opt_.mac;
+    if (words.size() == 4) {
+      auto parsed = ParseMac(words[3]);
+      if (!parsed) {
+        ReplyError("bad SRC_MAC " + words[3]);
+        return;
+      }
+      src = *parsed;
+    }
+
+    uint64_t sent = 0;
+    // Frames built but not yet accepted by the PMD; kept across retries so
+    // sequence numbers stay in order and nothing is rebuilt.
+    rte_mbuf* pkts[kBurst];
+    uint16_t held = 0;
+    uint16_t head = 0;
+    auto last_progress = Clock::now();
+    while (sent < *count && g_stop_signal == 0) {
+      if (held == head) {
+        held = 0;
+        head = 0;
+        uint16_t want = static_cast<uint16_t>(std::min<uint64_t>(kBurst, *count - sent));
+        if (rte_pktmbuf_alloc_bulk(pool_, pkts, want) == 0) {
+          for (uint16_t i = 0; i < want; ++i) {
+            BuildFrame(pkts[i], *dst, src);
+          }
+          held = want;
+        }
+      }
+      uint16_t n = 0;
+      if (held > head) {
+        n = rte_eth_tx_burst(port_, 0, pkts + head, held - head);
+        head += n;
+        sent += n;
+      }
+      if (n > 0) {
+        last_progress = Clock::now();
+        continue;
+      }
+      // Nothing went out: the peer may be slow or gone. Drain rx (our own
+      // pool may be what is starving), nap briefly so a stalled send does
+      // not spin a core the switch needs, and give up after a quiet spell.
+      if (PollRx() == 0) {
+        usleep(50);
+      }
+      if (Clock::now() - last_progress > kTxStallLimit) {
+        break;
+      }
+    }
+    for (uint16_t i = head; i < held; ++i) {
+      rte_pktmbuf_free(pkts[i]);
+    }
+    if (sent == *count) {
+      Reply("{\"ok\":true,\"sent\":" + std::to_string(sent) + "}");
+    } else {
+      std::string why = g_stop_signal != 0 ? "interrupted by signal" : "tx stalled for 2 s";
+      Reply("{\"ok\":false,\"error\":" +
+            JsonString(why + " after " + std::to_string(sent) + " of " + std::to_string(*count) +
+                       " frames") +
+            ",\"sent\":" + std::to_string(sent) + "}");
+    }
+  }
+
+  void BuildFrame(rte_mbuf* m, const Mac& dst, const Mac& src) {
+    auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, opt_.frame_size));
+    // Cannot fail: the default data room (2048) exceeds kMaxFrame.
+    std::memset(data, 0, opt_.frame_size);
+    auto* eth = reinterpret_cast<rte_ether_hdr*>(data);
+    std::memcpy(eth->dst_addr.addr_bytes, dst.data(), dst.size());
+    std::memcpy(eth->src_addr.addr_bytes, src.data(), src.size());
+    eth->ether_type = rte_cpu_to_be_16(kEtherType);
+    // Sequence runs across send commands so every frame of a run is unique.
+    uint32_t seq = rte_cpu_to_be_32(tx_seq_++);
+    std::memcpy(data + sizeof(rte_ether_hdr), &seq, sizeof(seq));
+  }
+
+  void CmdStats(const std::vector<std::string>& words) {
+    if (words.size() != 1) {
+      ReplyError("usage: stats");
+      return;
+    }
+    std::string out = "{\"ok\":true,\"rx\":" + std::to_string(rx_) +
+                      ",\"rx_bytes\":" + std::to_string(rx_bytes_) + ",\"by_src\":";
+    AppendMacCounts(by_src_, &out);
+    out += ",\"by_dst\":";
+    AppendMacCounts(by_dst_, &out);
+    out += ",\"link\":\"";
+    out += LinkUp() ? "up" : "down";
+    out += "\"}";
+    Reply(out);
+  }
+
+  static void AppendMacCounts(const std::map<uint64_t, uint64_t>& counts, std::string* out) {
+    *out += '{';
+    bool first = true;
+    for (const auto& [key, n] : counts) {
+      if (!first) {
+        *out += ',';
+      }
+      first = false;
+      *out += '"' + FormatMacKey(key) + "\":" + std::to_string(n);
+    }
+    *out += '}';
+  }
+
+  const Options opt_;
+  uint16_t port_ = 0;
+  rte_mempool* pool_ = nullptr;
+  bool started_ = false;
+  bool quit_ = false;
+  uint32_t tx_seq_ = 0;
+  uint64_t rx_ = 0;
+  uint64_t rx_bytes_ = 0;
+  // Ordered so stats output is stable and easy to diff in test logs.
+  std::map<uint64_t, uint64_t> by_src_;
+  std::map<uint64_t, uint64_t> by_dst_;
+};
+
+int Main(int argc, char** argv) {
+  Options opt = ParseArgs(argc, argv);
+
+  // Installed before EAL init so a SIGTERM during a slow start still ends in
+  // a clean shutdown. No SA_RESTART: poll(2) must return EINTR.
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  // A test that stops reading our stdout should not kill us mid-cleanup.
+  signal(SIGPIPE, SIG_IGN);
+
+  // EAL's default Linux log stream writes to stdout, which is reserved for
+  // JSON replies.
+  rte_openlog_stream(stderr);
+
+  if (opt.server) {
+    // virtio-user refuses to bind over an existing file, and a socket left
+    // by a killed run would fail every later test; anything else is not
+    // ours to delete.
+    struct stat st {};
+    if (lstat(opt.socket.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) {
+        Fatal(opt.socket + " exists and is not a socket");
+      }
+      if (unlink(opt.socket.c_str()) != 0) {
+        Fatal("cannot remove stale socket " + opt.socket + ": " + std::strerror(errno));
+      }
+    }
+    g_owned_socket = opt.socket.c_str();
+  }
+
+  std::vector<std::string> eal_args = {
+      "sy_guest",
+      "-l",
+      std::to_string(opt.lcore),
+      "--no-huge",
+      "-m",
+      "256",
+      "--no-pci",
+      "--single-file-segments",
+      "--file-prefix",
+      opt.prefix,
+      "--log-level=*:warning",
+      "--vdev",
+      // queue_size: virtio-user rings default to 256 entries whatever
+      // rte_eth_rx_queue_setup() asks for, so a burst of 300 frames lost 44.
+      "net_virtio_user0,path=" + opt.socket + ",queues=1,queue_size=" + std::to_string(kRingSize) +
+          ",mac=" + FormatMac(opt.mac.data()) + ",server=" + (opt.server ? "1" : "0"),
+  };
+  std::vector<char*> eal_argv;
+  for (std::string& a : eal_args) {
+    eal_argv.push_back(a.data());
+  }
+  eal_argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(eal_args.size()), eal_argv.data()) < 0) {
+    Fatal(std::string("rte_eal_init failed: ") + rte_strerror(rte_errno));
+  }
+  g_eal_up = true;
+  // In --server mode the virtio-user probe blocks in accept() until the
+  // switch connects; a signal there fails the probe, which is a requested
+  // stop rather than a port failure.
+  if (g_stop_signal != 0) {
+    std::fprintf(stderr, "sy_guest: stopped by signal %d during start\n",
+                 static_cast<int>(g_stop_signal));
+    ReleaseProcessResources();
+    return 0;
+  }
+
+  Guest guest(opt);
+  guest.StartPort();
+  guest.Run();
+  guest.StopPort();
+  ReleaseProcessResources();
+  return 0;
+}
+
+}  // namespace
+}  // namespace switchyard::tools
+
+int main(int argc, char** argv) { return switchyard::tools::Main(argc, argv); }
