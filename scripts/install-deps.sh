@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang-format   # toolchain
   dpdk dpdk-dev libdpdk-dev                                   # datapath; dpdk-testpmd for guests and benchmarks
+  librte-mempool-ring23 librte-net-virtio23 librte-net-vhost23 # drivers loaded at run time
   libgtest-dev                                                # unit tests
   python3 iproute2 procps coreutils                           # integration tests and scripts
 )
@@ -25,5 +26,7 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# With recommends: dpdk only recommends the mempool-ring, virtio and vhost
+# drivers that the switch and its test guests load at run time.
+apt-get install -y -qq "${missing[@]}" >/dev/null
 echo "install-deps: done"
