@@ -49,8 +49,9 @@ std::string RenderTables(const dp::Dataplane& dataplane) {
        << p.totals.tx_packets << TotalDrops(p.totals) << "\n";
     for (int r = 0; r < dp::kDropReasonCount; ++r) {
       if (p.totals.drops[r] != 0) {
-        drops << "  " << p.spec.name << ": " << dp::DropReasonName(static_cast<dp::DropReason>(r))
-              << " " << p.totals.drops[r] << "\n";
+        const auto reason = static_cast<dp::DropReason>(r);
+        drops << "  " << p.spec.name << ": " << dp::DropReasonName(reason) << " "
+              << p.totals.drops[r] << " (" << dp::DropReasonDescription(reason) << ")\n";
       }
     }
   }

@@ -30,30 +30,22 @@ enum class DropReason : uint8_t {
 
 inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kCount);
 
-constexpr std::string_view DropReasonName(DropReason r) {
-  switch (r) {
-#define SY_DROP_NAME(name, wire, desc) \
-  case DropReason::name:               \
-    return wire;
-    SY_FOREACH_DROP_REASON(SY_DROP_NAME)
-#undef SY_DROP_NAME
-    case DropReason::kCount:
-      break;
-  }
-  return "unknown";
-}
+struct DropReasonInfo {
+  std::string_view name;         // wire name, as reported
+  std::string_view description;  // for people
+};
 
+inline constexpr DropReasonInfo kDropReasonInfo[kDropReasonCount] = {
+#define SY_DROP_INFO(name, wire, desc) {wire, desc},
+    SY_FOREACH_DROP_REASON(SY_DROP_INFO)
+#undef SY_DROP_INFO
+};
+
+constexpr std::string_view DropReasonName(DropReason r) {
+  return kDropReasonInfo[static_cast<int>(r)].name;
+}
 constexpr std::string_view DropReasonDescription(DropReason r) {
-  switch (r) {
-#define SY_DROP_DESC(name, wire, desc) \
-  case DropReason::name:               \
-    return desc;
-    SY_FOREACH_DROP_REASON(SY_DROP_DESC)
-#undef SY_DROP_DESC
-    case DropReason::kCount:
-      break;
-  }
-  return "unknown";
+  return kDropReasonInfo[static_cast<int>(r)].description;
 }
 
 }  // namespace switchyard::dp

@@ -31,6 +31,7 @@ inline constexpr MacKey kBroadcastMac = 0xffffffffffffULL;
 constexpr bool IsMulticastMac(MacKey mac) { return (mac >> 40) & 0x01; }
 
 MacKey MacFromBytes(const uint8_t* bytes);
+void MacToBytes(MacKey mac, uint8_t* bytes);
 std::string MacToString(MacKey mac);
 std::optional<MacKey> ParseMac(std::string_view text);
 

@@ -75,6 +75,8 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "datapath/core/types.h"
+
 namespace switchyard::tools {
 namespace {
 
@@ -141,64 +143,14 @@ void ReleaseProcessResources() {
 
 void OnSignal(int sig) { g_stop_signal = sig; }
 
-using Mac = std::array<uint8_t, RTE_ETHER_ADDR_LEN>;
-
-// Parses "xx:xx:xx:xx:xx:xx" (hex, either case); nothing else is accepted so
-// that a typo in a test fails loudly instead of sending to a wrong address.
-std::optional<Mac> ParseMac(std::string_view s) {
-  if (s.size() != 17) {
-    return std::nullopt;
-  }
-  Mac mac{};
-  for (size_t i = 0; i < mac.size(); ++i) {
-    size_t pos = i * 3;
-    if (i > 0 && s[pos - 1] != ':') {
-      return std::nullopt;
-    }
-    unsigned value = 0;
-    for (size_t j = 0; j < 2; ++j) {
-      char c = s[pos + j];
-      unsigned digit;
-      if (c >= '0' && c <= '9') {
-        digit = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        digit = c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        digit = c - 'A' + 10;
-      } else {
-        return std::nullopt;
-      }
-      value = value * 16 + digit;
-    }
-    mac[i] = static_cast<uint8_t>(value);
-  }
-  return mac;
-}
-
-std::string FormatMac(const uint8_t* b) {
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
-                b[5]);
-  return buf;
-}
-
-// Packs a MAC into an integer so per-frame counting does no string work.
-uint64_t MacKey(const uint8_t* b) {
-  uint64_t key = 0;
-  for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) {
-    key = (key << 8) | b[i];
-  }
-  return key;
-}
-
-std::string FormatMacKey(uint64_t key) {
-  uint8_t b[RTE_ETHER_ADDR_LEN];
-  for (int i = RTE_ETHER_ADDR_LEN - 1; i >= 0; --i) {
-    b[i] = static_cast<uint8_t>(key & 0xff);
-    key >>= 8;
-  }
-  return FormatMac(b);
-}
+// MACs travel as datapath MacKeys (48 bits in an integer), so per-frame
+// counting does no string work; parsing accepts only xx:xx:xx:xx:xx:xx so a
+// typo in a test fails loudly instead of sending to a wrong address.
+using switchyard::dp::MacFromBytes;
+using switchyard::dp::MacKey;
+using switchyard::dp::MacToBytes;
+using switchyard::dp::MacToString;
+using switchyard::dp::ParseMac;
 
 std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max) {
   if (s.empty() || s.size() > 20) {
@@ -257,7 +209,7 @@ void ReplyError(std::string_view message) {
 struct Options {
   std::string socket;
   std::string prefix;
-  Mac mac{};
+  MacKey mac = 0;
   bool server = false;
   unsigned lcore = 0;
   uint32_t frame_size = kDefaultFrame;
@@ -433,7 +385,7 @@ class Guest {
 
   // Runs until quit, EOF on stdin or a signal.
   void Run() {
-    Reply("{\"ok\":true,\"ready\":true,\"mac\":\"" + FormatMac(opt_.mac.data()) + "\"}");
+    Reply("{\"ok\":true,\"ready\":true,\"mac\":\"" + MacToString(opt_.mac) + "\"}");
     std::string pending;
     while (!quit_ && g_stop_signal == 0) {
       uint16_t n = PollRx();
@@ -484,8 +436,8 @@ class Guest {
       rx_bytes_ += rte_pktmbuf_pkt_len(m);
       if (rte_pktmbuf_data_len(m) >= sizeof(rte_ether_hdr)) {
         const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
-        ++by_src_[MacKey(eth->src_addr.addr_bytes)];
-        ++by_dst_[MacKey(eth->dst_addr.addr_bytes)];
+        ++by_src_[MacFromBytes(eth->src_addr.addr_bytes)];
+        ++by_dst_[MacFromBytes(eth->dst_addr.addr_bytes)];
       }
       rte_pktmbuf_free(m);
     }
@@ -579,7 +531,7 @@ class Guest {
       ReplyError("bad COUNT " + words[2]);
       return;
     }
-    Mac src = opt_.mac;
+    MacKey src = opt_.mac;
     if (words.size() == 4) {
       auto parsed = ParseMac(words[3]);
       if (!parsed) {
@@ -642,13 +594,13 @@ class Guest {
     }
   }
 
-  void BuildFrame(rte_mbuf* m, const Mac& dst, const Mac& src) {
+  void BuildFrame(rte_mbuf* m, MacKey dst, MacKey src) {
     auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, opt_.frame_size));
     // Cannot fail: the default data room (2048) exceeds kMaxFrame.
     std::memset(data, 0, opt_.frame_size);
     auto* eth = reinterpret_cast<rte_ether_hdr*>(data);
-    std::memcpy(eth->dst_addr.addr_bytes, dst.data(), dst.size());
-    std::memcpy(eth->src_addr.addr_bytes, src.data(), src.size());
+    MacToBytes(dst, eth->dst_addr.addr_bytes);
+    MacToBytes(src, eth->src_addr.addr_bytes);
     eth->ether_type = rte_cpu_to_be_16(kEtherType);
     // Sequence runs across send commands so every frame of a run is unique.
     uint32_t seq = rte_cpu_to_be_32(tx_seq_++);
@@ -679,7 +631,7 @@ class Guest {
         *out += ',';
       }
       first = false;
-      *out += '"' + FormatMacKey(key) + "\":" + std::to_string(n);
+      *out += '"' + MacToString(key) + "\":" + std::to_string(n);
     }
     *out += '}';
   }
@@ -746,7 +698,7 @@ int Main(int argc, char** argv) {
       // queue_size: virtio-user rings default to 256 entries whatever
       // rte_eth_rx_queue_setup() asks for, so a burst of 300 frames lost 44.
       "net_virtio_user0,path=" + opt.socket + ",queues=1,queue_size=" + std::to_string(kRingSize) +
-          ",mac=" + FormatMac(opt.mac.data()) + ",server=" + (opt.server ? "1" : "0"),
+          ",mac=" + MacToString(opt.mac) + ",server=" + (opt.server ? "1" : "0"),
   };
   std::vector<char*> eal_argv;
   for (std::string& a : eal_args) {
