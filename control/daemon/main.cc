@@ -1,11 +1,10 @@
-// switchyardd: the switch daemon. Starts DPDK, the PMD threads and the
-// networks and ports of its config file, then runs the control loop:
-// FDB aging, status reports, and config reloads on SIGHUP.
+// switchyardd: the switch daemon. Takes its state directory's lock, starts
+// DPDK and the PMD threads, restores the saved networks and ports, serves
+// the gRPC API, and runs the control loop until SIGTERM or SIGINT.
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -13,9 +12,10 @@
 #include <string>
 #include <thread>
 
-#include "control/config/apply.h"
-#include "control/config/config_file.h"
-#include "control/daemon/report.h"
+#include "control/api/server.h"
+#include "control/events/event_hub.h"
+#include "control/model/controller.h"
+#include "control/store/state_store.h"
 #include "datapath/core/log.h"
 #include "datapath/engine/dataplane.h"
 #include "datapath/platform/dpdk/eal.h"
@@ -27,42 +27,34 @@ namespace dp = switchyard::dp;
 namespace ctl = switchyard::ctl;
 
 std::atomic<bool> g_stop{false};
-std::atomic<bool> g_reload{false};
-std::atomic<bool> g_dump{false};
 
-void OnSignal(int sig) {
-  if (sig == SIGHUP) {
-    g_reload = true;
-  } else if (sig == SIGUSR1) {
-    g_dump = true;
-  } else {
-    g_stop = true;
-  }
-}
+void OnSignal(int) { g_stop = true; }
 
-constexpr const char* kUsage = R"(usage: switchyardd --config FILE [options]
+constexpr const char* kUsage = R"(usage: switchyardd [options]
 
-  --config FILE              networks and ports to start with (see docs/user-guide.md);
-                             re-read on SIGHUP
-  --status-file PATH         write a JSON status document here every second
+  --socket PATH              gRPC API unix socket (default /run/switchyard/switchyard.sock)
+  --state-dir DIR            saved config and lock (default /var/lib/switchyard)
+  --listen HOST:PORT         also serve the API over TCP, with mutual TLS:
+    --tls-cert FILE            server certificate chain (PEM)
+    --tls-key FILE             its private key (PEM)
+    --tls-client-ca FILE       CA that signs client certificates (PEM)
+  --insecure-tcp             serve --listen without TLS (anyone reaching it controls the switch)
   --control-cpu N            CPU of the control thread (default 0)
   --pmd-cpus LIST            comma-separated CPUs that poll, one PMD each
                              (default: one PMD on a CPU other than control)
-  --pmd-idle-sleep-max-us N  longest back-off sleep of an idle PMD; 0 = busy-poll
-                             (default 500)
-  --file-prefix NAME         DPDK runtime prefix, unique per instance
-                             (default switchyard-<pid>)
+  --pmd-idle-sleep-max-us N  longest back-off sleep of an idle PMD; 0 = busy-poll (default 500)
+  --file-prefix NAME         DPDK runtime prefix, unique per instance (default switchyard-<pid>)
   --memory-mb N              DPDK memory (default 512)
   --hugepages auto|on|off    use hugepages when reserved (default auto)
   --mbufs N                  packet buffers (default 16383)
   --dpdk-log-level LEVEL     DPDK log level (default *:notice)
 
-signals: SIGHUP reloads the config, SIGUSR1 prints tables, SIGTERM/SIGINT stop.
+Drive it with yardctl (docs/yardctl.md). SIGTERM or SIGINT stop it; the config stays saved.
 )";
 
 struct Args {
-  std::string config;
-  std::string status_file;
+  std::string state_dir = "/var/lib/switchyard";
+  ctl::ApiOptions api;
   dp::EalOptions eal;
   dp::DataplaneOptions dataplane;
 };
@@ -89,15 +81,27 @@ std::string ParseArgs(int argc, char** argv, Args* args) {
       std::cout << kUsage;
       std::exit(0);
     }
+    if (flag == "--insecure-tcp") {
+      args->api.insecure_tcp = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       return flag + ": missing value";
     }
     const std::string value = argv[++i];
     long n = 0;
-    if (flag == "--config") {
-      args->config = value;
-    } else if (flag == "--status-file") {
-      args->status_file = value;
+    if (flag == "--socket") {
+      args->api.socket_path = value;
+    } else if (flag == "--state-dir") {
+      args->state_dir = value;
+    } else if (flag == "--listen") {
+      args->api.tcp_listen = value;
+    } else if (flag == "--tls-cert") {
+      args->api.tls_cert = value;
+    } else if (flag == "--tls-key") {
+      args->api.tls_key = value;
+    } else if (flag == "--tls-client-ca") {
+      args->api.tls_client_ca = value;
     } else if (flag == "--control-cpu") {
       if (!ParseNumber(value, 0, 4095, &n)) return flag + ": not a CPU number: " + value;
       args->eal.control_cpu = static_cast<int>(n);
@@ -135,77 +139,61 @@ std::string ParseArgs(int argc, char** argv, Args* args) {
       return "unknown option " + flag;
     }
   }
-  if (args->config.empty()) {
-    return "--config is required";
+  if (Status s = ctl::ValidateApiOptions(args->api); !s.ok()) {
+    return s.message();
   }
   return "";
 }
 
-void WriteStatus(const std::string& path, const dp::Dataplane& dataplane,
-                 std::chrono::steady_clock::time_point started) {
-  if (path.empty()) {
-    return;
-  }
-  const double uptime =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!ctl::ReplaceFile(path, ctl::RenderJson(dataplane, uptime))) {
-    SY_WARN("cannot write status file " << path << ": " << std::strerror(errno));
-  }
+int Fail(const Status& s) {
+  std::cerr << "switchyardd: " << s.message() << std::endl;
+  return 1;
 }
 
 int Run(const Args& args) {
-  ctl::SwitchConfig config;
-  if (Status s = ctl::LoadConfigFile(args.config, &config); !s.ok()) {
-    std::cerr << "switchyardd: " << s.message() << std::endl;
-    return 2;
+  // The lock first: a second daemon on the same state must not touch DPDK.
+  std::unique_ptr<ctl::StateStore> store;
+  if (Status s = ctl::StateStore::Open(args.state_dir, &store); !s.ok()) {
+    return Fail(s);
   }
   dp::EalInfo eal;
   if (Status s = dp::InitEal(args.eal, &eal); !s.ok()) {
-    std::cerr << "switchyardd: " << s.message() << std::endl;
-    return 1;
+    return Fail(s);
   }
   int rc = 0;
   {
     dp::Dataplane dataplane(eal, args.dataplane);
-    if (Status s = dataplane.Start(); !s.ok()) {
-      std::cerr << "switchyardd: " << s.message() << std::endl;
-      return 1;
+    ctl::EventHub hub;
+    ctl::Controller controller(&dataplane, store.get(), &hub);
+    ctl::ApiServer api(&controller, &hub);
+    Status s = dataplane.Start();
+    if (s.ok()) {
+      s = controller.Restore();
     }
-    if (Status s = ctl::ApplyConfig(dataplane, config); !s.ok()) {
-      std::cerr << "switchyardd: " << args.config << ": " << s.message() << std::endl;
-      rc = 1;
+    if (s.ok()) {
+      s = api.Start(args.api);
+    }
+    if (!s.ok()) {
+      rc = Fail(s);
     } else {
-      SY_INFO("switchyardd: running (file prefix " << eal.file_prefix << ")");
-      const auto started = std::chrono::steady_clock::now();
-      auto next_tick = started;
-      while (!g_stop) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        if (g_reload.exchange(false)) {
-          ctl::SwitchConfig next;
-          Status reload = ctl::LoadConfigFile(args.config, &next);
-          if (reload.ok()) {
-            reload = ctl::ApplyConfig(dataplane, next);
-          }
-          if (reload.ok()) {
-            SY_INFO("config reloaded from " << args.config);
-          } else {
-            SY_ERROR("config reload failed, nothing changed: " << reload.message());
-          }
-          WriteStatus(args.status_file, dataplane, started);
+      SY_INFO("switchyardd: running (state " << args.state_dir << ", file prefix "
+                                             << eal.file_prefix << ")");
+      // On a signal, stop the API on another thread while this one keeps
+      // serving the calls still in flight, then leave the loop.
+      std::atomic<bool> api_down{false};
+      std::thread stopper;
+      controller.Loop([&] {
+        if (g_stop && !stopper.joinable()) {
+          SY_INFO("switchyardd: stopping");
+          hub.Close();
+          stopper = std::thread([&] {
+            api.Shutdown(2000);
+            api_down = true;
+          });
         }
-        if (g_dump.exchange(false)) {
-          std::cout << ctl::RenderTables(dataplane) << std::flush;
-          WriteStatus(args.status_file, dataplane, started);
-        }
-        if (std::chrono::steady_clock::now() >= next_tick) {
-          next_tick += std::chrono::seconds(1);
-          dataplane.Tick();
-          WriteStatus(args.status_file, dataplane, started);
-        }
-      }
-      SY_INFO("switchyardd: stopping");
-      WriteStatus(args.status_file, dataplane, started);
-      std::cout << ctl::RenderTables(dataplane) << std::flush;
+        return api_down.load();
+      });
+      stopper.join();
     }
     dataplane.Stop();
   }
@@ -227,7 +215,7 @@ int main(int argc, char** argv) {
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) {
+  for (int sig : {SIGINT, SIGTERM}) {
     sigaction(sig, &sa, nullptr);
   }
   signal(SIGPIPE, SIG_IGN);

@@ -13,6 +13,17 @@ PortTotals& PortTotals::operator-=(const PortTotals& base) {
   return *this;
 }
 
+PortTotals& PortTotals::operator+=(const PortTotals& more) {
+  rx_packets += more.rx_packets;
+  rx_bytes += more.rx_bytes;
+  tx_packets += more.tx_packets;
+  tx_bytes += more.tx_bytes;
+  for (int i = 0; i < kDropReasonCount; ++i) {
+    drops[i] += more.drops[i];
+  }
+  return *this;
+}
+
 NetworkTotals& NetworkTotals::operator-=(const NetworkTotals& base) {
   learned -= base.learned;
   moves -= base.moves;

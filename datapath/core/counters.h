@@ -63,6 +63,7 @@ struct PortTotals {
   std::array<uint64_t, kDropReasonCount> drops{};
 
   PortTotals& operator-=(const PortTotals& base);
+  PortTotals& operator+=(const PortTotals& more);
 };
 
 struct NetworkTotals {

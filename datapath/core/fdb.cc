@@ -12,7 +12,8 @@ Fdb::Fdb(uint32_t max_entries) : max_entries_(max_entries) {
   slots_ = std::make_unique<Slot[]>(capacity);
 }
 
-Fdb::LearnResult Fdb::Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now) noexcept {
+Fdb::LearnResult Fdb::Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now,
+                            PortIndex* previous) noexcept {
   const uint64_t key = MakeKey(vlan, mac);
   const uint32_t start = WindowStart(key);
   int first_empty = -1;
@@ -34,7 +35,13 @@ Fdb::LearnResult Fdb::Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t 
       if (!s.val.compare_exchange_strong(v, nv, std::memory_order_acq_rel)) {
         return LearnResult::kRefreshed;  // lost to a delete or another learner
       }
-      return ValPort(v) == port ? LearnResult::kRefreshed : LearnResult::kMoved;
+      if (ValPort(v) == port) {
+        return LearnResult::kRefreshed;
+      }
+      if (previous != nullptr) {
+        *previous = ValPort(v);
+      }
+      return LearnResult::kMoved;
     }
     if (k == 0 && first_empty < 0) {
       first_empty = static_cast<int>(i);
@@ -159,7 +166,7 @@ size_t Fdb::FlushAll(bool include_static) {
   return n;
 }
 
-bool Fdb::Delete(uint16_t vlan, MacKey mac) {
+bool Fdb::Delete(uint16_t vlan, MacKey mac, bool static_only) {
   const uint64_t key = MakeKey(vlan, mac);
   const uint32_t start = WindowStart(key);
   for (uint32_t i = 0; i < kWindow; ++i) {
@@ -168,7 +175,7 @@ bool Fdb::Delete(uint16_t vlan, MacKey mac) {
       continue;
     }
     uint64_t v = s.val.load(std::memory_order_acquire);
-    return v != 0 && TryRemove(s, v);
+    return v != 0 && (!static_only || ValStatic(v)) && TryRemove(s, v);
   }
   return false;
 }

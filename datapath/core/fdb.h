@@ -49,8 +49,10 @@ class Fdb {
   Fdb(const Fdb&) = delete;
   Fdb& operator=(const Fdb&) = delete;
 
-  // Any thread. `now` is in seconds of a clock shared with Age().
-  LearnResult Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now) noexcept;
+  // Any thread. `now` is in seconds of a clock shared with Age(). On kMoved,
+  // `*previous` (when given) is the port the MAC was on.
+  LearnResult Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now,
+                    PortIndex* previous = nullptr) noexcept;
   // Any thread. kInvalidPort when unknown.
   PortIndex Lookup(uint16_t vlan, MacKey mac) const noexcept;
 
@@ -64,7 +66,8 @@ class Fdb {
   // `include_static`. Returns how many.
   size_t FlushPort(PortIndex port, bool include_static);
   size_t FlushAll(bool include_static);
-  bool Delete(uint16_t vlan, MacKey mac);
+  // Removes the entry for (vlan, mac); with `static_only`, only a static one.
+  bool Delete(uint16_t vlan, MacKey mac, bool static_only = false);
 
   // Any thread; a point-in-time copy.
   std::vector<Entry> Dump() const;

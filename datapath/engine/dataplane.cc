@@ -32,10 +32,11 @@ Dataplane::Dataplane(const EalInfo& eal, const DataplaneOptions& options)
   const int n = static_cast<int>(eal.pmd_lcores.size());
   rcu_ = std::make_unique<Rcu>(n);
   counters_ = std::make_unique<PmdCounters[]>(n);
+  events_ = std::make_unique<EventRing[]>(n);
   for (int i = 0; i < n; ++i) {
     pmds_.push_back(std::make_unique<PmdThread>(static_cast<uint16_t>(i), eal.pmd_lcores[i],
                                                 &snapshot_, rcu_.get(), &clock_, &counters_[i],
-                                                options.idle_sleep_max_us));
+                                                &events_[i], options.idle_sleep_max_us));
   }
   auto* empty = new Snapshot();
   empty->rx_by_pmd.resize(n);
@@ -108,8 +109,12 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
     return Status(StatusCode::kResourceExhausted,
                   "network: limit of " + std::to_string(kMaxNetworks) + " networks reached");
   }
-  NetworkState n{spec, static_cast<NetworkIndex>(slot), std::make_unique<Fdb>(spec.fdb_max),
-                 SumNetwork(counters_.get(), n_pmds(), static_cast<NetworkIndex>(slot)), 0};
+  NetworkState n{spec,
+                 static_cast<NetworkIndex>(slot),
+                 std::make_unique<Fdb>(spec.fdb_max),
+                 SumNetwork(counters_.get(), n_pmds(), static_cast<NetworkIndex>(slot)),
+                 0,
+                 PortTotals{}};
   networks_.emplace(spec.name, std::move(n));
   Publish();
   SY_INFO("network " << spec.name << ": created (fdb aging " << spec.fdb_aging_s << " s, max "
@@ -187,8 +192,12 @@ Status Dataplane::AddPort(const PortSpec& spec) {
     return s;
   }
   const auto index = static_cast<PortIndex>(slot);
-  PortState p{spec, index, net->second.index, std::move(port),
-              SumPort(counters_.get(), n_pmds(), index)};
+  PortState p{spec,
+              index,
+              net->second.index,
+              std::move(port),
+              SumPort(counters_.get(), n_pmds(), index),
+              PortTotals{}};
   ports_.emplace(spec.name, std::move(p));
   Publish();
   return Status::Ok();
@@ -202,10 +211,9 @@ Status Dataplane::RemovePort(const std::string& name) {
   PortState gone = std::move(it->second);
   ports_.erase(it);
   Publish();  // from here no PMD polls, learns on or sends to the port
-  for (auto& [nname, n] : networks_) {
-    if (n.index == gone.network) {
-      n.fdb->FlushPort(gone.index, true);
-    }
+  if (NetworkState* n = FindNetwork(gone.network)) {
+    n->fdb->FlushPort(gone.index, true);
+    n->departed += NetworkShareOf(gone);
   }
   gone.port.reset();  // closes the socket; a connected guest sees it go
   port_slot_used_[gone.index] = false;
@@ -213,11 +221,157 @@ Status Dataplane::RemovePort(const std::string& name) {
   return Status::Ok();
 }
 
-void Dataplane::Tick() {
+Status Dataplane::MovePort(const std::string& name, const std::string& network) {
+  auto it = ports_.find(name);
+  if (it == ports_.end()) {
+    return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
+  }
+  auto net = networks_.find(network);
+  if (net == networks_.end()) {
+    return Status(StatusCode::kNotFound, "port.network: '" + network + "' does not exist");
+  }
+  PortState& p = it->second;
+  if (p.network == net->second.index) {
+    return Status::Ok();
+  }
+  NetworkState* old = FindNetwork(p.network);
+  p.network = net->second.index;
+  p.spec.network = network;
+  Publish();  // no PMD learns on the old network for this port any more
+  if (old != nullptr) {
+    old->fdb->FlushPort(p.index, true);
+    // Counters so far stay with the network they were made in.
+    old->departed += NetworkShareOf(p);
+    p.net_base = PortCountersOf(p);
+  }
+  SY_INFO("port " << name << ": moved to network " << network);
+  return Status::Ok();
+}
+
+Status Dataplane::AddStaticMac(const std::string& network, MacKey mac, const std::string& port) {
+  auto net = networks_.find(network);
+  if (net == networks_.end()) {
+    return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
+  }
+  if (IsMulticastMac(mac) || mac == 0) {
+    return Status(StatusCode::kInvalidArgument,
+                  "mac: " + MacToString(mac) + " is not a unicast address");
+  }
+  auto p = ports_.find(port);
+  if (p == ports_.end()) {
+    return Status(StatusCode::kNotFound, "port: '" + port + "' does not exist");
+  }
+  if (p->second.network != net->second.index) {
+    return Status(StatusCode::kFailedPrecondition, "port: '" + port + "' is in network '" +
+                                                       p->second.spec.network + "', not '" +
+                                                       network + "'");
+  }
+  if (!net->second.fdb->AddStatic(0, mac, p->second.index, clock_.Seconds())) {
+    return Status(StatusCode::kResourceExhausted, "network '" + network + "': FDB is full (" +
+                                                      std::to_string(net->second.spec.fdb_max) +
+                                                      " entries)");
+  }
+  return Status::Ok();
+}
+
+Status Dataplane::DeleteStaticMac(const std::string& network, MacKey mac) {
+  auto net = networks_.find(network);
+  if (net == networks_.end()) {
+    return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
+  }
+  if (!net->second.fdb->Delete(0, mac, /*static_only=*/true)) {
+    return Status(StatusCode::kNotFound,
+                  "mac: no static entry for " + MacToString(mac) + " in network '" + network + "'");
+  }
+  return Status::Ok();
+}
+
+Status Dataplane::FlushFdb(const std::string& network, const std::string& port, bool include_static,
+                           size_t* flushed) {
+  auto net = networks_.find(network);
+  if (net == networks_.end()) {
+    return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
+  }
+  if (port.empty()) {
+    *flushed = net->second.fdb->FlushAll(include_static);
+    return Status::Ok();
+  }
+  auto p = ports_.find(port);
+  if (p == ports_.end() || p->second.network != net->second.index) {
+    return Status(StatusCode::kNotFound,
+                  "port: '" + port + "' is not a port of network '" + network + "'");
+  }
+  *flushed = net->second.fdb->FlushPort(p->second.index, include_static);
+  return Status::Ok();
+}
+
+void Dataplane::Tick(const std::function<void(const MacEvent&)>& on_aged) {
   const uint32_t now = clock_.Seconds();
   for (auto& [name, n] : networks_) {
-    n.aged += n.fdb->Age(now, n.spec.fdb_aging_s);
+    const std::string& net_name = name;
+    n.aged += n.fdb->Age(now, n.spec.fdb_aging_s, [&](const Fdb::Entry& e) {
+      if (on_aged) {
+        const PortState* p = FindPort(e.port);
+        on_aged(
+            MacEvent{MacEvent::Type::kAged, net_name, p ? p->spec.name : "", "", e.mac, e.vlan});
+      }
+    });
   }
+}
+
+void Dataplane::DrainEvents(const std::function<void(const MacEvent&)>& fn) {
+  for (int i = 0; i < n_pmds(); ++i) {
+    events_[i].Drain([&](const DpEvent& e) {
+      NetworkState* n = FindNetwork(e.network);
+      const PortState* p = FindPort(e.port);
+      if (n == nullptr || p == nullptr) {
+        return;  // gone since: nothing left to tell
+      }
+      const PortState* prev =
+          e.type == DpEvent::Type::kMacMoved ? FindPort(e.previous_port) : nullptr;
+      fn(MacEvent{
+          e.type == DpEvent::Type::kMacMoved ? MacEvent::Type::kMoved : MacEvent::Type::kLearned,
+          n->spec.name, p->spec.name, prev ? prev->spec.name : "", e.mac, e.vlan});
+    });
+  }
+}
+
+uint64_t Dataplane::events_dropped() const {
+  uint64_t n = 0;
+  for (int i = 0; i < n_pmds(); ++i) {
+    n += events_[i].dropped();
+  }
+  return n;
+}
+
+PortTotals Dataplane::PortCountersOf(const PortState& p) const {
+  PortTotals t = SumPort(counters_.get(), n_pmds(), p.index);
+  t -= p.base;
+  return t;
+}
+
+PortTotals Dataplane::NetworkShareOf(const PortState& p) const {
+  PortTotals t = PortCountersOf(p);
+  t -= p.net_base;
+  return t;
+}
+
+Dataplane::NetworkState* Dataplane::FindNetwork(NetworkIndex index) {
+  for (auto& [name, n] : networks_) {
+    if (n.index == index) {
+      return &n;
+    }
+  }
+  return nullptr;
+}
+
+const Dataplane::PortState* Dataplane::FindPort(PortIndex index) const {
+  for (auto& [name, p] : ports_) {
+    if (p.index == index) {
+      return &p;
+    }
+  }
+  return nullptr;
 }
 
 std::vector<NetworkSpec> Dataplane::NetworkSpecs() const {
@@ -242,9 +396,9 @@ std::vector<PortReport> Dataplane::Ports() const {
     PortReport r;
     r.spec = p.spec;
     r.link_up = p.port->LinkUp();
+    r.disconnects = p.port->disconnects();  // read first: connects >= disconnects
     r.connects = p.port->connects();
-    r.totals = SumPort(counters_.get(), n_pmds(), p.index);
-    r.totals -= p.base;
+    r.totals = PortCountersOf(p);
     out.push_back(std::move(r));
   }
   return out;
@@ -259,6 +413,12 @@ std::vector<NetworkReport> Dataplane::Networks() const {
     r.aged = n.aged;
     r.totals = SumNetwork(counters_.get(), n_pmds(), n.index);
     r.totals -= n.base;
+    r.ports = n.departed;
+    for (auto& [pname, p] : ports_) {
+      if (p.network == n.index) {
+        r.ports += NetworkShareOf(p);
+      }
+    }
     out.push_back(std::move(r));
   }
   return out;

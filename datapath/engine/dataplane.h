@@ -9,12 +9,14 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "datapath/core/counters.h"
+#include "datapath/core/event_ring.h"
 #include "datapath/core/fdb.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/core/status.h"
@@ -38,6 +40,7 @@ struct PortReport {
   PortSpec spec;
   bool link_up = false;
   uint64_t connects = 0;
+  uint64_t disconnects = 0;
   PortTotals totals;
 };
 
@@ -46,6 +49,19 @@ struct NetworkReport {
   uint32_t fdb_entries = 0;
   uint64_t aged = 0;
   NetworkTotals totals;
+  PortTotals ports;  // summed over its ports, including ports since removed
+};
+
+// A MAC event named for people: learned and moved come from the PMDs,
+// aged from Tick().
+struct MacEvent {
+  enum class Type { kLearned, kMoved, kAged };
+  Type type;
+  std::string network;
+  std::string port;
+  std::string previous_port;  // kMoved only
+  MacKey mac = 0;
+  uint16_t vlan = 0;
 };
 
 struct FdbRow {
@@ -83,9 +99,23 @@ class Dataplane {
   Status RemoveNetwork(const std::string& name);
   Status AddPort(const PortSpec& spec);
   Status RemovePort(const std::string& name);
+  // Moves a port to another network; its FDB entries (static ones too) are
+  // forgotten.
+  Status MovePort(const std::string& name, const std::string& network);
+
+  // Static FDB entries: never aged, never moved by learning.
+  Status AddStaticMac(const std::string& network, MacKey mac, const std::string& port);
+  Status DeleteStaticMac(const std::string& network, MacKey mac);
+  // Removes entries of `network` (only those of `port` when not empty).
+  Status FlushFdb(const std::string& network, const std::string& port, bool include_static,
+                  size_t* flushed);
 
   // Periodic housekeeping (FDB aging). Call about once a second.
-  void Tick();
+  void Tick(const std::function<void(const MacEvent&)>& on_aged = {});
+  // Hands over the MAC events the PMDs queued since the last call.
+  void DrainEvents(const std::function<void(const MacEvent&)>& fn);
+  // Events lost because a PMD's ring was full.
+  uint64_t events_dropped() const;
 
   std::vector<NetworkSpec> NetworkSpecs() const;
   std::vector<PortSpec> PortSpecs() const;
@@ -103,19 +133,26 @@ class Dataplane {
     std::unique_ptr<Fdb> fdb;
     NetworkTotals base;  // counters of earlier users of this slot
     uint64_t aged = 0;
+    PortTotals departed;  // port counters of ports that left the network
   };
   struct PortState {
     PortSpec spec;
     PortIndex index;
     NetworkIndex network;
     std::unique_ptr<VhostUserPort> port;
-    PortTotals base;
+    PortTotals base;      // slot counters before this port existed
+    PortTotals net_base;  // this port's counters when it joined its network
   };
 
   // Builds a snapshot of the model, swaps it in and waits out the grace
   // period before freeing the old one.
   void Publish();
   int n_pmds() const { return static_cast<int>(pmds_.size()); }
+  PortTotals PortCountersOf(const PortState& p) const;
+  // The part of a port's counters made in its current network.
+  PortTotals NetworkShareOf(const PortState& p) const;
+  NetworkState* FindNetwork(NetworkIndex index);
+  const PortState* FindPort(PortIndex index) const;
 
   const EalInfo eal_;
   const DataplaneOptions options_;
@@ -123,6 +160,7 @@ class Dataplane {
   rte_mempool* pool_ = nullptr;
   std::unique_ptr<Rcu> rcu_;
   std::unique_ptr<PmdCounters[]> counters_;
+  std::unique_ptr<EventRing[]> events_;
   std::vector<std::unique_ptr<PmdThread>> pmds_;
   std::atomic<const Snapshot*> snapshot_{nullptr};
   uint64_t generation_ = 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "datapath/core/counters.h"
+#include "datapath/core/event_ring.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/platform/dpdk/clock.h"
 #include "datapath/platform/dpdk/rcu.h"
@@ -17,13 +18,15 @@ namespace switchyard::dp {
 class PmdThread {
  public:
   PmdThread(uint16_t id, unsigned lcore, const std::atomic<const Snapshot*>* snapshot, Rcu* rcu,
-            const Clock* clock, PmdCounters* counters, uint32_t idle_sleep_max_us)
+            const Clock* clock, PmdCounters* counters, EventRing* events,
+            uint32_t idle_sleep_max_us)
       : id_(id),
         lcore_(lcore),
         snapshot_(snapshot),
         rcu_(rcu),
         clock_(clock),
         counters_(counters),
+        events_(events),
         idle_sleep_max_us_(idle_sleep_max_us) {}
 
   // Control thread.
@@ -42,6 +45,7 @@ class PmdThread {
   Rcu* const rcu_;
   const Clock* const clock_;
   PmdCounters* const counters_;
+  EventRing* const events_;
   const uint32_t idle_sleep_max_us_;
   std::atomic<bool> stop_{false};
   bool launched_ = false;

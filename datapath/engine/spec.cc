@@ -50,13 +50,14 @@ Status ValidateNetworkSpec(const NetworkSpec& spec) {
   }
   if (spec.fdb_aging_s < kMinFdbAgingS || spec.fdb_aging_s > kMaxFdbAgingS) {
     return Status(StatusCode::kInvalidArgument,
-                  "network.fdb_aging_s: " + std::to_string(spec.fdb_aging_s) + " is outside " +
-                      std::to_string(kMinFdbAgingS) + ".." + std::to_string(kMaxFdbAgingS));
+                  "network.fdb_aging_seconds: " + std::to_string(spec.fdb_aging_s) +
+                      " is outside " + std::to_string(kMinFdbAgingS) + ".." +
+                      std::to_string(kMaxFdbAgingS));
   }
   if (spec.fdb_max < kMinFdbMax || spec.fdb_max > kMaxFdbMax) {
-    return Status(StatusCode::kInvalidArgument, "network.fdb_max: " + std::to_string(spec.fdb_max) +
-                                                    " is outside " + std::to_string(kMinFdbMax) +
-                                                    ".." + std::to_string(kMaxFdbMax));
+    return Status(StatusCode::kInvalidArgument,
+                  "network.fdb_max_entries: " + std::to_string(spec.fdb_max) + " is outside " +
+                      std::to_string(kMinFdbMax) + ".." + std::to_string(kMaxFdbMax));
   }
   return Status::Ok();
 }
@@ -69,12 +70,13 @@ Status ValidatePortSpec(const PortSpec& spec) {
     return s;
   }
   if (spec.socket_path.empty() || spec.socket_path[0] != '/') {
-    return Status(StatusCode::kInvalidArgument,
-                  "port.socket: must be an absolute path, got '" + spec.socket_path + "'");
+    return Status(
+        StatusCode::kInvalidArgument,
+        "port.vhost_user.socket_path: must be an absolute path, got '" + spec.socket_path + "'");
   }
   if (spec.socket_path.size() > 107) {
     return Status(StatusCode::kInvalidArgument,
-                  "port.socket: longer than 107 bytes (a unix socket path limit)");
+                  "port.vhost_user.socket_path: longer than 107 bytes (a unix socket path limit)");
   }
   return Status::Ok();
 }

@@ -6,6 +6,8 @@ removed at the end, also when the test fails.
 """
 import json
 import os
+import sys
+import types
 import select
 import shutil
 import signal
@@ -13,6 +15,8 @@ import subprocess
 import tempfile
 import time
 import unittest
+
+import grpc
 
 BUILD_DIR = os.environ.get(
     "SY_BUILD_DIR",
@@ -39,67 +43,127 @@ def wait_for(predicate, timeout, what):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-class Switch:
-    """A switchyardd started with a config file and a JSON status file."""
+def _load_stubs():
+    """Generates Python stubs from proto/ with protoc and grpc_python_plugin."""
+    out = tempfile.mkdtemp(prefix="systubs-")
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
+    protos = [os.path.join(root, "switchyard", "v1", f) for f in
+              ("network.proto", "port.proto", "fdb.proto", "stats.proto", "events.proto")]
+    subprocess.run(["protoc", f"-I{root}", f"--python_out={out}", f"--grpc_python_out={out}",
+                    "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin", *protos],
+                   check=True)
+    sys.path.insert(0, out)
+    import importlib
+    mods = {}
+    for name in ("network", "port", "fdb", "stats", "events"):
+        mods[name] = importlib.import_module(f"switchyard.v1.{name}_pb2")
+        mods[name + "_grpc"] = importlib.import_module(f"switchyard.v1.{name}_pb2_grpc")
+    shutil.rmtree(out, ignore_errors=True)  # imported; the files are no longer needed
+    return types.SimpleNamespace(**mods)
 
-    def __init__(self, workdir, config, extra_args=()):
+
+pb = _load_stubs()
+
+
+class Api:
+    """switchyard.v1 stubs on one channel."""
+
+    def __init__(self, target, credentials=None):
+        self.channel = (grpc.secure_channel(target, credentials) if credentials
+                        else grpc.insecure_channel(target))
+        self.networks = pb.network_grpc.NetworksStub(self.channel)
+        self.ports = pb.port_grpc.PortsStub(self.channel)
+        self.fdb = pb.fdb_grpc.FdbStub(self.channel)
+        self.stats = pb.stats_grpc.StatsStub(self.channel)
+        self.events = pb.events_grpc.EventsStub(self.channel)
+
+    def create_network(self, name, **fields):
+        return self.networks.CreateNetwork(pb.network.CreateNetworkRequest(
+            network=pb.network.Network(name=name, **fields)), timeout=10)
+
+    def create_port(self, name, network, socket, mode="server"):
+        m = pb.port.VHOST_USER_MODE_SERVER if mode == "server" else pb.port.VHOST_USER_MODE_CLIENT
+        return self.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
+            name=name, network=network,
+            vhost_user=pb.port.VhostUser(socket_path=socket, mode=m))), timeout=10)
+
+    def delete_port(self, name):
+        return self.ports.DeletePort(pb.port.DeletePortRequest(name=name), timeout=10)
+
+    def list_ports(self):
+        return list(self.ports.ListPorts(pb.port.ListPortsRequest(), timeout=10).ports)
+
+    def get_stats(self):
+        return self.stats.GetStats(pb.stats.GetStatsRequest(), timeout=10)
+
+    def fdb_entries(self, network):
+        return list(self.fdb.ListFdb(pb.fdb.ListFdbRequest(network=network), timeout=10).entries)
+
+    def close(self):
+        self.channel.close()
+
+
+def code_of(call):
+    """The gRPC status code name a call fails with, or 'OK'."""
+    try:
+        call()
+        return "OK"
+    except grpc.RpcError as e:
+        return e.code().name
+
+
+class Switch:
+    """A switchyardd with its API socket and state dir in `workdir`."""
+
+    def __init__(self, workdir, extra_args=()):
         self.workdir = workdir
-        self.prefix = unique("sw")
-        self.config_path = os.path.join(workdir, "switch.conf")
-        self.status_path = os.path.join(workdir, "status.json")
+        self.socket = os.path.join(workdir, "api.sock")
+        self.state_dir = os.path.join(workdir, "state")
         self.log_path = os.path.join(workdir, "switchyardd.log")
-        with open(self.config_path, "w") as f:
-            f.write(config)
-        self._log = open(self.log_path, "w")
+        self.extra_args = list(extra_args)
+        self.api = None
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.prefix = unique("sw")
+        self._log = open(self.log_path, "a")
+        self._log_mark = self._log.tell()  # this run's lines start here
         self.proc = subprocess.Popen(
-            [DAEMON, "--config", self.config_path, "--status-file", self.status_path,
-             "--file-prefix", self.prefix, "--memory-mb", "256", *extra_args],
+            [DAEMON, "--socket", self.socket, "--state-dir", self.state_dir,
+             "--file-prefix", self.prefix, "--memory-mb", "256", *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT)
+        return self
 
     def wait_running(self, timeout=20):
         def ready():
             if self.proc.poll() is not None:
                 raise AssertionError(f"switchyardd exited with {self.proc.returncode}:\n{self.log()}")
-            return os.path.exists(self.status_path)
-        wait_for(ready, timeout, "switchyardd status file")
+            return "api: serving" in self.log()[self._log_mark:]
+        wait_for(ready, timeout, "switchyardd API")
+        self.api = Api("unix:" + self.socket)
         return self
 
-    def status(self):
-        with open(self.status_path) as f:
-            return json.load(f)
-
     def port(self, name):
-        for p in self.status()["ports"]:
-            if p["name"] == name:
-                return p
+        """Counters and link of a port as a dict (None when absent)."""
+        stats = self.api.get_stats()
+        listed = {p.name: p for p in self.api.list_ports()}
+        for p in stats.ports:
+            if p.name == name:
+                c = p.counters
+                return {"link": "up" if p.link == pb.port.LINK_STATE_UP else "down",
+                        "connects": listed[name].status.guest_connects,
+                        "rx_packets": c.rx_packets, "tx_packets": c.tx_packets,
+                        "rx_bytes": c.rx_bytes, "tx_bytes": c.tx_bytes, "drops": dict(c.drops)}
         return None
 
     def network(self, name):
-        for n in self.status()["networks"]:
-            if n["name"] == name:
-                return n
-        return None
-
-    def fresh_status(self):
-        """Asks for a new status document now and returns it (SIGUSR1)."""
-        before = os.stat(self.status_path).st_mtime_ns
-        self.proc.send_signal(signal.SIGUSR1)
-        wait_for(lambda: os.stat(self.status_path).st_mtime_ns != before, 5, "status refresh")
-        return self.status()
-
-    def reload(self, config):
-        with open(self.config_path, "w") as f:
-            f.write(config)
-        mark = len(self.log())
-        self.proc.send_signal(signal.SIGHUP)
-        return wait_for(lambda: self._reload_outcome(mark), 10, "config reload")
-
-    def _reload_outcome(self, mark):
-        tail = self.log()[mark:]
-        if "config reloaded" in tail:
-            return "ok"
-        if "config reload failed" in tail:
-            return "failed"
+        for n in self.api.get_stats().networks:
+            if n.name == name:
+                return {"fdb_entries": n.fdb_entries, "unicast": n.unicast,
+                        "flooded": n.flooded, "moves": n.fdb_moves,
+                        "fdb": [{"mac": e.mac, "port": e.port, "static": e.static}
+                                for e in self.api.fdb_entries(name)]}
         return None
 
     def log(self):
@@ -109,7 +173,20 @@ class Switch:
     def alive(self):
         return self.proc.poll() is None
 
+    def kill9(self):
+        """Crashes the daemon: SIGKILL, no cleanup of its own."""
+        if self.api:
+            self.api.close()
+            self.api = None
+        self.proc.kill()
+        self.proc.wait()
+        self._log.close()
+        shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+
     def stop(self, timeout=20):
+        if self.api:
+            self.api.close()
+            self.api = None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -225,8 +302,8 @@ class SwitchTestCase(unittest.TestCase):
     def sock(self, name):
         return os.path.join(self.workdir, name + ".sock")
 
-    def start_switch(self, config, extra_args=()):
-        self.switch = Switch(self.workdir, config, extra_args).wait_running()
+    def start_switch(self, extra_args=()):
+        self.switch = Switch(self.workdir, extra_args).wait_running()
         return self.switch
 
     def guest(self, name, mac, server=False, lcore=0):

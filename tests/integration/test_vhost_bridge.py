@@ -20,16 +20,17 @@ def rx_from(guest, src):
 
 
 class VhostBridgeTest(SwitchTestCase):
-    def config(self, ports, network="lan0"):
-        lines = [f"network {network} fdb-aging=300"]
-        for name, kind in ports:
-            lines.append(f"port {name} network={network} type={kind} socket={self.sock(name)}")
-        return "\n".join(lines) + "\n"
+    def setup_ports(self, ports, network="lan0"):
+        """Starts a switch with one network and `ports` [(name, mode)]."""
+        sw = self.switch or self.start_switch()
+        sw.api.create_network(network, fdb_aging_seconds=300)
+        for name, mode in ports:
+            sw.api.create_port(name, network, self.sock(name), mode)
+        return sw
 
     def three_guests(self):
         """a, b: switch is server; c: switch is client of a guest server."""
-        sw = self.start_switch(self.config(
-            [("a", "vhost-server"), ("b", "vhost-server"), ("c", "vhost-client")]))
+        sw = self.setup_ports([("a", "server"), ("b", "server"), ("c", "client")])
         a, b = self.guest("a", A), self.guest("b", B)
         c = self.guest("c", C, server=True)
         for g in (a, b, c):
@@ -60,14 +61,14 @@ class VhostBridgeTest(SwitchTestCase):
         fdb = {e["mac"]: e["port"] for e in sw.network("lan0")["fdb"]}
         self.assertEqual(fdb, {A: "a", B: "b", C: "c"})
 
-        before = {p["name"]: p for p in sw.fresh_status()["ports"]}
+        before = {p: sw.port(p) for p in "abc"}
         unicast_before = sw.network("lan0")["unicast"]
         self.assertEqual(a.send(B, 100), 100)
         wait_for(lambda: rx_from(b, A) == 100, 10, "100 frames at B")
         time.sleep(0.5)
         self.assertEqual(c.stats()["rx"], 0, "unicast for B leaked to C")
         self.assertEqual(a.stats()["rx"], 0)
-        after = {p["name"]: p for p in sw.fresh_status()["ports"]}
+        after = {p: sw.port(p) for p in "abc"}
         self.assertEqual(after["a"]["rx_packets"] - before["a"]["rx_packets"], 100)
         self.assertEqual(after["b"]["tx_packets"] - before["b"]["tx_packets"], 100)
         self.assertEqual(after["c"]["tx_packets"] - before["c"]["tx_packets"], 0)
@@ -122,86 +123,55 @@ class VhostBridgeTest(SwitchTestCase):
         self.assertTrue(sw.alive())
 
     def test_ports_added_and_removed_at_run_time(self):
-        sw = self.start_switch(self.config([("a", "vhost-server"), ("b", "vhost-server")]))
+        sw = self.setup_ports([("a", "server"), ("b", "server")])
         a, b = self.guest("a", A), self.guest("b", B)
         a.wait_link()
         b.wait_link()
         self.learn_all(a, b)
 
-        self.assertEqual(sw.reload(self.config(
-            [("a", "vhost-server"), ("b", "vhost-server"), ("d", "vhost-server")])), "ok")
+        sw.api.create_port("d", "lan0", self.sock("d"))
         d = self.guest("d", D)
         d.wait_link()
         a.send(BCAST, 3)
         wait_for(lambda: rx_from(d, A) == 3 and rx_from(b, A) == 3, 10, "flood reaches new port")
 
         # Removing b closes its socket and forgets its MACs; a and d go on.
-        self.assertEqual(sw.reload(self.config([("a", "vhost-server"), ("d", "vhost-server")])),
-                         "ok")
+        sw.api.delete_port("b")
         self.assertIsNone(sw.port("b"))
         self.assertFalse(os.path.exists(self.sock("b")))
         self.assertNotIn(B, [e["mac"] for e in sw.network("lan0")["fdb"]])
         d.reset()
         a.send(B, 4)  # now unknown: flooded to d
         wait_for(lambda: rx_from(d, A) == 4, 10, "flood after removal")
-
-        # A bad reload changes nothing.
-        bad = self.config([("a", "vhost-server"), ("d", "vhost-server")]) + \
-            f"port e network=nope type=vhost-server socket={self.sock('e')}\n"
-        self.assertEqual(sw.reload(bad), "failed")
-        self.assertEqual(sorted(p["name"] for p in sw.status()["ports"]), ["a", "d"])
-        # So does one that fails half way: port f's directory is missing, so
-        # the new port e is rolled back too.
-        half = self.config([("a", "vhost-server"), ("d", "vhost-server"), ("e", "vhost-server")])
-        half += f"port f network=lan0 type=vhost-server socket={self.workdir}/missing/f.sock\n"
-        self.assertEqual(sw.reload(half), "failed")
-        self.assertEqual(sorted(p["name"] for p in sw.status()["ports"]), ["a", "d"])
-        self.assertFalse(os.path.exists(self.sock("e")))
-        self.assertIn("directory", sw.log())
-        a.send(D, 2)
-        wait_for(lambda: rx_from(d, A) == 6, 10, "a to d after failed reloads")
         self.assertTrue(sw.alive())
 
 
 class BadStartTest(SwitchTestCase):
-    def run_daemon(self, config):
-        path = os.path.join(self.workdir, "bad.conf")
-        with open(path, "w") as f:
-            f.write(config)
+    def run_daemon(self, *args):
         prefix = unique("bad")
         try:
-            return subprocess.run([DAEMON, "--config", path, "--file-prefix", prefix,
-                                   "--memory-mb", "256"],
+            return subprocess.run([DAEMON, "--file-prefix", prefix, "--memory-mb", "256", *args],
                                   capture_output=True, text=True, timeout=60)
         finally:
             subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"])
 
-    def test_malformed_config_is_refused_before_anything_starts(self):
-        r = self.run_daemon("network lan0\nport a network=lan9 type=vhost-server socket=/x.sock\n")
-        self.assertEqual(r.returncode, 2)
-        self.assertIn("line 2", r.stderr)
-        self.assertIn("lan9", r.stderr)
-
-    def test_socket_in_a_missing_directory_is_refused(self):
-        r = self.run_daemon(
-            f"network lan0\nport a network=lan0 type=vhost-server socket={self.workdir}/no/a.sock\n")
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("port a", r.stderr)
-        self.assertIn("does not exist", r.stderr)
-
-    def test_socket_used_by_a_live_switch_is_refused(self):
-        config = f"network lan0\nport a network=lan0 type=vhost-server socket={self.sock('a')}\n"
-        self.start_switch(config)
-        r = self.run_daemon(config)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn("in use", r.stderr)
-        self.assertTrue(self.switch.alive())
-
     def test_unknown_option_prints_usage(self):
-        r = subprocess.run([DAEMON, "--bogus", "1"], capture_output=True, text=True)
+        r = self.run_daemon("--bogus", "1")
         self.assertEqual(r.returncode, 2)
         self.assertIn("unknown option --bogus", r.stderr)
         self.assertIn("usage:", r.stderr)
+
+    def test_tcp_without_tls_needs_the_insecure_flag(self):
+        r = self.run_daemon("--listen", "127.0.0.1:50999", "--state-dir", self.workdir + "/s")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--insecure-tcp", r.stderr)
+
+    def test_api_socket_in_use_is_refused(self):
+        sw = self.start_switch()
+        r = self.run_daemon("--socket", sw.socket, "--state-dir", self.workdir + "/other")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("in use", r.stderr)
+        self.assertTrue(sw.alive())
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@
 
 #include "datapath/core/log.h"
 #include "datapath/platform/dpdk/rcu.h"
+#include "datapath/platform/unix_socket.h"
 
 namespace switchyard::dp {
 
@@ -55,64 +56,24 @@ constexpr uint64_t kDisabledFeatures =
 
 }  // namespace
 
-Status PrepareServerSocketPath(const std::string& path) {
-  if (path.empty() || path[0] != '/') {
-    return Status(StatusCode::kInvalidArgument, "socket: path must be absolute: '" + path + "'");
-  }
-  if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-    return Status(StatusCode::kInvalidArgument,
-                  "socket: path longer than " + std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
-                      " bytes: " + path);
-  }
-  const std::string dir = path.substr(0, path.rfind('/'));
-  struct stat st;
-  if (!dir.empty() && (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
-    return Status(StatusCode::kFailedPrecondition, "socket: directory " + dir + " does not exist");
-  }
-  if (lstat(path.c_str(), &st) != 0) {
-    return Status::Ok();
-  }
-  if (!S_ISSOCK(st.st_mode)) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "socket: " + path + " exists and is not a socket");
-  }
-  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  if (fd < 0) {
-    return Status(StatusCode::kUnavailable, std::string("socket: ") + strerror(errno));
-  }
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  const bool live = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  if (live) {
-    return Status(StatusCode::kAlreadyExists, "socket: " + path + " is in use by another process");
-  }
-  // Left behind by a process that died: safe to take over.
-  if (unlink(path.c_str()) != 0) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "socket: cannot remove stale " + path + ": " + strerror(errno));
-  }
-  SY_INFO("vhost-user: removed stale socket " << path);
-  return Status::Ok();
-}
-
 Status VhostUserPort::Create(const std::string& name, const VhostUserConfig& config,
                              rte_mempool* pool, Rcu* rcu, std::unique_ptr<VhostUserPort>* out) {
   const std::string& path = config.socket_path;
   if (config.client) {
     if (path.empty() || path[0] != '/' || path.size() >= sizeof(sockaddr_un::sun_path)) {
       return Status(StatusCode::kInvalidArgument,
-                    "socket: path must be absolute and shorter than 108 bytes: '" + path + "'");
+                    "port.vhost_user.socket_path: must be absolute and shorter than 108 bytes: '" +
+                        path + "'");
     }
   } else if (Status s = PrepareServerSocketPath(path); !s.ok()) {
-    return s;
+    return Status(s.code(), "port.vhost_user.socket_path: " + s.message());
   }
   {
     std::lock_guard<std::mutex> lock(registry_mu);
     if (Registry().count(path) != 0) {
-      return Status(StatusCode::kAlreadyExists,
-                    "socket: " + path + " is already used by port " + Registry()[path]->name());
+      return Status(StatusCode::kAlreadyExists, "port.vhost_user.socket_path: " + path +
+                                                    " is already used by port " +
+                                                    Registry()[path]->name());
     }
   }
   std::unique_ptr<VhostUserPort> port(new VhostUserPort(name, config, pool, rcu));
@@ -198,7 +159,7 @@ int VhostUserPort::OnNewDevice(int vid) {
     rte_vhost_enable_guest_notification(vid, q, 0);
   }
   port->vid_.store(vid, std::memory_order_release);
-  port->connects_.fetch_add(1, std::memory_order_relaxed);
+  port->connects_.fetch_add(1, std::memory_order_release);
   SY_INFO("port " << port->name_ << ": guest connected (vhost device " << vid << ")");
   return 0;
 }
@@ -212,6 +173,7 @@ void VhostUserPort::OnDestroyDevice(int vid) {
   // No PMD may still be inside a burst on this vid when we return and
   // librte_vhost frees the device.
   port->rcu_->Synchronize();
+  port->disconnects_.fetch_add(1, std::memory_order_release);
   SY_INFO("port " << port->name_ << ": guest disconnected");
 }
 

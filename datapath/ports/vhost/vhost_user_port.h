@@ -43,8 +43,10 @@ class VhostUserPort final : public Port {
   uint16_t TxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept override;
   bool LinkUp() const noexcept override { return vid_.load(std::memory_order_acquire) >= 0; }
 
-  // How many times a guest has connected.
-  uint64_t connects() const { return connects_.load(std::memory_order_relaxed); }
+  // How many times a guest has connected and disconnected: a control thread
+  // that polls can tell every session, however short.
+  uint64_t connects() const { return connects_.load(std::memory_order_acquire); }
+  uint64_t disconnects() const { return disconnects_.load(std::memory_order_acquire); }
   const std::string& name() const { return name_; }
   const VhostUserConfig& config() const { return config_; }
 
@@ -65,11 +67,7 @@ class VhostUserPort final : public Port {
   bool registered_ = false;
   std::atomic<int> vid_{-1};
   std::atomic<uint64_t> connects_{0};
+  std::atomic<uint64_t> disconnects_{0};
 };
-
-// Checks a server-mode socket path before librte_vhost binds it: the
-// directory must exist; a stale socket (nobody listening) is removed; a
-// live one or a non-socket file is an error. Exposed for unit tests.
-Status PrepareServerSocketPath(const std::string& path);
 
 }  // namespace switchyard::dp

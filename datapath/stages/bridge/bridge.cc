@@ -51,12 +51,15 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         egress_->Drop(m, in, DropReason::kInvalidSrcMac);
         continue;
       }
-      switch (fdb.Learn(0, meta.src, in, now)) {
+      PortIndex previous = kInvalidPort;
+      switch (fdb.Learn(0, meta.src, in, now, &previous)) {
         case Fdb::LearnResult::kLearned:
           nc.learned.Add(1);
+          Emit(DpEvent::Type::kMacLearned, net_index, in, kInvalidPort, meta.src);
           break;
         case Fdb::LearnResult::kMoved:
           nc.moves.Add(1);
+          Emit(DpEvent::Type::kMacMoved, net_index, in, previous, meta.src);
           break;
         case Fdb::LearnResult::kFull:
           nc.learn_full.Add(1);

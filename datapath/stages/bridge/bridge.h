@@ -11,6 +11,7 @@
 
 #include "datapath/core/counters.h"
 #include "datapath/core/egress.h"
+#include "datapath/core/event_ring.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/core/types.h"
 
@@ -20,7 +21,9 @@ namespace switchyard::dp {
 
 class BridgeStage {
  public:
-  BridgeStage(PmdCounters* counters, Egress* egress) : counters_(counters), egress_(egress) {}
+  // `events` may be null (no MAC events wanted).
+  BridgeStage(PmdCounters* counters, Egress* egress, EventRing* events)
+      : counters_(counters), egress_(egress), events_(events) {}
 
   // PMD thread. `now` is in seconds of the FDB clock.
   void Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, uint16_t n,
@@ -29,8 +32,16 @@ class BridgeStage {
  private:
   void Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m) noexcept;
 
+  void Emit(DpEvent::Type type, NetworkIndex net, PortIndex port, PortIndex previous,
+            MacKey mac) noexcept {
+    if (events_ != nullptr) {
+      events_->Push(DpEvent{type, net, port, previous, 0, mac});
+    }
+  }
+
   PmdCounters* counters_;
   Egress* egress_;
+  EventRing* events_;
 };
 
 }  // namespace switchyard::dp

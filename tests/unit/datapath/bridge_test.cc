@@ -26,7 +26,7 @@ class BridgeTest : public ::testing::Test {
   BridgeTest()
       : counters_(std::make_unique<PmdCounters>()),
         egress_(0, counters_.get(), &TestPool::ReleaseBulk, &freed_),
-        bridge_(counters_.get(), &egress_) {
+        bridge_(counters_.get(), &egress_, &events_) {
     for (int i = 0; i < 5; ++i) {
       snap_.ports[i].port = &ports_[i];
     }
@@ -62,6 +62,7 @@ class BridgeTest : public ::testing::Test {
   TestPool pool_;
   std::vector<rte_mbuf*> freed_;
   std::unique_ptr<PmdCounters> counters_;
+  EventRing events_;
   Egress egress_;
   BridgeStage bridge_;
   Snapshot snap_;
@@ -163,6 +164,21 @@ TEST_F(BridgeTest, MacMoveIsCountedAndFollowed) {
   Burst(0, {{kB, kA}});
   EXPECT_EQ(SentTo(2), 1u);
   EXPECT_EQ(SentTo(1), 0u);
+}
+
+TEST_F(BridgeTest, LearnAndMoveAreReportedAsEvents) {
+  Burst(1, {{kBroadcastMac, kB}, {kBroadcastMac, kB}});
+  Burst(2, {{kBroadcastMac, kB}});
+  std::vector<DpEvent> got;
+  events_.Drain([&](const DpEvent& e) { got.push_back(e); });
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].type, DpEvent::Type::kMacLearned);
+  EXPECT_EQ(got[0].port, 1);
+  EXPECT_EQ(got[0].mac, kB);
+  EXPECT_EQ(got[1].type, DpEvent::Type::kMacMoved);
+  EXPECT_EQ(got[1].port, 2);
+  EXPECT_EQ(got[1].previous_port, 1);
+  EXPECT_EQ(got[1].network, 0);
 }
 
 TEST_F(BridgeTest, StaleFdbEntryForARemovedPortFloods) {

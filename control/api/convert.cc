@@ -1,0 +1,157 @@
+#include "control/api/convert.h"
+
+namespace switchyard::ctl {
+
+grpc::Status ToGrpc(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return grpc::Status::OK;
+    case StatusCode::kInvalidArgument:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, status.message());
+    case StatusCode::kNotFound:
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, status.message());
+    case StatusCode::kAlreadyExists:
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, status.message());
+    case StatusCode::kFailedPrecondition:
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, status.message());
+    case StatusCode::kUnavailable:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message());
+    case StatusCode::kResourceExhausted:
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, status.message());
+    case StatusCode::kInternal:
+      break;
+  }
+  return grpc::Status(grpc::StatusCode::INTERNAL, status.message());
+}
+
+dp::NetworkSpec NetworkFromProto(const v1::Network& msg) {
+  dp::NetworkSpec spec;
+  spec.name = msg.name();
+  if (msg.fdb_aging_seconds() != 0) {
+    spec.fdb_aging_s = msg.fdb_aging_seconds();
+  }
+  if (msg.fdb_max_entries() != 0) {
+    spec.fdb_max = msg.fdb_max_entries();
+  }
+  return spec;
+}
+
+v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
+  v1::Network msg;
+  msg.set_name(spec.name);
+  msg.set_fdb_aging_seconds(spec.fdb_aging_s);
+  msg.set_fdb_max_entries(spec.fdb_max);
+  return msg;
+}
+
+Status VhostUserFromProto(const v1::VhostUser& vhost, dp::PortSpec* spec) {
+  switch (vhost.mode()) {
+    case v1::VHOST_USER_MODE_SERVER:
+      spec->kind = dp::PortKind::kVhostServer;
+      break;
+    case v1::VHOST_USER_MODE_CLIENT:
+      spec->kind = dp::PortKind::kVhostClient;
+      break;
+    default:
+      return Status(StatusCode::kInvalidArgument,
+                    "port.vhost_user.mode: must be VHOST_USER_MODE_SERVER or "
+                    "VHOST_USER_MODE_CLIENT");
+  }
+  spec->socket_path = vhost.socket_path();
+  return Status::Ok();
+}
+
+Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
+  spec->name = msg.name();
+  spec->network = msg.network();
+  switch (msg.backend_case()) {
+    case v1::Port::kVhostUser:
+      return VhostUserFromProto(msg.vhost_user(), spec);
+    case v1::Port::BACKEND_NOT_SET:
+      break;
+  }
+  return Status(StatusCode::kInvalidArgument, "port.backend: one backend (vhost_user) is required");
+}
+
+v1::Port PortToProto(const dp::PortSpec& spec) {
+  v1::Port msg;
+  msg.set_name(spec.name);
+  msg.set_network(spec.network);
+  auto* vhost = msg.mutable_vhost_user();
+  vhost->set_socket_path(spec.socket_path);
+  vhost->set_mode(spec.kind == dp::PortKind::kVhostClient ? v1::VHOST_USER_MODE_CLIENT
+                                                          : v1::VHOST_USER_MODE_SERVER);
+  return msg;
+}
+
+v1::Counters CountersToProto(const dp::PortTotals& totals) {
+  v1::Counters c;
+  c.set_rx_packets(totals.rx_packets);
+  c.set_rx_bytes(totals.rx_bytes);
+  c.set_tx_packets(totals.tx_packets);
+  c.set_tx_bytes(totals.tx_bytes);
+  for (int r = 0; r < dp::kDropReasonCount; ++r) {
+    (*c.mutable_drops())[std::string(dp::DropReasonName(static_cast<dp::DropReason>(r)))] =
+        totals.drops[r];
+  }
+  return c;
+}
+
+v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row) {
+  v1::FdbEntry e;
+  e.set_network(network);
+  e.set_mac(dp::MacToString(row.mac));
+  e.set_vlan(row.vlan);
+  e.set_port(row.port);
+  e.set_static_(row.is_static);
+  e.set_age_seconds(row.is_static ? 0 : row.age_s);
+  return e;
+}
+
+store::State StateToProto(const DesiredState& state) {
+  store::State msg;
+  msg.set_version(1);
+  for (const auto& n : state.networks) {
+    *msg.add_networks() = NetworkToProto(n);
+  }
+  for (const auto& p : state.ports) {
+    *msg.add_ports() = PortToProto(p);
+  }
+  for (const auto& s : state.static_macs) {
+    auto* m = msg.add_static_macs();
+    m->set_network(s.network);
+    m->set_mac(dp::MacToString(s.mac));
+    m->set_port(s.port);
+  }
+  return msg;
+}
+
+Status StateFromProto(const store::State& msg, DesiredState* state) {
+  if (msg.version() != 1) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "state: version " + std::to_string(msg.version()) + " is not supported");
+  }
+  DesiredState out;
+  for (const auto& n : msg.networks()) {
+    out.networks.push_back(NetworkFromProto(n));
+  }
+  for (const auto& p : msg.ports()) {
+    dp::PortSpec spec;
+    if (Status s = PortFromProto(p, &spec); !s.ok()) {
+      return Status(s.code(), "state: port " + p.name() + ": " + s.message());
+    }
+    out.ports.push_back(spec);
+  }
+  for (const auto& m : msg.static_macs()) {
+    auto mac = dp::ParseMac(m.mac());
+    if (!mac) {
+      return Status(StatusCode::kInvalidArgument,
+                    "state: static mac '" + m.mac() + "' is malformed");
+    }
+    out.static_macs.push_back(StaticMac{m.network(), *mac, m.port()});
+  }
+  *state = std::move(out);
+  return Status::Ok();
+}
+
+}  // namespace switchyard::ctl

@@ -1,0 +1,37 @@
+// The one place where API messages become plain structs and back, and
+// where Status becomes grpc::Status.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "control/model/desired_state.h"
+#include "datapath/core/status.h"
+#include "datapath/engine/dataplane.h"
+#include "switchyard/store/state.pb.h"
+#include "switchyard/v1/fdb.pb.h"
+#include "switchyard/v1/network.pb.h"
+#include "switchyard/v1/port.pb.h"
+#include "switchyard/v1/stats.pb.h"
+
+namespace switchyard::ctl {
+
+grpc::Status ToGrpc(const Status& status);
+
+// Fills defaults (0 -> 300 s, 8192 entries); validation is the Dataplane's.
+dp::NetworkSpec NetworkFromProto(const v1::Network& msg);
+v1::Network NetworkToProto(const dp::NetworkSpec& spec);
+
+// INVALID_ARGUMENT when no backend or an unspecified mode is given.
+Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec);
+v1::Port PortToProto(const dp::PortSpec& spec);
+// Backend fields of `vhost` into `spec` (kind, socket).
+Status VhostUserFromProto(const v1::VhostUser& vhost, dp::PortSpec* spec);
+
+v1::Counters CountersToProto(const dp::PortTotals& totals);
+v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);
+
+// state.json <-> DesiredState.
+store::State StateToProto(const DesiredState& state);
+Status StateFromProto(const store::State& msg, DesiredState* state);
+
+}  // namespace switchyard::ctl

@@ -1,0 +1,367 @@
+#include "control/api/services.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <set>
+
+#include "control/api/convert.h"
+
+namespace switchyard::ctl {
+
+namespace {
+
+v1::Port PortWithStatus(const dp::PortReport& r) {
+  v1::Port p = PortToProto(r.spec);
+  p.mutable_status()->set_link(r.link_up ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN);
+  p.mutable_status()->set_guest_connects(r.connects);
+  return p;
+}
+
+v1::Port FailedPortToProto(const FailedPort& f) {
+  v1::Port p = PortToProto(f.spec);
+  p.mutable_status()->set_link(v1::LINK_STATE_DOWN);
+  p.mutable_status()->set_error(f.error);
+  return p;
+}
+
+Status NoSuchPort(const std::string& name) {
+  return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
+}
+
+}  // namespace
+
+// --- Networks ---------------------------------------------------------------
+
+grpc::Status NetworksService::CreateNetwork(grpc::ServerContext*,
+                                            const v1::CreateNetworkRequest* req,
+                                            v1::Network* resp) {
+  const dp::NetworkSpec spec = NetworkFromProto(req->network());
+  Status s;
+  c_->Run([&] {
+    s = c_->CreateNetwork(spec);
+    if (s.ok()) {
+      *resp = NetworkToProto(*c_->FindNetwork(spec.name));
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status NetworksService::GetNetwork(grpc::ServerContext*, const v1::GetNetworkRequest* req,
+                                         v1::Network* resp) {
+  Status s;
+  c_->Run([&] {
+    if (auto n = c_->FindNetwork(req->name())) {
+      *resp = NetworkToProto(*n);
+    } else {
+      s = Status(StatusCode::kNotFound, "network.name: '" + req->name() + "' does not exist");
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status NetworksService::ListNetworks(grpc::ServerContext*, const v1::ListNetworksRequest*,
+                                           v1::ListNetworksResponse* resp) {
+  c_->Run([&] {
+    for (const auto& n : c_->dataplane().NetworkSpecs()) {
+      *resp->add_networks() = NetworkToProto(n);
+    }
+  });
+  return grpc::Status::OK;
+}
+
+grpc::Status NetworksService::UpdateNetwork(grpc::ServerContext*,
+                                            const v1::UpdateNetworkRequest* req,
+                                            v1::Network* resp) {
+  std::optional<uint32_t> aging, max;
+  if (req->has_fdb_aging_seconds()) {
+    aging = req->fdb_aging_seconds();
+  }
+  if (req->has_fdb_max_entries()) {
+    max = req->fdb_max_entries();
+  }
+  Status s;
+  c_->Run([&] {
+    dp::NetworkSpec updated;
+    s = c_->UpdateNetwork(req->name(), aging, max, &updated);
+    if (s.ok()) {
+      *resp = NetworkToProto(updated);
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status NetworksService::DeleteNetwork(grpc::ServerContext*,
+                                            const v1::DeleteNetworkRequest* req,
+                                            v1::DeleteNetworkResponse*) {
+  Status s;
+  c_->Run([&] { s = c_->DeleteNetwork(req->name()); });
+  return ToGrpc(s);
+}
+
+// --- Ports ------------------------------------------------------------------
+
+grpc::Status PortsService::CreatePort(grpc::ServerContext*, const v1::CreatePortRequest* req,
+                                      v1::Port* resp) {
+  dp::PortSpec spec;
+  if (Status s = PortFromProto(req->port(), &spec); !s.ok()) {
+    return ToGrpc(s);
+  }
+  Status s;
+  c_->Run([&] {
+    s = c_->CreatePort(spec);
+    if (s.ok()) {
+      *resp = PortToProto(*c_->FindPort(spec.name));
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status PortsService::GetPort(grpc::ServerContext*, const v1::GetPortRequest* req,
+                                   v1::Port* resp) {
+  Status s = NoSuchPort(req->name());
+  c_->Run([&] {
+    for (const auto& r : c_->dataplane().Ports()) {
+      if (r.spec.name == req->name()) {
+        *resp = PortWithStatus(r);
+        s = Status::Ok();
+      }
+    }
+    if (auto f = c_->failed_ports().find(req->name()); f != c_->failed_ports().end()) {
+      *resp = FailedPortToProto(f->second);
+      s = Status::Ok();
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status PortsService::ListPorts(grpc::ServerContext*, const v1::ListPortsRequest* req,
+                                     v1::ListPortsResponse* resp) {
+  c_->Run([&] {
+    std::map<std::string, v1::Port> sorted;
+    for (const auto& r : c_->dataplane().Ports()) {
+      sorted[r.spec.name] = PortWithStatus(r);
+    }
+    for (const auto& [name, f] : c_->failed_ports()) {
+      sorted[name] = FailedPortToProto(f);
+    }
+    for (auto& [name, p] : sorted) {
+      if (req->network().empty() || p.network() == req->network()) {
+        *resp->add_ports() = std::move(p);
+      }
+    }
+  });
+  return grpc::Status::OK;
+}
+
+grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePortRequest* req,
+                                      v1::Port* resp) {
+  std::optional<std::string> network;
+  if (req->has_network()) {
+    network = req->network();
+  }
+  std::optional<dp::PortSpec> backend;
+  if (req->has_vhost_user()) {
+    dp::PortSpec b;
+    if (Status s = VhostUserFromProto(req->vhost_user(), &b); !s.ok()) {
+      return ToGrpc(s);
+    }
+    backend = b;
+  }
+  Status s;
+  c_->Run([&] {
+    dp::PortSpec updated;
+    s = c_->UpdatePort(req->name(), network, backend, &updated);
+    if (s.ok()) {
+      *resp = PortToProto(updated);
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status PortsService::DeletePort(grpc::ServerContext*, const v1::DeletePortRequest* req,
+                                      v1::DeletePortResponse*) {
+  Status s;
+  c_->Run([&] { s = c_->DeletePort(req->name()); });
+  return ToGrpc(s);
+}
+
+// --- FDB --------------------------------------------------------------------
+
+grpc::Status FdbService::ListFdb(grpc::ServerContext*, const v1::ListFdbRequest* req,
+                                 v1::ListFdbResponse* resp) {
+  Status s;
+  c_->Run([&] {
+    if (!c_->FindNetwork(req->network())) {
+      s = Status(StatusCode::kNotFound, "network: '" + req->network() + "' does not exist");
+      return;
+    }
+    for (const auto& row : c_->dataplane().FdbEntries(req->network())) {
+      *resp->add_entries() = FdbRowToProto(req->network(), row);
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status FdbService::FlushFdb(grpc::ServerContext*, const v1::FlushFdbRequest* req,
+                                  v1::FlushFdbResponse* resp) {
+  Status s;
+  c_->Run([&] {
+    size_t flushed = 0;
+    s = c_->FlushFdb(req->network(), req->port(), req->include_static(), &flushed);
+    resp->set_flushed(flushed);
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status FdbService::AddStaticMac(grpc::ServerContext*, const v1::AddStaticMacRequest* req,
+                                      v1::FdbEntry* resp) {
+  auto mac = dp::ParseMac(req->mac());
+  if (!mac) {
+    return ToGrpc(Status(StatusCode::kInvalidArgument,
+                         "mac: '" + req->mac() + "' is not of the form xx:xx:xx:xx:xx:xx"));
+  }
+  Status s;
+  c_->Run([&] {
+    s = c_->AddStaticMac(StaticMac{req->network(), *mac, req->port()});
+    if (s.ok()) {
+      resp->set_network(req->network());
+      resp->set_mac(dp::MacToString(*mac));
+      resp->set_port(req->port());
+      resp->set_static_(true);
+    }
+  });
+  return ToGrpc(s);
+}
+
+grpc::Status FdbService::DeleteStaticMac(grpc::ServerContext*,
+                                         const v1::DeleteStaticMacRequest* req,
+                                         v1::DeleteStaticMacResponse*) {
+  auto mac = dp::ParseMac(req->mac());
+  if (!mac) {
+    return ToGrpc(Status(StatusCode::kInvalidArgument,
+                         "mac: '" + req->mac() + "' is not of the form xx:xx:xx:xx:xx:xx"));
+  }
+  Status s;
+  c_->Run([&] { s = c_->DeleteStaticMac(req->network(), *mac); });
+  return ToGrpc(s);
+}
+
+// --- Stats ------------------------------------------------------------------
+
+grpc::Status StatsService::GetStats(grpc::ServerContext*, const v1::GetStatsRequest* req,
+                                    v1::GetStatsResponse* resp) {
+  const std::set<std::string> want_ports(req->ports().begin(), req->ports().end());
+  const std::set<std::string> want_nets(req->networks().begin(), req->networks().end());
+  Status s;
+  c_->Run([&] {
+    const dp::Dataplane& dp = c_->dataplane();
+    std::set<std::string> seen;
+    for (const auto& r : dp.Ports()) {
+      if (!want_ports.empty() && !want_ports.count(r.spec.name)) {
+        continue;
+      }
+      seen.insert(r.spec.name);
+      auto* p = resp->add_ports();
+      p->set_name(r.spec.name);
+      p->set_network(r.spec.network);
+      p->set_link(r.link_up ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN);
+      *p->mutable_counters() = CountersToProto(r.totals);
+    }
+    for (const auto& name : want_ports) {
+      if (!seen.count(name)) {
+        s = NoSuchPort(name);
+        return;
+      }
+    }
+    seen.clear();
+    for (const auto& r : dp.Networks()) {
+      if (!want_nets.empty() && !want_nets.count(r.spec.name)) {
+        continue;
+      }
+      seen.insert(r.spec.name);
+      auto* n = resp->add_networks();
+      n->set_name(r.spec.name);
+      *n->mutable_counters() = CountersToProto(r.ports);
+      n->set_fdb_entries(r.fdb_entries);
+      n->set_fdb_learned(r.totals.learned);
+      n->set_fdb_moves(r.totals.moves);
+      n->set_fdb_aged(r.aged);
+      n->set_fdb_learn_full(r.totals.learn_full);
+      n->set_flooded(r.totals.flooded);
+      n->set_unicast(r.totals.unicast);
+    }
+    for (const auto& name : want_nets) {
+      if (!seen.count(name)) {
+        s = Status(StatusCode::kNotFound, "network: '" + name + "' does not exist");
+        return;
+      }
+    }
+    uint32_t id = 0;
+    for (const auto& r : dp.Pmds()) {
+      auto* p = resp->add_pmds();
+      p->set_id(id++);
+      p->set_lcore(r.lcore);
+      p->set_cpu(r.cpu);
+      p->set_packets(r.packets);
+      p->set_busy_cycles(r.busy_cycles);
+      p->set_idle_cycles(r.idle_cycles);
+      p->set_cycles_per_packet(r.packets ? static_cast<double>(r.busy_cycles) / r.packets : 0);
+      p->set_iterations(r.iterations);
+      for (const auto& name : r.rx_ports) {
+        p->add_rx_ports(name);
+      }
+    }
+    resp->set_tsc_hz(dp.tsc_hz());
+    resp->set_events_dropped(dp.events_dropped());
+  });
+  resp->set_uptime_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  if (!s.ok()) {
+    resp->Clear();
+  }
+  return ToGrpc(s);
+}
+
+// --- Events -----------------------------------------------------------------
+
+grpc::Status EventsService::Watch(grpc::ServerContext* ctx, const v1::WatchRequest* req,
+                                  grpc::ServerWriter<v1::Event>* writer) {
+  std::set<int> types;
+  for (int t : req->types()) {
+    if (!v1::EventType_IsValid(t) || t == v1::EVENT_TYPE_UNSPECIFIED) {
+      return ToGrpc(Status(StatusCode::kInvalidArgument,
+                           "types: " + std::to_string(t) + " is not an event type"));
+    }
+    types.insert(t);
+  }
+  auto sub = hub_->Subscribe();
+  while (!ctx->IsCancelled() && !sub->Done()) {
+    Event e;
+    if (!sub->Next(&e, std::chrono::milliseconds(200))) {
+      continue;
+    }
+    if ((!types.empty() && !types.count(static_cast<int>(e.type))) ||
+        (!req->network().empty() && e.network != req->network())) {
+      continue;
+    }
+    v1::Event msg;
+    msg.set_sequence(e.sequence);
+    *msg.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(e.time.time_since_epoch()).count());
+    msg.set_type(static_cast<v1::EventType>(e.type));
+    msg.set_network(e.network);
+    msg.set_port(e.port);
+    msg.set_mac(e.mac);
+    msg.set_vlan(e.vlan);
+    msg.set_previous_port(e.previous_port);
+    msg.set_detail(e.detail);
+    msg.set_missed(e.missed);
+    if (!writer->Write(msg)) {
+      break;
+    }
+  }
+  hub_->Unsubscribe(sub);
+  return grpc::Status::OK;
+}
+
+}  // namespace switchyard::ctl

@@ -1,0 +1,461 @@
+#include "control/model/controller.h"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+#include "datapath/core/log.h"
+
+namespace switchyard::ctl {
+
+namespace {
+constexpr auto kPollPeriod = std::chrono::milliseconds(50);
+constexpr auto kTickPeriod = std::chrono::seconds(1);
+}  // namespace
+
+std::optional<dp::NetworkSpec> Controller::FindNetwork(const std::string& name) const {
+  for (auto& n : dataplane_->NetworkSpecs()) {
+    if (n.name == name) {
+      return n;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<dp::PortSpec> Controller::FindPort(const std::string& name) const {
+  for (auto& p : dataplane_->PortSpecs()) {
+    if (p.name == name) {
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
+DesiredState Controller::Desired() const {
+  DesiredState d;
+  d.networks = dataplane_->NetworkSpecs();
+  d.ports = dataplane_->PortSpecs();
+  for (const auto& [name, f] : failed_ports_) {
+    d.ports.push_back(f.spec);
+  }
+  std::sort(d.ports.begin(), d.ports.end(),
+            [](const dp::PortSpec& a, const dp::PortSpec& b) { return a.name < b.name; });
+  d.static_macs = static_macs_;
+  return d;
+}
+
+Status Controller::Persist(const std::function<void()>& undo) {
+  Status s = store_->Save(Desired());
+  if (!s.ok()) {
+    undo();
+    SY_ERROR("change undone, it could not be saved: " << s.message());
+    return Status(StatusCode::kUnavailable, "change not saved, so undone: " + s.message());
+  }
+  return s;
+}
+
+void Controller::Announce(EventType type, const std::string& network, const std::string& port,
+                          const std::string& detail) {
+  Event e;
+  e.type = type;
+  e.network = network;
+  e.port = port;
+  e.detail = detail;
+  hub_->Publish(std::move(e));
+}
+
+Status Controller::Restore() {
+  DesiredState saved;
+  bool found = false;
+  if (Status s = store_->Load(&saved, &found); !s.ok()) {
+    return s;
+  }
+  if (!found) {
+    SY_INFO("state: nothing saved in " << store_->dir() << " yet; starting empty");
+    return Status::Ok();
+  }
+  for (const auto& n : saved.networks) {
+    if (Status s = dataplane_->AddNetwork(n); !s.ok()) {
+      return Status(s.code(), "restoring network " + n.name + ": " + s.message());
+    }
+  }
+  for (const auto& p : saved.ports) {
+    if (Status s = dataplane_->AddPort(p); !s.ok()) {
+      SY_ERROR("port " << p.name << ": not restored, kept in the config: " << s.message());
+      failed_ports_[p.name] = FailedPort{p, s.message()};
+    }
+  }
+  for (const auto& m : saved.static_macs) {
+    if (failed_ports_.count(m.port) != 0) {
+      static_macs_.push_back(m);  // comes back with its port
+      continue;
+    }
+    if (Status s = dataplane_->AddStaticMac(m.network, m.mac, m.port); !s.ok()) {
+      return Status(s.code(),
+                    "restoring static mac " + dp::MacToString(m.mac) + ": " + s.message());
+    }
+    static_macs_.push_back(m);
+  }
+  SY_INFO("state: restored " << saved.networks.size() << " network(s), " << saved.ports.size()
+                             << " port(s), " << saved.static_macs.size() << " static MAC(s) from "
+                             << store_->state_path());
+  return Status::Ok();
+}
+
+void Controller::Run(const std::function<void()>& fn) {
+  std::packaged_task<void()> task(fn);
+  auto done = task.get_future();
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    tasks_.emplace_back([&task] { task(); });
+  }
+  tasks_cv_.notify_one();
+  done.wait();
+}
+
+void Controller::Loop(const std::function<bool()>& should_stop) {
+  auto next_poll = std::chrono::steady_clock::now();
+  auto next_tick = next_poll;
+  while (!should_stop()) {
+    std::deque<std::function<void()>> batch;
+    {
+      std::unique_lock<std::mutex> lock(tasks_mu_);
+      tasks_cv_.wait_until(lock, next_poll, [&] { return !tasks_.empty(); });
+      batch.swap(tasks_);
+    }
+    if (!batch.empty()) {
+      // Name the PMDs' MAC events while their ports still exist.
+      dataplane_->DrainEvents([&](const dp::MacEvent& e) { PublishMacEvent(e); });
+    }
+    for (auto& task : batch) {
+      task();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_poll) {
+      next_poll = now + kPollPeriod;
+      dataplane_->DrainEvents([&](const dp::MacEvent& e) { PublishMacEvent(e); });
+      PollLinks();
+    }
+    if (now >= next_tick) {
+      next_tick = now + kTickPeriod;
+      dataplane_->Tick([&](const dp::MacEvent& e) { PublishMacEvent(e); });
+    }
+  }
+}
+
+void Controller::PublishMacEvent(const dp::MacEvent& m) {
+  Event e;
+  e.network = m.network;
+  e.port = m.port;
+  e.mac = dp::MacToString(m.mac);
+  e.vlan = m.vlan;
+  switch (m.type) {
+    case dp::MacEvent::Type::kLearned:
+      e.type = EventType::kMacLearned;
+      e.detail = "MAC " + e.mac + " learned on port " + m.port;
+      break;
+    case dp::MacEvent::Type::kMoved:
+      e.type = EventType::kMacMoved;
+      e.previous_port = m.previous_port;
+      e.detail = "MAC " + e.mac + " moved from port " + m.previous_port + " to " + m.port;
+      break;
+    case dp::MacEvent::Type::kAged:
+      e.type = EventType::kMacAged;
+      e.detail = "MAC " + e.mac + " aged out (was on port " + m.port + ")";
+      break;
+  }
+  hub_->Publish(std::move(e));
+}
+
+void Controller::PollLinks() {
+  std::map<std::string, LinkSeen> now;
+  for (const auto& p : dataplane_->Ports()) {
+    const LinkSeen seen{p.connects, p.disconnects};
+    const LinkSeen before = links_.count(p.spec.name) ? links_[p.spec.name] : LinkSeen{};
+    now[p.spec.name] = seen;
+    // Sessions alternate connect, disconnect, ...: replay every one that
+    // started or ended since the last poll, however short, in order.
+    uint64_t c = before.connects;
+    uint64_t d = before.disconnects;
+    const std::string& name = p.spec.name;
+    const std::string& net = p.spec.network;
+    while (c < seen.connects || d < seen.disconnects) {
+      if (c == d) {  // down: the next change is a connect
+        ++c;
+        Announce(EventType::kPortUp, net, name, "port " + name + " is up");
+        Announce(EventType::kGuestConnected, net, name, "guest attached to port " + name);
+      } else {
+        ++d;
+        Announce(EventType::kGuestDisconnected, net, name, "guest left port " + name);
+        Announce(EventType::kPortDown, net, name, "port " + name + " is down");
+      }
+    }
+  }
+  links_.swap(now);
+}
+
+void Controller::ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match) {
+  static_macs_.erase(std::remove_if(static_macs_.begin(), static_macs_.end(), match),
+                     static_macs_.end());
+}
+
+Status Controller::CreateNetwork(const dp::NetworkSpec& spec) {
+  const bool existed = FindNetwork(spec.name).has_value();
+  if (Status s = dataplane_->AddNetwork(spec); !s.ok() || existed) {
+    return s;  // an identical create changes nothing
+  }
+  if (Status s = Persist([&] { dataplane_->RemoveNetwork(spec.name); }); !s.ok()) {
+    return s;
+  }
+  Announce(EventType::kConfigChanged, spec.name, "", "network " + spec.name + " created");
+  return Status::Ok();
+}
+
+Status Controller::UpdateNetwork(const std::string& name, std::optional<uint32_t> fdb_aging_s,
+                                 std::optional<uint32_t> fdb_max, dp::NetworkSpec* updated) {
+  auto old = FindNetwork(name);
+  if (!old) {
+    return Status(StatusCode::kNotFound, "network.name: '" + name + "' does not exist");
+  }
+  dp::NetworkSpec spec = *old;
+  spec.fdb_aging_s = fdb_aging_s.value_or(spec.fdb_aging_s);
+  spec.fdb_max = fdb_max.value_or(spec.fdb_max);
+  *updated = spec;
+  if (spec == *old) {
+    return Status::Ok();
+  }
+  if (Status s = dataplane_->UpdateNetwork(spec); !s.ok()) {
+    return s;
+  }
+  if (Status s = Persist([&] { dataplane_->UpdateNetwork(*old); }); !s.ok()) {
+    *updated = *old;
+    return s;
+  }
+  if (spec.fdb_max != old->fdb_max) {
+    // A new FDB starts empty: put the pinned entries back.
+    for (const auto& m : static_macs_) {
+      if (m.network == name) {
+        dataplane_->AddStaticMac(m.network, m.mac, m.port);
+      }
+    }
+  }
+  Announce(EventType::kConfigChanged, name, "", "network " + name + " updated");
+  return Status::Ok();
+}
+
+Status Controller::DeleteNetwork(const std::string& name) {
+  auto old = FindNetwork(name);
+  std::string failed_users;
+  for (const auto& [pname, f] : failed_ports_) {
+    if (f.spec.network == name) {
+      failed_users += (failed_users.empty() ? "" : ", ") + pname;
+    }
+  }
+  if (old && !failed_users.empty()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "network '" + name + "' still has ports: " + failed_users);
+  }
+  if (Status s = dataplane_->RemoveNetwork(name); !s.ok()) {
+    return s;
+  }
+  if (Status s = Persist([&] { dataplane_->AddNetwork(*old); }); !s.ok()) {
+    return s;
+  }
+  ForgetStaticMacs([&](const StaticMac& m) { return m.network == name; });
+  Announce(EventType::kConfigChanged, name, "", "network " + name + " deleted");
+  return Status::Ok();
+}
+
+Status Controller::CreatePort(const dp::PortSpec& spec) {
+  if (auto f = failed_ports_.find(spec.name); f != failed_ports_.end()) {
+    return Status(StatusCode::kAlreadyExists,
+                  "port.name: '" + spec.name + "' exists (not working: " + f->second.error + ")");
+  }
+  const bool existed = FindPort(spec.name).has_value();
+  if (Status s = dataplane_->AddPort(spec); !s.ok() || existed) {
+    return s;
+  }
+  if (Status s = Persist([&] { dataplane_->RemovePort(spec.name); }); !s.ok()) {
+    return s;
+  }
+  Announce(EventType::kPortAdded, spec.network, spec.name,
+           "port " + spec.name + " created in network " + spec.network);
+  Announce(EventType::kConfigChanged, spec.network, spec.name, "port " + spec.name + " created");
+  return Status::Ok();
+}
+
+Status Controller::UpdatePort(const std::string& name, std::optional<std::string> network,
+                              std::optional<dp::PortSpec> backend, dp::PortSpec* updated) {
+  auto old = FindPort(name);
+  if (!old) {
+    return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
+  }
+  dp::PortSpec spec = *old;
+  if (backend) {
+    spec.kind = backend->kind;
+    spec.socket_path = backend->socket_path;
+  }
+  if (network) {
+    spec.network = *network;
+  }
+  *updated = *old;
+  if (spec == *old) {
+    return Status::Ok();
+  }
+  if (Status s = dp::ValidatePortSpec(spec); !s.ok()) {
+    return s;
+  }
+  if (!FindNetwork(spec.network)) {
+    return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
+  }
+  const bool new_backend = spec.kind != old->kind || spec.socket_path != old->socket_path;
+  if (new_backend) {
+    // Close the old backend, open the new; if the new one fails, reopen the old.
+    dataplane_->RemovePort(name);
+    if (Status s = dataplane_->AddPort(spec); !s.ok()) {
+      dataplane_->AddPort(*old);
+      return s;
+    }
+  } else if (Status s = dataplane_->MovePort(name, spec.network); !s.ok()) {
+    return s;
+  }
+  auto undo = [&] {
+    if (new_backend) {
+      dataplane_->RemovePort(name);
+      dataplane_->AddPort(*old);
+    } else {
+      dataplane_->MovePort(name, old->network);
+    }
+  };
+  if (Status s = Persist(undo); !s.ok()) {
+    return s;
+  }
+  if (spec.network != old->network) {
+    ForgetStaticMacs([&](const StaticMac& m) { return m.port == name; });
+  }
+  *updated = spec;
+  Announce(EventType::kConfigChanged, spec.network, name, "port " + name + " updated");
+  return Status::Ok();
+}
+
+Status Controller::DeletePort(const std::string& name) {
+  if (auto f = failed_ports_.find(name); f != failed_ports_.end()) {
+    FailedPort gone = f->second;
+    failed_ports_.erase(f);
+    if (Status s = Persist([&] { failed_ports_[name] = gone; }); !s.ok()) {
+      return s;
+    }
+    ForgetStaticMacs([&](const StaticMac& m) { return m.port == name; });
+    Announce(EventType::kConfigChanged, gone.spec.network, name, "port " + name + " deleted");
+    return Status::Ok();
+  }
+  auto old = FindPort(name);
+  if (Status s = dataplane_->RemovePort(name); !s.ok()) {
+    return s;
+  }
+  const auto statics = static_macs_;
+  ForgetStaticMacs([&](const StaticMac& m) { return m.port == name; });
+  auto undo = [&] {
+    dataplane_->AddPort(*old);
+    static_macs_ = statics;
+    for (const auto& m : static_macs_) {
+      if (m.port == name) {
+        dataplane_->AddStaticMac(m.network, m.mac, m.port);
+      }
+    }
+  };
+  if (Status s = Persist(undo); !s.ok()) {
+    return s;
+  }
+  links_.erase(name);
+  Announce(EventType::kPortRemoved, old->network, name, "port " + name + " deleted");
+  Announce(EventType::kConfigChanged, old->network, name, "port " + name + " deleted");
+  return Status::Ok();
+}
+
+Status Controller::AddStaticMac(const StaticMac& entry) {
+  auto same = std::find_if(static_macs_.begin(), static_macs_.end(), [&](const StaticMac& m) {
+    return m.network == entry.network && m.mac == entry.mac;
+  });
+  if (same != static_macs_.end() && *same == entry) {
+    return Status::Ok();
+  }
+  const auto before = static_macs_;
+  if (Status s = dataplane_->AddStaticMac(entry.network, entry.mac, entry.port); !s.ok()) {
+    return s;
+  }
+  if (same != static_macs_.end()) {
+    *same = entry;
+  } else {
+    static_macs_.push_back(entry);
+  }
+  auto undo = [&] {
+    dataplane_->DeleteStaticMac(entry.network, entry.mac);
+    static_macs_ = before;
+    for (const auto& m : before) {
+      if (m.network == entry.network && m.mac == entry.mac) {
+        dataplane_->AddStaticMac(m.network, m.mac, m.port);
+      }
+    }
+  };
+  if (Status s = Persist(undo); !s.ok()) {
+    return s;
+  }
+  Announce(EventType::kConfigChanged, entry.network, entry.port,
+           "static MAC " + dp::MacToString(entry.mac) + " pinned to port " + entry.port);
+  return Status::Ok();
+}
+
+Status Controller::DeleteStaticMac(const std::string& network, dp::MacKey mac) {
+  auto it = std::find_if(static_macs_.begin(), static_macs_.end(),
+                         [&](const StaticMac& m) { return m.network == network && m.mac == mac; });
+  if (Status s = dataplane_->DeleteStaticMac(network, mac); !s.ok()) {
+    return s;
+  }
+  if (it == static_macs_.end()) {
+    return Status::Ok();
+  }
+  const StaticMac gone = *it;
+  static_macs_.erase(it);
+  if (Status s = Persist([&] {
+        static_macs_.push_back(gone);
+        dataplane_->AddStaticMac(gone.network, gone.mac, gone.port);
+      });
+      !s.ok()) {
+    return s;
+  }
+  Announce(EventType::kConfigChanged, network, gone.port,
+           "static MAC " + dp::MacToString(mac) + " removed");
+  return Status::Ok();
+}
+
+Status Controller::FlushFdb(const std::string& network, const std::string& port,
+                            bool include_static, size_t* flushed) {
+  if (Status s = dataplane_->FlushFdb(network, port, include_static, flushed); !s.ok()) {
+    return s;
+  }
+  if (!include_static) {
+    return Status::Ok();
+  }
+  const auto before = static_macs_;
+  ForgetStaticMacs(
+      [&](const StaticMac& m) { return m.network == network && (port.empty() || m.port == port); });
+  if (before.size() == static_macs_.size()) {
+    return Status::Ok();
+  }
+  // The entries are gone from the FDB already; if saving fails, pin them again.
+  if (Status s = Persist([&] {
+        static_macs_ = before;
+        for (const auto& m : before) {
+          dataplane_->AddStaticMac(m.network, m.mac, m.port);
+        }
+      });
+      !s.ok()) {
+    return s;
+  }
+  Announce(EventType::kConfigChanged, network, port,
+           "static MACs of network " + network + " flushed");
+  return Status::Ok();
+}
+
+}  // namespace switchyard::ctl

@@ -1,0 +1,95 @@
+// The one owner of the switch's model. gRPC handlers hand their work to the
+// control thread through Run(); there every change is validated, applied to
+// the Dataplane, persisted and announced, in that order. A change that
+// fails at any step is undone, so a failed call leaves the switch and its
+// saved state exactly as they were.
+//
+// Thread context: Run() from any thread; everything else on the control
+// thread (inside Run() or Loop()).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/events/event_hub.h"
+#include "control/model/desired_state.h"
+#include "control/store/state_store.h"
+#include "datapath/engine/dataplane.h"
+
+namespace switchyard::ctl {
+
+// A port of the saved config that could not be brought up at start.
+struct FailedPort {
+  dp::PortSpec spec;
+  std::string error;
+};
+
+class Controller {
+ public:
+  Controller(dp::Dataplane* dataplane, const StateStore* store, EventHub* hub)
+      : dataplane_(dataplane), store_(store), hub_(hub) {}
+
+  // Control thread, before serving: brings back the saved config. Networks
+  // and static MACs that fail are errors; ports that fail are kept in the
+  // config as FailedPorts and logged.
+  Status Restore();
+
+  // Any thread: runs `fn` on the control thread and waits for it.
+  void Run(const std::function<void()>& fn);
+  // Control thread: serves Run() and housekeeping (MAC and link events,
+  // FDB aging) until `should_stop` returns true.
+  void Loop(const std::function<bool()>& should_stop);
+
+  Status CreateNetwork(const dp::NetworkSpec& spec);
+  Status UpdateNetwork(const std::string& name, std::optional<uint32_t> fdb_aging_s,
+                       std::optional<uint32_t> fdb_max, dp::NetworkSpec* updated);
+  Status DeleteNetwork(const std::string& name);
+  Status CreatePort(const dp::PortSpec& spec);
+  // `backend` carries kind and socket_path when set.
+  Status UpdatePort(const std::string& name, std::optional<std::string> network,
+                    std::optional<dp::PortSpec> backend, dp::PortSpec* updated);
+  Status DeletePort(const std::string& name);
+  Status AddStaticMac(const StaticMac& entry);
+  Status DeleteStaticMac(const std::string& network, dp::MacKey mac);
+  Status FlushFdb(const std::string& network, const std::string& port, bool include_static,
+                  size_t* flushed);
+
+  const dp::Dataplane& dataplane() const { return *dataplane_; }
+  const std::map<std::string, FailedPort>& failed_ports() const { return failed_ports_; }
+  std::optional<dp::NetworkSpec> FindNetwork(const std::string& name) const;
+  std::optional<dp::PortSpec> FindPort(const std::string& name) const;
+
+ private:
+  DesiredState Desired() const;
+  // Saves the config; on failure runs `undo` and returns the reason.
+  Status Persist(const std::function<void()>& undo);
+  void Announce(EventType type, const std::string& network, const std::string& port,
+                const std::string& detail);
+  void PollLinks();
+  void PublishMacEvent(const dp::MacEvent& e);
+  void ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match);
+
+  dp::Dataplane* const dataplane_;
+  const StateStore* const store_;
+  EventHub* const hub_;
+  std::vector<StaticMac> static_macs_;
+  std::map<std::string, FailedPort> failed_ports_;
+  struct LinkSeen {
+    uint64_t connects = 0;
+    uint64_t disconnects = 0;
+  };
+  std::map<std::string, LinkSeen> links_;
+
+  std::mutex tasks_mu_;
+  std::condition_variable tasks_cv_;
+  std::deque<std::function<void()>> tasks_;
+};
+
+}  // namespace switchyard::ctl

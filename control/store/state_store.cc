@@ -1,0 +1,131 @@
+#include "control/store/state_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <google/protobuf/util/json_util.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "control/api/convert.h"
+
+namespace switchyard::ctl {
+
+namespace {
+
+Status Errno(const std::string& what) {
+  return Status(StatusCode::kUnavailable, what + ": " + std::strerror(errno));
+}
+
+bool WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Status(StatusCode::kUnavailable, "state dir " + dir + ": " + ec.message());
+  }
+  chmod(dir.c_str(), 0700);
+  const std::string lock_path = dir + "/lock";
+  int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Errno("state dir " + dir + ": cannot open " + lock_path);
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+    close(fd);
+    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "unknown";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) {
+      holder.pop_back();
+    }
+    return Status(StatusCode::kFailedPrecondition,
+                  "state dir " + dir + " is in use by another switchyardd (pid " + holder + ")");
+  }
+  // The lock dies with the process (even on kill -9); the PID is for people.
+  const std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    close(fd);
+    return Errno("state dir " + dir + ": cannot write " + lock_path);
+  }
+  out->reset(new StateStore(dir, fd));
+  return Status::Ok();
+}
+
+StateStore::~StateStore() { close(lock_fd_); }
+
+Status StateStore::Load(DesiredState* state, bool* found) const {
+  *state = DesiredState{};
+  std::ifstream in(state_path());
+  *found = static_cast<bool>(in);
+  if (!in) {
+    return Status::Ok();
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  store::State msg;
+  auto parsed = google::protobuf::util::JsonStringToMessage(buf.str(), &msg);
+  if (!parsed.ok()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  state_path() + " is corrupt: " + std::string(parsed.message()));
+  }
+  if (Status s = StateFromProto(msg, state); !s.ok()) {
+    return Status(s.code(), state_path() + ": " + s.message());
+  }
+  return Status::Ok();
+}
+
+Status StateStore::Save(const DesiredState& state) const {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(StateToProto(state), &json, options).ok()) {
+    return Status(StatusCode::kInternal, "state: cannot serialise");
+  }
+  const std::string tmp = state_path() + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Errno("cannot write " + tmp);
+  }
+  const bool written = WriteAll(fd, json) && fsync(fd) == 0;
+  const int saved_errno = errno;
+  close(fd);
+  if (!written) {
+    errno = saved_errno;
+    unlink(tmp.c_str());
+    return Errno("cannot write " + tmp);
+  }
+  if (rename(tmp.c_str(), state_path().c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Errno("cannot replace " + state_path());
+  }
+  int dir_fd = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    fsync(dir_fd);  // makes the rename itself durable
+    close(dir_fd);
+  }
+  return Status::Ok();
+}
+
+}  // namespace switchyard::ctl

@@ -1,0 +1,39 @@
+// The state directory: the desired config (state.json), saved atomically
+// after every change and loaded at start, and a lock so that only one
+// switchyardd uses a directory at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "control/model/desired_state.h"
+#include "datapath/core/status.h"
+
+namespace switchyard::ctl {
+
+class StateStore {
+ public:
+  // Creates `dir` (mode 0700) when missing and takes its lock.
+  // FAILED_PRECONDITION, naming the holder's PID, when another process has it.
+  static Status Open(const std::string& dir, std::unique_ptr<StateStore>* out);
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  // `*found` is false (and `state` empty) when nothing was saved yet.
+  Status Load(DesiredState* state, bool* found) const;
+  // Write to a temporary file, fsync it, rename it over state.json, fsync
+  // the directory: after a crash the file is the old or the new state.
+  Status Save(const DesiredState& state) const;
+
+  const std::string& dir() const { return dir_; }
+  std::string state_path() const { return dir_ + "/state.json"; }
+
+ private:
+  StateStore(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+
+  std::string dir_;
+  int lock_fd_;
+};
+
+}  // namespace switchyard::ctl

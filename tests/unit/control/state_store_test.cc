@@ -1,0 +1,114 @@
+#include "control/store/state_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace switchyard::ctl {
+namespace {
+
+class StateStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sy-store-test-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  DesiredState Sample() {
+    DesiredState d;
+    d.networks.push_back({"lan0", 60, 1024});
+    d.networks.push_back({"lan1", 300, 8192});
+    d.ports.push_back({"vm1", "lan0", dp::PortKind::kVhostServer, "/run/sy/vm1.sock"});
+    d.ports.push_back({"vm2", "lan1", dp::PortKind::kVhostClient, "/run/sy/vm2.sock"});
+    d.static_macs.push_back({"lan0", 0x020000000001, "vm1"});
+    return d;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(StateStoreTest, SavesAndLoadsTheSameState) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_ + "/state", &store).ok());
+  DesiredState loaded;
+  bool found = true;
+  ASSERT_TRUE(store->Load(&loaded, &found).ok());
+  EXPECT_FALSE(found);
+
+  ASSERT_TRUE(store->Save(Sample()).ok());
+  ASSERT_TRUE(store->Load(&loaded, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(loaded.networks, Sample().networks);
+  EXPECT_EQ(loaded.ports, Sample().ports);
+  EXPECT_EQ(loaded.static_macs, Sample().static_macs);
+  EXPECT_FALSE(std::filesystem::exists(store->state_path() + ".tmp"));
+  struct stat st;
+  ASSERT_EQ(stat((dir_ + "/state").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+TEST_F(StateStoreTest, SecondOpenerIsRefusedWithTheHoldersPid) {
+  std::unique_ptr<StateStore> first;
+  ASSERT_TRUE(StateStore::Open(dir_, &first).ok());
+  // flock is per open file description: a child process is a real second owner.
+  pid_t child = fork();
+  if (child == 0) {
+    std::unique_ptr<StateStore> second;
+    Status s = StateStore::Open(dir_, &second);
+    bool ok = s.code() == StatusCode::kFailedPrecondition &&
+              s.message().find("in use by another switchyardd (pid " + std::to_string(getppid()) +
+                               ")") != std::string::npos;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  first.reset();
+  std::unique_ptr<StateStore> again;
+  EXPECT_TRUE(StateStore::Open(dir_, &again).ok()) << "lock not released";
+}
+
+TEST_F(StateStoreTest, CorruptOrFutureFilesAreRefusedNotMisread) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  DesiredState loaded;
+  bool found = false;
+  std::ofstream(store->state_path()) << "{ not json";
+  Status s = store->Load(&loaded, &found);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("corrupt"), std::string::npos);
+
+  std::ofstream(store->state_path(), std::ios::trunc) << R"({"version": 2})";
+  s = store->Load(&loaded, &found);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("version 2"), std::string::npos);
+
+  std::ofstream(store->state_path(), std::ios::trunc)
+      << R"({"version": 1, "static_macs": [{"network": "n", "mac": "zz", "port": "p"}]})";
+  s = store->Load(&loaded, &found);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(StateStoreTest, FailedSaveKeepsTheOldFile) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  ASSERT_TRUE(store->Save(Sample()).ok());
+  // A directory where the temporary file must go makes the write fail.
+  std::filesystem::create_directory(store->state_path() + ".tmp");
+  DesiredState other;
+  other.networks.push_back({"other", 300, 8192});
+  EXPECT_FALSE(store->Save(other).ok());
+  DesiredState loaded;
+  bool found = false;
+  ASSERT_TRUE(store->Load(&loaded, &found).ok());
+  EXPECT_EQ(loaded.networks, Sample().networks);
+}
+
+}  // namespace
+}  // namespace switchyard::ctl
