@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's demo: installs what is missing, builds, starts switchyardd
-# with one network and two vhost-user ports, attaches two DPDK virtio-user
+# configures one network and two vhost-user ports with yardctl, attaches two DPDK virtio-user
 # guests (dpdk-testpmd forwarding frames between them through the switch),
 # passes traffic for a few seconds, then prints the throughput, the FDB and
 # the per-port counters, and cleans up after itself.
@@ -22,24 +22,26 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cat >"$work/switch.conf" <<CONF
-network demo fdb-aging=300
-port vm1 network=demo type=vhost-server socket=$work/vm1.sock
-port vm2 network=demo type=vhost-server socket=$work/vm2.sock
-CONF
-echo "demo: config"; sed 's/^/  /' "$work/switch.conf"
+yardctl() { build/control/cli/yardctl --socket "$work/switchyard.sock" "$@"; }
 
 # The switch polls on CPU 1; the guests' forwarding core is CPU 0.
-build/control/switchyardd --config "$work/switch.conf" --file-prefix $tag-switch \
-  --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 >"$work/switch.out" 2>"$work/switch.log" &
+build/control/switchyardd --socket "$work/switchyard.sock" --state-dir "$work/state" \
+  --file-prefix $tag-switch --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 \
+  >"$work/switch.log" 2>&1 &
 switch_pid=$!
 pids+=($switch_pid)
 for _ in $(seq 100); do
-  [ -S "$work/vm1.sock" ] && [ -S "$work/vm2.sock" ] && break
+  yardctl health >/dev/null 2>&1 && break
   kill -0 $switch_pid 2>/dev/null || { cat "$work/switch.log"; exit 1; }
   sleep 0.1
 done
-echo "demo: switchyardd running (pid $switch_pid)"
+echo "demo: switchyardd running (pid $switch_pid); configuring it with yardctl:"
+for cmd in "network create demo" \
+  "port add vm1 --network demo --vhost-server $work/vm1.sock" \
+  "port add vm2 --network demo --vhost-server $work/vm2.sock"; do
+  echo "  \$ yardctl $cmd"
+  yardctl $cmd | sed 's/^/    /'
+done
 
 # Two guests in one testpmd: vm1 (02:..:01) and vm2 (02:..:02) each send a
 # burst to the other, then forward whatever they receive back out.
@@ -54,12 +56,12 @@ stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore 1 --no-huge -m 1024 \
 guests_pid=$!
 pids+=($guests_pid)
 sleep "$seconds"
-# Tables while the guests are still attached (SIGUSR1), then stop everything.
-kill -USR1 $switch_pid
-sleep 1
+# Counters and FDB while the guests are still attached, then stop everything.
+yardctl port list >"$work/ports.txt"
+yardctl fdb show demo >"$work/fdb.txt"
+yardctl stats >"$work/stats.txt"
 kill $guests_pid
 wait $guests_pid || true
-cp "$work/switch.out" "$work/tables.txt"
 kill -TERM $switch_pid
 wait $switch_pid || true
 
@@ -69,8 +71,10 @@ mpps=$(grep -E '^ +Rx-pps' "$work/guests.log" | awk '{print $2}' | tail -n +3 | 
 echo
 echo "demo: throughput through the switch, 64-byte frames: $mpps Mpps per direction" \
   "(median of 1 s samples; --no-huge, one PMD core)"
-echo
-cat "$work/tables.txt"
+show() { echo; echo "\$ yardctl $1"; sed 's/^/  /' "$work/$2"; }
+show "port list" ports.txt
+show "fdb show demo" fdb.txt
+show "stats" stats.txt
 echo
 echo "demo: switch log"
 sed 's/^/  /' "$work/switch.log"

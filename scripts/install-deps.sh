@@ -7,8 +7,10 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format   # toolchain
   dpdk dpdk-dev libdpdk-dev                                   # datapath; dpdk-testpmd for guests and benchmarks
   librte-mempool-ring23 librte-net-virtio23 librte-net-vhost23 # drivers loaded at run time
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # control plane
   libgtest-dev                                                # unit tests
-  python3 iproute2 procps coreutils                           # integration tests and scripts
+  python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)
+  iproute2 procps coreutils                                   # scripts
 )
 
 missing=()

@@ -217,7 +217,7 @@ Status Dataplane::RemovePort(const std::string& name) {
   }
   gone.port.reset();  // closes the socket; a connected guest sees it go
   port_slot_used_[gone.index] = false;
-  SY_INFO("port " << name << ": removed");
+  SY_INFO("port " << name << ": closed");
   return Status::Ok();
 }
 

@@ -68,15 +68,17 @@ wait_sockets() {
   return 1
 }
 run_switchyard() {
-  cat >"$work/conf" <<CONF
-network bench
-port p0 network=bench type=vhost-server socket=$work/g0.sock
-port p1 network=bench type=vhost-server socket=$work/g1.sock
-CONF
-  "$daemon" --config "$work/conf" --file-prefix $tag-sy --control-cpu 0 --pmd-cpus 1 \
-    --pmd-idle-sleep-max-us 0 $extra_args >"$work/switchyard.log" 2>&1 &
+  "$daemon" --socket "$work/api.sock" --state-dir "$work/state" --file-prefix $tag-sy \
+    --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 $extra_args \
+    >"$work/switchyard.log" 2>&1 &
   fwd_pid=$!
   pids+=($fwd_pid)
+  local yardctl="$build/control/cli/yardctl --socket $work/api.sock"
+  for _ in $(seq 100); do $yardctl health >/dev/null 2>&1 && break; sleep 0.1; done
+  # The state dir is reused: the first run creates, later ones find them.
+  $yardctl network create bench >/dev/null
+  $yardctl port add p0 --network bench --vhost-server "$work/g0.sock" >/dev/null
+  $yardctl port add p1 --network bench --vhost-server "$work/g1.sock" >/dev/null
   wait_sockets
 }
 run_ceiling() {

@@ -1,0 +1,112 @@
+#include "control/cli/args.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "control/cli/options.h"
+
+namespace switchyard::ctl {
+
+bool ParsedArgs::Has(std::string_view option) const {
+  return flags_.count(option) != 0 || values_.count(option) != 0;
+}
+
+std::optional<std::string> ParsedArgs::String(std::string_view option) const {
+  auto it = values_.find(option);
+  if (it == values_.end()) {
+    return std::nullopt;
+  }
+  return it->second.back();
+}
+
+std::optional<uint32_t> ParsedArgs::U32(std::string_view option) const {
+  auto value = String(option);
+  uint32_t n = 0;
+  if (!value || !ParseU32(*value, &n)) {
+    // ParseArgs has checked every kU32 value; a miss here is an option
+    // the verb never declared as a number.
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::vector<std::string> ParsedArgs::All(std::string_view option) const {
+  auto it = values_.find(option);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+bool ParseU32(std::string_view text, uint32_t* out) {
+  // from_chars takes no '+' or spaces, and reports overflow, which is the
+  // strictness wanted; only "" and a partial parse need checking.
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
+  return !text.empty() && ec == std::errc() && ptr == end;
+}
+
+std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec, ParsedArgs* out) {
+  ParsedArgs parsed;
+  bool options_done = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    if (options_done || word.size() < 2 || word[0] != '-') {
+      parsed.positionals_.push_back(word);
+      continue;
+    }
+    if (word == "--") {
+      options_done = true;
+      continue;
+    }
+    std::string name = word;
+    std::optional<std::string> inline_value;
+    if (auto eq = word.find('='); eq != std::string::npos) {
+      name = word.substr(0, eq);
+      inline_value = word.substr(eq + 1);
+    }
+    auto it = std::find_if(spec.options.begin(), spec.options.end(),
+                           [&](const OptionSpec& o) { return o.name == name; });
+    if (it == spec.options.end()) {
+      if (IsGlobalOption(name)) {
+        return name + " is a global option: put it before the verb";
+      }
+      return "unknown option " + name;
+    }
+    const OptionSpec& opt = *it;
+    if (!opt.repeatable && parsed.Has(name)) {
+      return name + " given twice";
+    }
+    if (opt.kind == OptionSpec::Kind::kFlag) {
+      if (inline_value) {
+        return name + " takes no value";
+      }
+      parsed.flags_.insert(name);
+      continue;
+    }
+    std::string value;
+    if (inline_value) {
+      value = *inline_value;
+    } else if (i + 1 < words.size()) {
+      value = words[++i];
+    } else {
+      return name + ": missing value";
+    }
+    if (opt.kind == OptionSpec::Kind::kU32) {
+      uint32_t n = 0;
+      if (!ParseU32(value, &n) || n < opt.min) {
+        return name + ": '" + value + "' is not a whole number from " + std::to_string(opt.min) +
+               " to 4294967295";
+      }
+    }
+    parsed.values_[name].push_back(value);
+  }
+  if (parsed.positionals_.size() < spec.positionals.size()) {
+    return "missing " + spec.positionals[parsed.positionals_.size()];
+  }
+  if (parsed.positionals_.size() > spec.positionals.size()) {
+    const std::string& extra = parsed.positionals_[spec.positionals.size()];
+    return "unexpected argument '" + extra + "'";
+  }
+  *out = std::move(parsed);
+  return "";
+}
+
+}  // namespace switchyard::ctl

@@ -1,0 +1,65 @@
+// Argument parsing for a yardctl verb: the words after the verb are checked
+// against a small declarative spec (positionals, options, flags), so every
+// verb rejects the same mistakes with the same messages, and numbers are
+// parsed in one strict place.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchyard::ctl {
+
+// An option a verb accepts, e.g. `--fdb-max N`.
+struct OptionSpec {
+  enum class Kind {
+    kFlag,    // no value: --include-static
+    kString,  // any value: --network NET
+    kU32,     // a whole number in [min, UINT32_MAX]: --count N
+  };
+  std::string name;  // with the dashes: "--fdb-max"
+  Kind kind = Kind::kString;
+  bool repeatable = false;  // may be given more than once (--port P --port Q)
+  uint32_t min = 0;         // smallest accepted value, for kU32
+};
+
+// What a verb takes after its words. Every positional is required.
+struct ArgSpec {
+  std::vector<std::string> positionals;  // names for messages: "NAME", "MAC"
+  std::vector<OptionSpec> options;
+};
+
+// The arguments of one verb after ParseArgs has checked them.
+class ParsedArgs {
+ public:
+  const std::string& positional(size_t i) const { return positionals_.at(i); }
+  bool Has(std::string_view option) const;
+  // The value of a non-repeatable option, when given.
+  std::optional<std::string> String(std::string_view option) const;
+  std::optional<uint32_t> U32(std::string_view option) const;
+  // Every value of a repeatable option, in command-line order.
+  std::vector<std::string> All(std::string_view option) const;
+
+ private:
+  friend std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec,
+                               ParsedArgs* out);
+  std::vector<std::string> positionals_;
+  std::map<std::string, std::vector<std::string>, std::less<>> values_;
+  std::set<std::string, std::less<>> flags_;
+};
+
+// Checks `words` (everything after the verb) against `spec`. Options may
+// come before, between or after positionals, as `--opt VALUE` or
+// `--opt=VALUE`; `--` ends options. Returns a one-line reason for the
+// user, or an empty string on success.
+std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec, ParsedArgs* out);
+
+// Parses a whole decimal number that fits in uint32_t: no sign, spaces,
+// trailing characters or overflow. Returns false when `text` is not one.
+bool ParseU32(std::string_view text, uint32_t* out);
+
+}  // namespace switchyard::ctl

@@ -1,0 +1,192 @@
+// port add|list|show|set|delete: the Ports service.
+#include <iostream>
+#include <optional>
+
+#include "control/cli/output.h"
+#include "control/cli/table.h"
+#include "control/cli/verb.h"
+#include "switchyard/v1/port.grpc.pb.h"
+
+namespace switchyard::ctl {
+
+namespace {
+
+using Kind = OptionSpec::Kind;
+
+std::unique_ptr<v1::Ports::Stub> Stub(const Call& call) {
+  return v1::Ports::NewStub(call.connection().channel());
+}
+
+// "vhost-server" or "vhost-client", the words of the command line.
+std::string KindName(const v1::Port& port) {
+  if (port.backend_case() != v1::Port::kVhostUser) {
+    return "unknown";  // a kind added to the API after this yardctl
+  }
+  switch (port.vhost_user().mode()) {
+    case v1::VHOST_USER_MODE_SERVER:
+      return "vhost-server";
+    case v1::VHOST_USER_MODE_CLIENT:
+      return "vhost-client";
+    default:
+      return "vhost-user";
+  }
+}
+
+std::string SocketName(const v1::Port& port) {
+  return port.has_vhost_user() ? port.vhost_user().socket_path() : "-";
+}
+
+// Reads --vhost-server / --vhost-client into `out`. Returns a usage reason
+// when both are given, else "" (with *given saying whether one was).
+std::string VhostFromArgs(const ParsedArgs& args, v1::VhostUser* out, bool* given) {
+  auto server = args.String("--vhost-server");
+  auto client = args.String("--vhost-client");
+  if (server && client) {
+    return "--vhost-server and --vhost-client exclude each other";
+  }
+  *given = server || client;
+  if (*given) {
+    out->set_socket_path(server ? *server : *client);
+    out->set_mode(server ? v1::VHOST_USER_MODE_SERVER : v1::VHOST_USER_MODE_CLIENT);
+  }
+  return "";
+}
+
+int Add(const Call& call) {
+  v1::CreatePortRequest request;
+  v1::Port* port = request.mutable_port();
+  port->set_name(call.args().positional(0));
+  auto network = call.args().String("--network");
+  if (!network) {
+    return call.Usage("--network is required");
+  }
+  port->set_network(*network);
+  bool has_backend = false;
+  if (auto reason = VhostFromArgs(call.args(), port->mutable_vhost_user(), &has_backend);
+      !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (!has_backend) {
+    return call.Usage("give --vhost-server SOCKET or --vhost-client SOCKET");
+  }
+  v1::Port reply;
+  auto stub = Stub(call);
+  auto status =
+      call.Unary([&](grpc::ClientContext* c) { return stub->CreatePort(c, request, &reply); });
+  return call.Reply(status, reply, [&] {
+    std::cout << "port " << reply.name() << " added to network " << reply.network() << "\n";
+  });
+}
+
+int List(const Call& call) {
+  v1::ListPortsRequest request;
+  request.set_network(call.args().String("--network").value_or(""));
+  v1::ListPortsResponse reply;
+  auto stub = Stub(call);
+  auto status =
+      call.Unary([&](grpc::ClientContext* c) { return stub->ListPorts(c, request, &reply); });
+  return call.Reply(status, reply, [&] {
+    Table table({{"NAME"},
+                 {"NETWORK"},
+                 {"KIND"},
+                 {"SOCKET"},
+                 {"LINK"},
+                 {"CONNECTS", Table::Align::kRight}});
+    std::vector<std::string> errors;
+    for (const v1::Port& p : reply.ports()) {
+      table.AddRow({p.name(), p.network(), KindName(p), SocketName(p), LinkName(p.status().link()),
+                    std::to_string(p.status().guest_connects())});
+      if (!p.status().error().empty()) {
+        errors.push_back("  " + p.name() + ": " + p.status().error());
+      }
+    }
+    table.Print(std::cout);
+    // Below the table, as sentences do not fit in a column.
+    if (!errors.empty()) {
+      std::cout << "errors:\n";
+      for (const auto& line : errors) {
+        std::cout << line << '\n';
+      }
+    }
+  });
+}
+
+int Show(const Call& call) {
+  v1::GetPortRequest request;
+  request.set_name(call.args().positional(0));
+  v1::Port reply;
+  auto stub = Stub(call);
+  auto status =
+      call.Unary([&](grpc::ClientContext* c) { return stub->GetPort(c, request, &reply); });
+  return call.Reply(status, reply, [&] {
+    std::vector<std::pair<std::string, std::string>> lines = {
+        {"name", reply.name()},
+        {"network", reply.network()},
+        {"kind", KindName(reply)},
+        {"socket", SocketName(reply)},
+        {"link", LinkName(reply.status().link())},
+        {"guest-connects", std::to_string(reply.status().guest_connects())}};
+    if (!reply.status().error().empty()) {
+      lines.emplace_back("error", reply.status().error());
+    }
+    PrintKeyValues(std::cout, lines);
+  });
+}
+
+int Set(const Call& call) {
+  v1::UpdatePortRequest request;
+  request.set_name(call.args().positional(0));
+  if (auto network = call.args().String("--network")) {
+    request.set_network(*network);
+  }
+  bool has_backend = false;
+  v1::VhostUser vhost;
+  if (auto reason = VhostFromArgs(call.args(), &vhost, &has_backend); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (has_backend) {
+    *request.mutable_vhost_user() = vhost;
+  }
+  if (!request.has_network() && !has_backend) {
+    return call.Usage("nothing to change: give --network and/or --vhost-server/--vhost-client");
+  }
+  v1::Port reply;
+  auto stub = Stub(call);
+  auto status =
+      call.Unary([&](grpc::ClientContext* c) { return stub->UpdatePort(c, request, &reply); });
+  return call.Reply(status, reply, [&] { std::cout << "port " << reply.name() << " updated\n"; });
+}
+
+int Delete(const Call& call) {
+  v1::DeletePortRequest request;
+  request.set_name(call.args().positional(0));
+  v1::DeletePortResponse reply;
+  auto stub = Stub(call);
+  auto status =
+      call.Unary([&](grpc::ClientContext* c) { return stub->DeletePort(c, request, &reply); });
+  return call.Reply(status, reply, [&] { std::cout << "port " << request.name() << " deleted\n"; });
+}
+
+std::vector<OptionSpec> PortOptions() {
+  return {{"--network"}, {"--vhost-server"}, {"--vhost-client"}};
+}
+
+}  // namespace
+
+std::vector<Verb> PortVerbs() {
+  return {
+      {"port add",
+       "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET)",
+       {{"NAME"}, PortOptions()},
+       Add},
+      {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
+      {"port show", "NAME", {{"NAME"}, {}}, Show},
+      {"port set",
+       "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET]",
+       {{"NAME"}, PortOptions()},
+       Set},
+      {"port delete", "NAME", {{"NAME"}, {}}, Delete},
+  };
+}
+
+}  // namespace switchyard::ctl

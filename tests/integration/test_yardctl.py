@@ -1,0 +1,115 @@
+"""Integration: yardctl against a real switchyardd, every verb, for people
+and with --json, and its exit codes."""
+import json
+import os
+import subprocess
+import time
+import unittest
+
+from sylib import BUILD_DIR, SwitchTestCase, wait_for
+
+YARDCTL = os.path.join(BUILD_DIR, "control", "cli", "yardctl")
+A = "02:00:00:00:00:0a"
+
+
+class YardctlTest(SwitchTestCase):
+    def y(self, *args, expect=0, json_out=False):
+        cmd = [YARDCTL, "--socket", self.switch.socket] + (["--json"] if json_out else [])
+        r = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, expect, f"yardctl {' '.join(args)}: {r.stdout}{r.stderr}")
+        return json.loads(r.stdout) if json_out and expect == 0 else r
+
+    def test_every_verb(self):
+        self.start_switch()
+        self.assertIn("SERVING", self.y("health").stdout)
+        self.assertIn("network lan0 created", self.y("network", "create", "lan0").stdout)
+        self.y("network", "create", "lan1", "--fdb-aging", "60", "--fdb-max", "128")
+        nets = self.y("network", "list", json_out=True)["networks"]
+        self.assertEqual([(n["name"], n["fdb_aging_seconds"], n["fdb_max_entries"]) for n in nets],
+                         [("lan0", 300, 8192), ("lan1", 60, 128)])
+        self.assertIn("lan1", self.y("network", "show", "lan1").stdout)
+        self.assertEqual(self.y("network", "set", "lan1", "--fdb-aging", "90",
+                                json_out=True)["fdb_aging_seconds"], 90)
+
+        self.y("port", "add", "vm1", "--network", "lan0", "--vhost-server", self.sock("vm1"))
+        self.y("port", "add", "vm2", "--network", "lan0", "--vhost-client", self.sock("vm2"))
+        table = self.y("port", "list").stdout
+        self.assertIn("vm1", table)
+        self.assertIn("vhost-client", table)
+        ports = self.y("port", "list", "--network", "lan0", json_out=True)["ports"]
+        self.assertEqual([p["name"] for p in ports], ["vm1", "vm2"])
+        self.assertEqual(self.y("port", "show", "vm1", json_out=True)["vhost_user"]["socket_path"],
+                         self.sock("vm1"))
+        self.assertEqual(self.y("port", "set", "vm2", "--network", "lan1",
+                                json_out=True)["network"], "lan1")
+
+        self.y("fdb", "add", "lan0", A, "vm1")
+        entries = self.y("fdb", "show", "lan0", json_out=True)["entries"]
+        self.assertEqual([(e["mac"], e["port"], e["static"]) for e in entries], [(A, "vm1", True)])
+        self.assertIn("static", self.y("fdb", "show", "lan0").stdout)
+        self.y("fdb", "del", "lan0", A)
+        self.y("fdb", "add", "lan0", A, "vm1")
+        self.assertEqual(self.y("fdb", "flush", "lan0", "--include-static",
+                                json_out=True)["flushed"], "1")
+        self.assertEqual(self.y("fdb", "show", "lan0", json_out=True)["entries"], [])
+
+        stats = self.y("stats", "--port", "vm1", json_out=True)
+        self.assertEqual([p["name"] for p in stats["ports"]], ["vm1"])
+        self.assertIn("port_down", stats["ports"][0]["counters"]["drops"])
+        self.assertIn("CYCLES/PKT", self.y("stats").stdout)
+        watch = self.y("--json", "stats", "--watch", "--interval", "1", "--count", "2")
+        self.assertEqual(len(watch.stdout.strip().splitlines()), 2)
+
+        self.y("port", "delete", "vm2")
+        self.y("port", "delete", "vm1")
+        self.y("network", "delete", "lan1")
+        self.assertEqual([n["name"] for n in self.y("network", "list", json_out=True)["networks"]],
+                         ["lan0"])
+
+    def test_events_stream_until_count(self):
+        self.start_switch()
+        self.y("network", "create", "lan0")
+        ev = subprocess.Popen([YARDCTL, "--socket", self.switch.socket, "--json", "events",
+                               "--type", "port-added", "--type", "config-changed", "--count", "3"],
+                              stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        self.y("port", "add", "vm1", "--network", "lan0", "--vhost-server", self.sock("vm1"))
+        self.y("network", "create", "lan9")
+        out, _ = ev.communicate(timeout=15)
+        self.assertEqual(ev.returncode, 0)
+        types = [json.loads(line)["type"] for line in out.strip().splitlines()]
+        self.assertEqual(types, ["EVENT_TYPE_PORT_ADDED", "EVENT_TYPE_CONFIG_CHANGED",
+                                 "EVENT_TYPE_CONFIG_CHANGED"])
+
+    def test_errors_exit_nonzero_with_the_servers_message(self):
+        self.start_switch()
+        self.y("network", "create", "lan0")
+        self.y("port", "add", "vm1", "--network", "lan0", "--vhost-server", self.sock("vm1"))
+        cases = [
+            (("network", "create", "lan0", "--fdb-aging", "60"), 1, "ALREADY_EXISTS"),
+            (("network", "delete", "lan0"), 1, "FAILED_PRECONDITION: network 'lan0' still has ports: vm1"),
+            (("network", "set", "lan0", "--fdb-aging", "1"), 1, "INVALID_ARGUMENT: network.fdb_aging_seconds"),
+            (("port", "add", "vm2", "--network", "nope", "--vhost-server", self.sock("vm2")), 1,
+             "NOT_FOUND: port.network"),
+            (("port", "add", "vm2", "--network", "lan0", "--vhost-server", "/nonexistent/x.sock"), 1,
+             "FAILED_PRECONDITION: port.vhost_user.socket_path: directory /nonexistent does not exist"),
+            (("fdb", "add", "lan0", "zz:zz", "vm1"), 1, "INVALID_ARGUMENT: mac"),
+            (("fdb", "show", "nope"), 1, "NOT_FOUND"),
+            (("network", "frobnicate"), 2, "usage"),
+            (("network", "create"), 2, "missing NAME"),
+            (("network", "create", "x", "--fdb-max", "12x"), 2, "12x"),
+        ]
+        for args, code, text in cases:
+            with self.subTest(args=args):
+                r = self.y(*args, expect=code)
+                self.assertIn(text, r.stderr)
+
+    def test_unreachable_daemon_names_the_socket(self):
+        r = subprocess.run([YARDCTL, "--socket", self.workdir + "/none.sock", "network", "list"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(self.workdir + "/none.sock", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
