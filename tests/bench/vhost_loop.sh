@@ -12,7 +12,8 @@
 #
 # Usage: tests/bench/vhost_loop.sh [--samples N] [--seconds S] [--build DIR]
 #                                  [--switch-args "..."]
-# Last line: switchyard_mpps=X ceiling_mpps=Y ratio=Z   (medians, per direction)
+# Last line: switchyard_mpps=X ceiling_mpps=Y ratio=Z   (medians, per direction;
+# Z is the median of the back-to-back pairs' ratios)
 set -euo pipefail
 
 samples=5 seconds=20 build=build extra_args="" label="switchyard"
@@ -103,18 +104,21 @@ measure() {  # $1: run_switchyard | run_ceiling
 }
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
 
-sy=() ref=()
+# The host's speed drifts over minutes (other tenants), so each sample is a
+# back-to-back pair and the ratio reported is the median of the pairs' ratios.
+sy=() ref=() ratios=()
 for i in $(seq 1 "$samples"); do
   if [ $((i % 2)) -eq 1 ]; then
     sy+=("$(measure run_switchyard)"); ref+=("$(measure run_ceiling)")
   else
     ref+=("$(measure run_ceiling)"); sy+=("$(measure run_switchyard)")
   fi
-  echo "sample $i: switchyard ${sy[-1]} Mpps, ceiling ${ref[-1]} Mpps"
+  ratios+=("$(awk -v a="${sy[-1]}" -v b="${ref[-1]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
+  echo "sample $i: switchyard ${sy[-1]} Mpps, ceiling ${ref[-1]} Mpps, ratio ${ratios[-1]}"
 done
 sy_med=$(printf '%s\n' "${sy[@]}" | median)
 ref_med=$(printf '%s\n' "${ref[@]}" | median)
-ratio=$(awk -v a="$sy_med" -v b="$ref_med" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')
+ratio=$(printf '%s\n' "${ratios[@]}" | median)
 echo "switchyard_mpps=$sy_med ceiling_mpps=$ref_med ratio=$ratio"
 # A run that measured nothing is a broken benchmark, not a slow switch.
 awk -v a="$sy_med" -v b="$ref_med" 'BEGIN {exit !(a > 0 && b > 0)}' ||
