@@ -43,6 +43,25 @@ bool ParseU32(std::string_view text, uint32_t* out) {
   return !text.empty() && ec == std::errc() && ptr == end;
 }
 
+OptionWord SplitOptionWord(const std::string& word) {
+  const auto eq = word.find('=');
+  if (eq == std::string::npos) {
+    return {word, std::nullopt};
+  }
+  return {word.substr(0, eq), word.substr(eq + 1)};
+}
+
+std::optional<std::string> TakeOptionValue(const std::vector<std::string>& words, size_t* i,
+                                           const std::optional<std::string>& inline_value) {
+  if (inline_value) {
+    return inline_value;
+  }
+  if (*i + 1 < words.size()) {
+    return words[++*i];
+  }
+  return std::nullopt;
+}
+
 std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec, ParsedArgs* out) {
   ParsedArgs parsed;
   bool options_done = false;
@@ -56,12 +75,7 @@ std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec
       options_done = true;
       continue;
     }
-    std::string name = word;
-    std::optional<std::string> inline_value;
-    if (auto eq = word.find('='); eq != std::string::npos) {
-      name = word.substr(0, eq);
-      inline_value = word.substr(eq + 1);
-    }
+    const auto [name, inline_value] = SplitOptionWord(word);
     auto it = std::find_if(spec.options.begin(), spec.options.end(),
                            [&](const OptionSpec& o) { return o.name == name; });
     if (it == spec.options.end()) {
@@ -81,14 +95,11 @@ std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec
       parsed.flags_.insert(name);
       continue;
     }
-    std::string value;
-    if (inline_value) {
-      value = *inline_value;
-    } else if (i + 1 < words.size()) {
-      value = words[++i];
-    } else {
+    const std::optional<std::string> taken = TakeOptionValue(words, &i, inline_value);
+    if (!taken) {
       return name + ": missing value";
     }
+    const std::string& value = *taken;
     if (opt.kind == OptionSpec::Kind::kU32) {
       uint32_t n = 0;
       if (!ParseU32(value, &n) || n < opt.min) {

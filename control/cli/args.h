@@ -58,6 +58,18 @@ class ParsedArgs {
 // user, or an empty string on success.
 std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec, ParsedArgs* out);
 
+// An option word as typed: `--name` or `--name=value`.
+struct OptionWord {
+  std::string name;
+  std::optional<std::string> inline_value;
+};
+OptionWord SplitOptionWord(const std::string& word);
+
+// The value of the option at words[*i]: its inline value, else the next
+// word (and *i moves past it). nullopt when there is none.
+std::optional<std::string> TakeOptionValue(const std::vector<std::string>& words, size_t* i,
+                                           const std::optional<std::string>& inline_value);
+
 // Parses a whole decimal number that fits in uint32_t: no sign, spaces,
 // trailing characters or overflow. Returns false when `text` is not one.
 bool ParseU32(std::string_view text, uint32_t* out);

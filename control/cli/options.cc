@@ -94,12 +94,7 @@ std::string ParseGlobalOptions(const std::vector<std::string>& words, size_t* ve
     if (word.size() < 2 || word[0] != '-') {
       break;  // the verb
     }
-    std::string name = word;
-    std::optional<std::string> inline_value;
-    if (auto eq = word.find('='); eq != std::string::npos) {
-      name = word.substr(0, eq);
-      inline_value = word.substr(eq + 1);
-    }
+    const auto [name, inline_value] = SplitOptionWord(word);
     if (!IsGlobalOption(name)) {
       return "unknown option " + name;
     }
@@ -114,14 +109,11 @@ std::string ParseGlobalOptions(const std::vector<std::string>& words, size_t* ve
       }
       continue;
     }
-    std::string value;
-    if (inline_value) {
-      value = *inline_value;
-    } else if (i + 1 < words.size()) {
-      value = words[++i];
-    } else {
+    const std::optional<std::string> taken = TakeOptionValue(words, &i, inline_value);
+    if (!taken) {
       return name + ": missing value";
     }
+    const std::string& value = *taken;
     if (value.empty()) {
       return name + ": empty value";
     }

@@ -24,6 +24,17 @@ def rx_from(guest, src):
 
 
 class ApiTest(SwitchTestCase):
+    def two_guests(self):
+        """Network lan0 with server-mode ports a and b, a guest on each."""
+        sw = self.switch or self.start_switch()
+        sw.api.create_network("lan0")
+        sw.api.create_port("a", "lan0", self.sock("a"))
+        sw.api.create_port("b", "lan0", self.sock("b"))
+        a, b = self.guest("a", A), self.guest("b", B)
+        a.wait_link()
+        b.wait_link()
+        return sw, a, b
+
     def state_file(self):
         with open(os.path.join(self.switch.state_dir, "state.json")) as f:
             return f.read()
@@ -146,13 +157,7 @@ class ApiTest(SwitchTestCase):
         self.assertTrue(sw.alive())
 
     def test_port_churn_never_loses_traffic_between_other_ports(self):
-        sw = self.start_switch()
-        sw.api.create_network("lan0")
-        sw.api.create_port("a", "lan0", self.sock("a"))
-        sw.api.create_port("b", "lan0", self.sock("b"))
-        a, b = self.guest("a", A), self.guest("b", B)
-        a.wait_link()
-        b.wait_link()
+        sw, a, b = self.two_guests()
         a.send(BCAST, 1)
         b.send(BCAST, 1)
         wait_for(lambda: sw.network("lan0")["fdb_entries"] == 2, 10, "MACs learned")
@@ -201,7 +206,6 @@ class ApiTest(SwitchTestCase):
 
     def test_watch_streams_port_guest_mac_and_config_events(self):
         sw = self.start_switch()
-        sw.api.create_network("lan0")
         stream = sw.api.events.Watch(pb.events.WatchRequest(network="lan0"))
         got = []
         done = threading.Event()
@@ -216,11 +220,7 @@ class ApiTest(SwitchTestCase):
 
         threading.Thread(target=reader, daemon=True).start()
         time.sleep(0.3)
-        sw.api.create_port("a", "lan0", self.sock("a"))
-        sw.api.create_port("b", "lan0", self.sock("b"))
-        a, b = self.guest("a", A), self.guest("b", B)
-        a.wait_link()
-        b.wait_link()
+        sw, a, b = self.two_guests()
         a.send(BCAST, 1)
         b.send(A, 1)
         wait_for(lambda: len(sw.network("lan0")["fdb"]) == 2, 10, "A and B learned")
@@ -254,15 +254,9 @@ class ApiTest(SwitchTestCase):
         self.assertTrue(done.wait(5))
 
     def test_static_macs_moves_and_flushes(self):
-        sw = self.start_switch()
+        sw, a, b = self.two_guests()
         api = sw.api
-        api.create_network("lan0")
         api.create_network("lan1")
-        for name in "ab":
-            api.create_port(name, "lan0", self.sock(name))
-        a, b = self.guest("a", A), self.guest("b", B)
-        a.wait_link()
-        b.wait_link()
         # Pin C behind b: A's frames to C go to b only, and C never moves.
         api.fdb.AddStaticMac(pb.fdb.AddStaticMacRequest(network="lan0", mac=C, port="b"))
         a.send(C, 5)
