@@ -33,6 +33,10 @@ def unique(tag):
     return f"sy{tag}{os.getpid()}x{_counter}"
 
 
+# Set by the running test: returns what the switch saw, for timeout reports.
+diagnostics = None
+
+
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -40,7 +44,13 @@ def wait_for(predicate, timeout, what):
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    report = ""
+    if diagnostics:
+        try:
+            report = "\n" + diagnostics()
+        except Exception as e:  # the daemon may be what died
+            report = f"\n(no diagnostics: {e})"
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{report}")
 
 
 def _load_stubs():
@@ -291,8 +301,20 @@ class SwitchTestCase(unittest.TestCase):
         self.workdir = tempfile.mkdtemp(prefix=unique("it") + "-", dir="/tmp")
         self.guests = []
         self.switch = None
+        global diagnostics
+        diagnostics = self._diagnostics
+
+    def _diagnostics(self):
+        if not self.switch:
+            return ""
+        stats = self.switch.api.get_stats() if self.switch.api else None
+        guests = {g.mac: g.stats() for g in self.guests if g.proc.poll() is None}
+        return (f"--- switch stats ---\n{stats}\n--- guests ---\n{guests}\n"
+                f"--- switchyardd log ---\n{self.switch.log()}")
 
     def tearDown(self):
+        global diagnostics
+        diagnostics = None
         for g in self.guests:
             g.close()
         if self.switch:

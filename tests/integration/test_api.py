@@ -161,6 +161,8 @@ class ApiTest(SwitchTestCase):
         a.send(BCAST, 1)
         b.send(BCAST, 1)
         wait_for(lambda: sw.network("lan0")["fdb_entries"] == 2, 10, "MACs learned")
+        # Reset only once each broadcast was counted, so none is counted later.
+        wait_for(lambda: rx_from(a, B) == 1 and rx_from(b, A) == 1, 10, "broadcasts received")
         a.reset()
         b.reset()
         base_a, base_b = sw.port("a"), sw.port("b")

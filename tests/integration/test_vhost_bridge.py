@@ -40,11 +40,17 @@ class VhostBridgeTest(SwitchTestCase):
         return sw, a, b, c
 
     def learn_all(self, *guests):
-        """Each guest broadcasts once so the switch learns every MAC."""
+        """Each guest broadcasts once so the switch learns every MAC; then,
+        once every broadcast has reached every other guest (none is left in
+        a ring to be counted later), the guests' counters are reset."""
         for g in guests:
             g.send(BCAST, 1)
         wait_for(lambda: self.switch.network("lan0")["fdb_entries"] == len(guests), 10,
                  "all MACs learned")
+        for g in guests:
+            others = [o.mac for o in guests if o is not g]
+            wait_for(lambda g=g, others=others: all(rx_from(g, m) >= 1 for m in others), 10,
+                     f"broadcasts at {g.mac}")
         for g in guests:
             g.reset()
 
