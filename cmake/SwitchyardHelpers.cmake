@@ -36,3 +36,31 @@ function(sy_generate_proto)
   target_include_directories(${ARG_TARGET} SYSTEM PUBLIC ${out})
   target_link_libraries(${ARG_TARGET} PUBLIC gRPC::grpc++ protobuf::libprotobuf)
 endfunction()
+
+# sy_add_bpf(TARGET NAME SOURCE file.bpf.c INCLUDES dirs...): compiles an
+# eBPF program with clang -target bpf and generates its libbpf skeleton
+# (NAME.skel.h, with bpftool gen skeleton) into the build tree. TARGET is an
+# INTERFACE library whose include path has the skeleton.
+function(sy_add_bpf)
+  cmake_parse_arguments(ARG "" "TARGET;NAME;SOURCE" "INCLUDES" ${ARGN})
+  find_program(SY_CLANG clang REQUIRED)
+  find_program(SY_BPFTOOL bpftool PATHS /usr/sbin REQUIRED)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/bpf)
+  file(MAKE_DIRECTORY ${out})
+  set(includes)
+  foreach(dir ${ARG_INCLUDES})
+    list(APPEND includes -I${dir})
+  endforeach()
+  execute_process(COMMAND uname -m OUTPUT_VARIABLE arch OUTPUT_STRIP_TRAILING_WHITESPACE)
+  add_custom_command(
+    OUTPUT ${out}/${ARG_NAME}.bpf.o ${out}/${ARG_NAME}.skel.h
+    COMMAND ${SY_CLANG} -O2 -g -Wall -Werror -target bpf -I/usr/include/${arch}-linux-gnu
+            ${includes} -c ${ARG_SOURCE} -o ${out}/${ARG_NAME}.bpf.o
+    COMMAND ${SY_BPFTOOL} gen skeleton ${out}/${ARG_NAME}.bpf.o name ${ARG_NAME} > ${out}/${ARG_NAME}.skel.h
+    DEPENDS ${ARG_SOURCE}
+    COMMENT "bpf ${ARG_NAME}")
+  add_custom_target(${ARG_TARGET}_gen DEPENDS ${out}/${ARG_NAME}.skel.h)
+  add_library(${ARG_TARGET} INTERFACE)
+  add_dependencies(${ARG_TARGET} ${ARG_TARGET}_gen)
+  target_include_directories(${ARG_TARGET} SYSTEM INTERFACE ${out})
+endfunction()

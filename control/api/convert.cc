@@ -67,16 +67,25 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   switch (msg.backend_case()) {
     case v1::Port::kVhostUser:
       return VhostUserFromProto(msg.vhost_user(), spec);
+    case v1::Port::kKernel:
+      spec->kind = dp::PortKind::kKernel;
+      spec->netdev = msg.kernel().netdev();
+      return Status::Ok();
     case v1::Port::BACKEND_NOT_SET:
       break;
   }
-  return Status(StatusCode::kInvalidArgument, "port.backend: one backend (vhost_user) is required");
+  return Status(StatusCode::kInvalidArgument,
+                "port.backend: one backend (vhost_user or kernel) is required");
 }
 
 v1::Port PortToProto(const dp::PortSpec& spec) {
   v1::Port msg;
   msg.set_name(spec.name);
   msg.set_network(spec.network);
+  if (spec.kind == dp::PortKind::kKernel) {
+    msg.mutable_kernel()->set_netdev(spec.netdev);
+    return msg;
+  }
   auto* vhost = msg.mutable_vhost_user();
   vhost->set_socket_path(spec.socket_path);
   vhost->set_mode(spec.kind == dp::PortKind::kVhostClient ? v1::VHOST_USER_MODE_CLIENT

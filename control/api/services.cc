@@ -13,7 +13,8 @@ namespace {
 v1::Port PortWithStatus(const dp::PortReport& r) {
   v1::Port p = PortToProto(r.spec);
   p.mutable_status()->set_link(r.link_up ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN);
-  p.mutable_status()->set_guest_connects(r.connects);
+  p.mutable_status()->set_guest_connects(r.info.connects);
+  p.mutable_status()->set_driver(r.info.driver);
   return p;
 }
 
@@ -160,11 +161,20 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     network = req->network();
   }
   std::optional<dp::PortSpec> backend;
+  if (req->has_vhost_user() && req->has_kernel()) {
+    return ToGrpc(Status(StatusCode::kInvalidArgument,
+                         "vhost_user and kernel: at most one backend may be given"));
+  }
   if (req->has_vhost_user()) {
     dp::PortSpec b;
     if (Status s = VhostUserFromProto(req->vhost_user(), &b); !s.ok()) {
       return ToGrpc(s);
     }
+    backend = b;
+  } else if (req->has_kernel()) {
+    dp::PortSpec b;
+    b.kind = dp::PortKind::kKernel;
+    b.netdev = req->kernel().netdev();
     backend = b;
   }
   Status s;
@@ -266,6 +276,9 @@ grpc::Status StatsService::GetStats(grpc::ServerContext*, const v1::GetStatsRequ
       p->set_network(r.spec.network);
       p->set_link(r.link_up ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN);
       *p->mutable_counters() = CountersToProto(r.totals);
+      for (const auto& [name, value] : r.info.backend_counters) {
+        (*p->mutable_backend_counters())[name] = value;
+      }
     }
     for (const auto& name : want_ports) {
       if (!seen.count(name)) {

@@ -17,8 +17,11 @@ std::unique_ptr<v1::Ports::Stub> Stub(const Call& call) {
   return v1::Ports::NewStub(call.connection().channel());
 }
 
-// "vhost-server" or "vhost-client", the words of the command line.
+// "vhost-server", "vhost-client" or "kernel", the words of the command line.
 std::string KindName(const v1::Port& port) {
+  if (port.backend_case() == v1::Port::kKernel) {
+    return "kernel";
+  }
   if (port.backend_case() != v1::Port::kVhostUser) {
     return "unknown";  // a kind added to the API after this yardctl
   }
@@ -32,22 +35,39 @@ std::string KindName(const v1::Port& port) {
   }
 }
 
-std::string SocketName(const v1::Port& port) {
+// The socket of a vhost-user port, the netdev of a kernel port.
+std::string BackendName(const v1::Port& port) {
+  if (port.has_kernel()) {
+    return port.kernel().netdev();
+  }
   return port.has_vhost_user() ? port.vhost_user().socket_path() : "-";
 }
 
-// Reads --vhost-server / --vhost-client into `out`. Returns a usage reason
-// when both are given, else "" (with *given saying whether one was).
-std::string VhostFromArgs(const ParsedArgs& args, v1::VhostUser* out, bool* given) {
+// --vhost-server SOCKET, --vhost-client SOCKET or --kernel NETDEV, at most one.
+struct BackendArgs {
+  std::optional<v1::VhostUser> vhost_user;
+  std::optional<v1::Kernel> kernel;
+  bool given() const { return vhost_user || kernel; }
+};
+
+// Returns a usage reason when more than one backend is given, else "".
+std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
   auto server = args.String("--vhost-server");
   auto client = args.String("--vhost-client");
-  if (server && client) {
-    return "--vhost-server and --vhost-client exclude each other";
+  auto kernel = args.String("--kernel");
+  if ((server ? 1 : 0) + (client ? 1 : 0) + (kernel ? 1 : 0) > 1) {
+    return "--vhost-server, --vhost-client and --kernel exclude each other";
   }
-  *given = server || client;
-  if (*given) {
-    out->set_socket_path(server ? *server : *client);
-    out->set_mode(server ? v1::VHOST_USER_MODE_SERVER : v1::VHOST_USER_MODE_CLIENT);
+  if (server || client) {
+    v1::VhostUser vhost;
+    vhost.set_socket_path(server ? *server : *client);
+    vhost.set_mode(server ? v1::VHOST_USER_MODE_SERVER : v1::VHOST_USER_MODE_CLIENT);
+    out->vhost_user = vhost;
+  }
+  if (kernel) {
+    v1::Kernel k;
+    k.set_netdev(*kernel);
+    out->kernel = k;
   }
   return "";
 }
@@ -61,13 +81,17 @@ int Add(const Call& call) {
     return call.Usage("--network is required");
   }
   port->set_network(*network);
-  bool has_backend = false;
-  if (auto reason = VhostFromArgs(call.args(), port->mutable_vhost_user(), &has_backend);
-      !reason.empty()) {
+  BackendArgs backend;
+  if (auto reason = BackendFromArgs(call.args(), &backend); !reason.empty()) {
     return call.Usage(reason);
   }
-  if (!has_backend) {
-    return call.Usage("give --vhost-server SOCKET or --vhost-client SOCKET");
+  if (!backend.given()) {
+    return call.Usage("give --vhost-server SOCKET, --vhost-client SOCKET or --kernel NETDEV");
+  }
+  if (backend.vhost_user) {
+    *port->mutable_vhost_user() = *backend.vhost_user;
+  } else {
+    *port->mutable_kernel() = *backend.kernel;
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -89,12 +113,12 @@ int List(const Call& call) {
     Table table({{"NAME"},
                  {"NETWORK"},
                  {"KIND"},
-                 {"SOCKET"},
+                 {"BACKEND"},
                  {"LINK"},
                  {"CONNECTS", Table::Align::kRight}});
     std::vector<std::string> errors;
     for (const v1::Port& p : reply.ports()) {
-      table.AddRow({p.name(), p.network(), KindName(p), SocketName(p), LinkName(p.status().link()),
+      table.AddRow({p.name(), p.network(), KindName(p), BackendName(p), LinkName(p.status().link()),
                     std::to_string(p.status().guest_connects())});
       if (!p.status().error().empty()) {
         errors.push_back("  " + p.name() + ": " + p.status().error());
@@ -123,7 +147,8 @@ int Show(const Call& call) {
         {"name", reply.name()},
         {"network", reply.network()},
         {"kind", KindName(reply)},
-        {"socket", SocketName(reply)},
+        {reply.has_kernel() ? "netdev" : "socket", BackendName(reply)},
+        {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
     if (!reply.status().error().empty()) {
@@ -139,16 +164,18 @@ int Set(const Call& call) {
   if (auto network = call.args().String("--network")) {
     request.set_network(*network);
   }
-  bool has_backend = false;
-  v1::VhostUser vhost;
-  if (auto reason = VhostFromArgs(call.args(), &vhost, &has_backend); !reason.empty()) {
+  BackendArgs backend;
+  if (auto reason = BackendFromArgs(call.args(), &backend); !reason.empty()) {
     return call.Usage(reason);
   }
-  if (has_backend) {
-    *request.mutable_vhost_user() = vhost;
+  if (backend.vhost_user) {
+    *request.mutable_vhost_user() = *backend.vhost_user;
+  } else if (backend.kernel) {
+    *request.mutable_kernel() = *backend.kernel;
   }
-  if (!request.has_network() && !has_backend) {
-    return call.Usage("nothing to change: give --network and/or --vhost-server/--vhost-client");
+  if (!request.has_network() && !backend.given()) {
+    return call.Usage(
+        "nothing to change: give --network and/or --vhost-server/--vhost-client/--kernel");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -168,7 +195,7 @@ int Delete(const Call& call) {
 }
 
 std::vector<OptionSpec> PortOptions() {
-  return {{"--network"}, {"--vhost-server"}, {"--vhost-client"}};
+  return {{"--network"}, {"--vhost-server"}, {"--vhost-client"}, {"--kernel"}};
 }
 
 }  // namespace
@@ -176,13 +203,13 @@ std::vector<OptionSpec> PortOptions() {
 std::vector<Verb> PortVerbs() {
   return {
       {"port add",
-       "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET)",
+       "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV)",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
       {"port show", "NAME", {{"NAME"}, {}}, Show},
       {"port set",
-       "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET]",
+       "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -37,13 +37,16 @@ uint64_t TotalDrops(const v1::Counters& c) {
   return total;
 }
 
-// "  vm2: port_down 17" for each non-zero reason of each object, sorted,
-// under a heading; nothing when every reason is zero.
-void PrintDropReasons(const std::vector<std::pair<std::string, const v1::Counters*>>& objects) {
+using NamedCounters = google::protobuf::Map<std::string, uint64_t>;
+
+// "  vm2: port_down 17" for each non-zero counter of each object, sorted,
+// under `heading`; nothing when every counter is zero.
+void PrintNamedCounters(const std::string& heading,
+                        const std::vector<std::pair<std::string, const NamedCounters*>>& objects) {
   std::vector<std::string> lines;
   for (const auto& [name, counters] : objects) {
     // A protobuf map has no order; sort for a stable output.
-    std::map<std::string, uint64_t> sorted(counters->drops().begin(), counters->drops().end());
+    std::map<std::string, uint64_t> sorted(counters->begin(), counters->end());
     for (const auto& [reason, n] : sorted) {
       if (n != 0) {
         lines.push_back("  " + name + ": " + reason + " " + std::to_string(n));
@@ -51,7 +54,7 @@ void PrintDropReasons(const std::vector<std::pair<std::string, const v1::Counter
     }
   }
   if (!lines.empty()) {
-    std::cout << "drops by reason:\n";
+    std::cout << heading << ":\n";
     for (const auto& line : lines) {
       std::cout << line << '\n';
     }
@@ -102,16 +105,19 @@ void PrintTotals(const v1::GetStatsResponse& r) {
                  {"TX-PKTS", kRight},
                  {"TX-BYTES", kRight},
                  {"DROPS", kRight}});
-    std::vector<std::pair<std::string, const v1::Counters*>> drops;
+    std::vector<std::pair<std::string, const NamedCounters*>> drops;
+    std::vector<std::pair<std::string, const NamedCounters*>> backend;
     for (const v1::PortStats& p : r.ports()) {
       const v1::Counters& c = p.counters();
       table.AddRow({p.name(), p.network(), LinkName(p.link()), std::to_string(c.rx_packets()),
                     std::to_string(c.rx_bytes()), std::to_string(c.tx_packets()),
                     std::to_string(c.tx_bytes()), std::to_string(TotalDrops(c))});
-      drops.emplace_back(p.name(), &c);
+      drops.emplace_back(p.name(), &c.drops());
+      backend.emplace_back(p.name(), &p.backend_counters());
     }
     table.Print(std::cout);
-    PrintDropReasons(drops);
+    PrintNamedCounters("drops by reason", drops);
+    PrintNamedCounters("backend counters", backend);
   }
   if (r.networks_size() > 0) {
     next_section();
@@ -126,7 +132,7 @@ void PrintTotals(const v1::GetStatsResponse& r) {
                  {"LEARN-FULL", kRight},
                  {"FLOODED", kRight},
                  {"UNICAST", kRight}});
-    std::vector<std::pair<std::string, const v1::Counters*>> drops;
+    std::vector<std::pair<std::string, const NamedCounters*>> drops;
     for (const v1::NetworkStats& n : r.networks()) {
       const v1::Counters& c = n.counters();
       table.AddRow({n.name(), std::to_string(c.rx_packets()), std::to_string(c.tx_packets()),
@@ -134,10 +140,10 @@ void PrintTotals(const v1::GetStatsResponse& r) {
                     std::to_string(n.fdb_learned()), std::to_string(n.fdb_moves()),
                     std::to_string(n.fdb_aged()), std::to_string(n.fdb_learn_full()),
                     std::to_string(n.flooded()), std::to_string(n.unicast())});
-      drops.emplace_back(n.name(), &c);
+      drops.emplace_back(n.name(), &c.drops());
     }
     table.Print(std::cout);
-    PrintDropReasons(drops);
+    PrintNamedCounters("drops by reason", drops);
   }
   if (r.pmds_size() > 0) {
     next_section();

@@ -168,9 +168,11 @@ void Controller::PublishMacEvent(const dp::MacEvent& m) {
 }
 
 void Controller::PollLinks() {
+  dataplane_->PollPorts();
   std::map<std::string, LinkSeen> now;
   for (const auto& p : dataplane_->Ports()) {
-    const LinkSeen seen{p.connects, p.disconnects};
+    const LinkSeen seen{p.info.connects, p.info.disconnects};
+    const bool guest = dp::IsVhost(p.spec.kind);  // kernel ports have links, not guests
     const LinkSeen before = links_.count(p.spec.name) ? links_[p.spec.name] : LinkSeen{};
     now[p.spec.name] = seen;
     // Sessions alternate connect, disconnect, ...: replay every one that
@@ -183,10 +185,14 @@ void Controller::PollLinks() {
       if (c == d) {  // down: the next change is a connect
         ++c;
         Announce(EventType::kPortUp, net, name, "port " + name + " is up");
-        Announce(EventType::kGuestConnected, net, name, "guest attached to port " + name);
+        if (guest) {
+          Announce(EventType::kGuestConnected, net, name, "guest attached to port " + name);
+        }
       } else {
         ++d;
-        Announce(EventType::kGuestDisconnected, net, name, "guest left port " + name);
+        if (guest) {
+          Announce(EventType::kGuestDisconnected, net, name, "guest left port " + name);
+        }
         Announce(EventType::kPortDown, net, name, "port " + name + " is down");
       }
     }
@@ -292,8 +298,14 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
   }
   dp::PortSpec spec = *old;
   if (backend) {
+    if (dp::IsVhost(backend->kind) != dp::IsVhost(old->kind)) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port: '" + name + "' is a " + std::string(dp::PortKindName(old->kind)) +
+                        " port; its kind cannot change (delete and add it)");
+    }
     spec.kind = backend->kind;
     spec.socket_path = backend->socket_path;
+    spec.netdev = backend->netdev;
   }
   if (network) {
     spec.network = *network;
@@ -308,7 +320,8 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
   if (!FindNetwork(spec.network)) {
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
-  const bool new_backend = spec.kind != old->kind || spec.socket_path != old->socket_path;
+  const bool new_backend =
+      spec.kind != old->kind || spec.socket_path != old->socket_path || spec.netdev != old->netdev;
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
     dataplane_->RemovePort(name);

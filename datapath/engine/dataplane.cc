@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include "datapath/core/log.h"
+#include "datapath/ports/afxdp/afxdp_port.h"
+#include "datapath/ports/vhost/vhost_user_port.h"
 
 namespace switchyard::dp {
 
@@ -180,16 +182,34 @@ Status Dataplane::AddPort(const PortSpec& spec) {
   if (net == networks_.end()) {
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
+  if (spec.kind == PortKind::kKernel) {
+    for (auto& [pname, p] : ports_) {
+      if (p.spec.kind == PortKind::kKernel && p.spec.netdev == spec.netdev) {
+        return Status(StatusCode::kAlreadyExists, "port.kernel.netdev: " + spec.netdev +
+                                                      " is already attached as port " + pname);
+      }
+    }
+  }
   const int slot = TakeSlot(port_slot_used_);
   if (slot < 0) {
     return Status(StatusCode::kResourceExhausted,
                   "port: limit of " + std::to_string(kMaxPorts) + " ports reached");
   }
-  std::unique_ptr<VhostUserPort> port;
-  VhostUserConfig config{spec.socket_path, spec.kind == PortKind::kVhostClient};
-  if (Status s = VhostUserPort::Create(spec.name, config, pool_, rcu_.get(), &port); !s.ok()) {
+  std::unique_ptr<Port> port;
+  Status made;
+  if (spec.kind == PortKind::kKernel) {
+    std::unique_ptr<AfXdpPort> kernel;
+    made = AfXdpPort::Create(spec.name, spec.netdev, pool_, &kernel);
+    port = std::move(kernel);
+  } else {
+    std::unique_ptr<VhostUserPort> vhost;
+    VhostUserConfig config{spec.socket_path, spec.kind == PortKind::kVhostClient};
+    made = VhostUserPort::Create(spec.name, config, pool_, rcu_.get(), &vhost);
+    port = std::move(vhost);
+  }
+  if (!made.ok()) {
     port_slot_used_[slot] = false;
-    return s;
+    return made;
   }
   const auto index = static_cast<PortIndex>(slot);
   PortState p{spec,
@@ -305,6 +325,12 @@ Status Dataplane::FlushFdb(const std::string& network, const std::string& port, 
   return Status::Ok();
 }
 
+void Dataplane::PollPorts() {
+  for (auto& [name, p] : ports_) {
+    p.port->PollControl();
+  }
+}
+
 void Dataplane::Tick(const std::function<void(const MacEvent&)>& on_aged) {
   const uint32_t now = clock_.Seconds();
   for (auto& [name, n] : networks_) {
@@ -396,8 +422,7 @@ std::vector<PortReport> Dataplane::Ports() const {
     PortReport r;
     r.spec = p.spec;
     r.link_up = p.port->LinkUp();
-    r.disconnects = p.port->disconnects();  // read first: connects >= disconnects
-    r.connects = p.port->connects();
+    r.info = p.port->Info();
     r.totals = PortCountersOf(p);
     out.push_back(std::move(r));
   }

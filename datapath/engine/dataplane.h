@@ -25,7 +25,7 @@
 #include "datapath/platform/dpdk/clock.h"
 #include "datapath/platform/dpdk/eal.h"
 #include "datapath/platform/dpdk/rcu.h"
-#include "datapath/ports/vhost/vhost_user_port.h"
+#include "datapath/ports/port.h"
 
 struct rte_mempool;
 
@@ -39,8 +39,7 @@ struct DataplaneOptions {
 struct PortReport {
   PortSpec spec;
   bool link_up = false;
-  uint64_t connects = 0;
-  uint64_t disconnects = 0;
+  PortInfo info;  // connects, driver, backend counters
   PortTotals totals;
 };
 
@@ -110,6 +109,9 @@ class Dataplane {
   Status FlushFdb(const std::string& network, const std::string& port, bool include_static,
                   size_t* flushed);
 
+  // Lets ports refresh their link state (kernel netdevs). Every 50 ms.
+  void PollPorts();
+
   // Periodic housekeeping (FDB aging). Call about once a second.
   void Tick(const std::function<void(const MacEvent&)>& on_aged = {});
   // Hands over the MAC events the PMDs queued since the last call.
@@ -139,7 +141,7 @@ class Dataplane {
     PortSpec spec;
     PortIndex index;
     NetworkIndex network;
-    std::unique_ptr<VhostUserPort> port;
+    std::unique_ptr<Port> port;
     PortTotals base;      // slot counters before this port existed
     PortTotals net_base;  // this port's counters when it joined its network
   };

@@ -10,6 +10,8 @@ std::string_view PortKindName(PortKind kind) {
       return "vhost-server";
     case PortKind::kVhostClient:
       return "vhost-client";
+    case PortKind::kKernel:
+      return "kernel";
   }
   return "unknown";
 }
@@ -19,6 +21,8 @@ bool ParsePortKind(std::string_view text, PortKind* kind) {
     *kind = PortKind::kVhostServer;
   } else if (text == "vhost-client") {
     *kind = PortKind::kVhostClient;
+  } else if (text == "kernel") {
+    *kind = PortKind::kKernel;
   } else {
     return false;
   }
@@ -68,6 +72,16 @@ Status ValidatePortSpec(const PortSpec& spec) {
   }
   if (Status s = ValidateName("port.network", spec.network); !s.ok()) {
     return s;
+  }
+  if (spec.kind == PortKind::kKernel) {
+    // IFNAMSIZ - 1, and what the kernel refuses in a name.
+    if (spec.netdev.empty() || spec.netdev.size() > 15 ||
+        spec.netdev.find_first_of("/: \t") != std::string::npos) {
+      return Status(StatusCode::kInvalidArgument, "port.kernel.netdev: '" + spec.netdev +
+                                                      "' is not a netdev name (1-15 "
+                                                      "characters, no '/', ':' or spaces)");
+    }
+    return Status::Ok();
   }
   if (spec.socket_path.empty() || spec.socket_path[0] != '/') {
     return Status(

@@ -19,7 +19,9 @@ struct NetworkSpec {
   bool operator==(const NetworkSpec&) const = default;
 };
 
-enum class PortKind { kVhostServer, kVhostClient };
+enum class PortKind { kVhostServer, kVhostClient, kKernel };
+
+inline bool IsVhost(PortKind kind) { return kind != PortKind::kKernel; }
 
 std::string_view PortKindName(PortKind kind);
 bool ParsePortKind(std::string_view text, PortKind* kind);
@@ -28,7 +30,8 @@ struct PortSpec {
   std::string name;
   std::string network;
   PortKind kind = PortKind::kVhostServer;
-  std::string socket_path;
+  std::string socket_path;  // vhost kinds
+  std::string netdev;       // kKernel: an existing netdev's name
 
   bool operator==(const PortSpec&) const = default;
 };

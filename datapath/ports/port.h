@@ -11,14 +11,31 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 struct rte_mbuf;
 
 namespace switchyard::dp {
 
+// What a port reports about itself beyond the common counters.
+struct PortInfo {
+  uint64_t connects = 0;     // peers (guests) attached so far
+  uint64_t disconnects = 0;  // and gone again
+  std::string driver;        // how frames move, e.g. "vhost-user", "af_xdp (native)"
+  // Counters kept outside the switch, by name (e.g. the XDP program's).
+  std::vector<std::pair<std::string, uint64_t>> backend_counters;
+};
+
 class Port {
  public:
   virtual ~Port() = default;
+
+  // Control thread. Read disconnects before connects: connects >= disconnects.
+  virtual PortInfo Info() const = 0;
+  // Control thread, every 50 ms: refresh what LinkUp() reports when the
+  // port has no event of its own to learn it from.
+  virtual void PollControl() {}
 
   virtual uint16_t RxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept = 0;
   virtual uint16_t TxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept = 0;

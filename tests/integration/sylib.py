@@ -122,11 +122,18 @@ def code_of(call):
         return e.code().name
 
 
+def run_in(ns, *cmd, check=True, timeout=60):
+    """Runs a command inside a namespace; returns its stdout."""
+    return subprocess.run(["ip", "netns", "exec", ns, *cmd], check=check, capture_output=True,
+                          text=True, timeout=timeout).stdout
+
+
 class Switch:
     """A switchyardd with its API socket and state dir in `workdir`."""
 
-    def __init__(self, workdir, extra_args=()):
+    def __init__(self, workdir, extra_args=(), netns=None):
         self.workdir = workdir
+        self.netns = netns
         self.socket = os.path.join(workdir, "api.sock")
         self.state_dir = os.path.join(workdir, "state")
         self.log_path = os.path.join(workdir, "switchyardd.log")
@@ -139,8 +146,10 @@ class Switch:
         self.prefix = unique("sw")
         self._log = open(self.log_path, "a")
         self._log_mark = self._log.tell()  # this run's lines start here
+        # `ip netns exec` execs the daemon itself: the PID is the daemon's.
+        wrap = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.proc = subprocess.Popen(
-            [DAEMON, "--socket", self.socket, "--state-dir", self.state_dir,
+            [*wrap, DAEMON, "--socket", self.socket, "--state-dir", self.state_dir,
              "--file-prefix", self.prefix, "--memory-mb", "256", *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT)
         return self
@@ -301,6 +310,7 @@ class SwitchTestCase(unittest.TestCase):
         self.workdir = tempfile.mkdtemp(prefix=unique("it") + "-", dir="/tmp")
         self.guests = []
         self.switch = None
+        self.namespaces = []
         global diagnostics
         diagnostics = self._diagnostics
 
@@ -319,14 +329,34 @@ class SwitchTestCase(unittest.TestCase):
             g.close()
         if self.switch:
             self.switch.stop()
+        for ns in self.namespaces:  # takes its veths along
+            for pid in subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
+                                      text=True).stdout.split():
+                subprocess.run(["kill", "-9", pid])  # only processes the test started there
+            subprocess.run(["ip", "netns", "del", ns])
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def sock(self, name):
         return os.path.join(self.workdir, name + ".sock")
 
-    def start_switch(self, extra_args=()):
-        self.switch = Switch(self.workdir, extra_args).wait_running()
+    def start_switch(self, extra_args=(), netns=None):
+        self.switch = Switch(self.workdir, extra_args, netns).wait_running()
         return self.switch
+
+    def netns(self, tag):
+        """A network namespace of this test's own, deleted at the end."""
+        name = unique(tag)
+        subprocess.run(["ip", "netns", "add", name], check=True)
+        self.namespaces.append(name)
+        run_in(name, "ip", "link", "set", "lo", "up")
+        return name
+
+    def veth(self, ns_a, name_a, ns_b, name_b):
+        """A veth pair made straight inside two of this test's namespaces."""
+        subprocess.run(["ip", "link", "add", name_a, "netns", ns_a, "type", "veth", "peer",
+                        "name", name_b, "netns", ns_b], check=True)
+        run_in(ns_a, "ip", "link", "set", name_a, "up")
+        run_in(ns_b, "ip", "link", "set", name_b, "up")
 
     def guest(self, name, mac, server=False, lcore=0):
         g = Guest(self.sock(name), mac, server=server, lcore=lcore)

@@ -42,6 +42,13 @@ class VhostUserPort final : public Port {
   uint16_t RxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept override;
   uint16_t TxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept override;
   bool LinkUp() const noexcept override { return vid_.load(std::memory_order_acquire) >= 0; }
+  PortInfo Info() const override {
+    PortInfo info;
+    info.disconnects = disconnects();
+    info.connects = connects();
+    info.driver = "vhost-user";
+    return info;
+  }
 
   // How many times a guest has connected and disconnected: a control thread
   // that polls can tell every session, however short.

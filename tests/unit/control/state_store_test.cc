@@ -24,8 +24,9 @@ class StateStoreTest : public ::testing::Test {
     DesiredState d;
     d.networks.push_back({"lan0", 60, 1024});
     d.networks.push_back({"lan1", 300, 8192});
-    d.ports.push_back({"vm1", "lan0", dp::PortKind::kVhostServer, "/run/sy/vm1.sock"});
-    d.ports.push_back({"vm2", "lan1", dp::PortKind::kVhostClient, "/run/sy/vm2.sock"});
+    d.ports.push_back({"vm1", "lan0", dp::PortKind::kVhostServer, "/run/sy/vm1.sock", ""});
+    d.ports.push_back({"vm2", "lan1", dp::PortKind::kVhostClient, "/run/sy/vm2.sock", ""});
+    d.ports.push_back({"veth0", "lan1", dp::PortKind::kKernel, "", "veth0"});
     d.static_macs.push_back({"lan0", 0x020000000001, "vm1"});
     return d;
   }

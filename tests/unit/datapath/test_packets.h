@@ -116,6 +116,7 @@ class FakePort final : public Port {
     return sent;
   }
   bool LinkUp() const noexcept override { return up; }
+  PortInfo Info() const override { return PortInfo{}; }
 
   bool up = true;
   uint16_t capacity = 0xffff;
