@@ -117,13 +117,18 @@ uint16_t AfXdpPort::RxBurst(uint16_t, rte_mbuf** pkts, uint16_t n) noexcept {
     }
     return 0;
   }
+  // peek() moved the ring's cached consumer; on failure move it back, or
+  // these descriptors (and their UMEM frames) would be skipped for good.
   if (rte_pktmbuf_alloc_bulk(pool_, pkts, got) != 0) {
-    return 0;  // no mbufs now: frames wait in the ring for the next poll
+    rx_.cached_cons -= got;
+    no_mbufs_.store(no_mbufs_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    return 0;  // no mbufs now: the frames wait in the ring for the next poll
   }
   uint32_t idx_fill = 0;
   // Every rx frame is in the fill ring, the rx ring or the kernel, so the
   // fill ring has room for the ones just consumed; if not, retry next poll.
   if (xsk_ring_prod__reserve(&fill_, got, &idx_fill) != got) {
+    rx_.cached_cons -= got;
     rte_pktmbuf_free_bulk(pkts, got);
     return 0;
   }
@@ -212,7 +217,8 @@ PortInfo AfXdpPort::Info() const {
                            {"xsk_rx_dropped", xs.rx_dropped},
                            {"xsk_rx_ring_full", xs.rx_ring_full},
                            {"xsk_fill_ring_empty", xs.rx_fill_ring_empty_descs},
-                           {"rx_oversize", oversize_.load(std::memory_order_relaxed)}};
+                           {"rx_oversize", oversize_.load(std::memory_order_relaxed)},
+                           {"rx_no_mbufs", no_mbufs_.load(std::memory_order_relaxed)}};
   return info;
 }
 

@@ -65,6 +65,7 @@ class AfXdpPort final : public Port {
   rte_spinlock_t tx_lock_ = RTE_SPINLOCK_INITIALIZER;
   std::atomic<bool> link_up_{false};
   std::atomic<uint64_t> oversize_{0};
+  std::atomic<uint64_t> no_mbufs_{0};  // polls that found the packet pool dry (frames wait)
   uint64_t ups_ = 0;
   uint64_t downs_ = 0;
 };
