@@ -61,6 +61,14 @@ Status VhostUserFromProto(const v1::VhostUser& vhost, dp::PortSpec* spec) {
   return Status::Ok();
 }
 
+void TapFromProto(const v1::Tap& tap, dp::PortSpec* spec) {
+  spec->kind = dp::PortKind::kTap;
+  spec->netdev = tap.name();
+  spec->tap_owner_uid = tap.has_owner_uid() ? static_cast<int>(tap.owner_uid()) : -1;
+  spec->tap_mtu = tap.mtu();
+  spec->tap_multi_queue = tap.multi_queue();
+}
+
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->name = msg.name();
   spec->network = msg.network();
@@ -71,11 +79,14 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
       spec->kind = dp::PortKind::kKernel;
       spec->netdev = msg.kernel().netdev();
       return Status::Ok();
+    case v1::Port::kTap:
+      TapFromProto(msg.tap(), spec);
+      return Status::Ok();
     case v1::Port::BACKEND_NOT_SET:
       break;
   }
   return Status(StatusCode::kInvalidArgument,
-                "port.backend: one backend (vhost_user or kernel) is required");
+                "port.backend: one backend (vhost_user, kernel or tap) is required");
 }
 
 v1::Port PortToProto(const dp::PortSpec& spec) {
@@ -84,6 +95,16 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   msg.set_network(spec.network);
   if (spec.kind == dp::PortKind::kKernel) {
     msg.mutable_kernel()->set_netdev(spec.netdev);
+    return msg;
+  }
+  if (spec.kind == dp::PortKind::kTap) {
+    auto* tap = msg.mutable_tap();
+    tap->set_name(spec.netdev);
+    if (spec.tap_owner_uid >= 0) {
+      tap->set_owner_uid(static_cast<uint32_t>(spec.tap_owner_uid));
+    }
+    tap->set_mtu(spec.tap_mtu);
+    tap->set_multi_queue(spec.tap_multi_queue);
     return msg;
   }
   auto* vhost = msg.mutable_vhost_user();

@@ -161,9 +161,9 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     network = req->network();
   }
   std::optional<dp::PortSpec> backend;
-  if (req->has_vhost_user() && req->has_kernel()) {
+  if (req->has_vhost_user() + req->has_kernel() + req->has_tap() > 1) {
     return ToGrpc(Status(StatusCode::kInvalidArgument,
-                         "vhost_user and kernel: at most one backend may be given"));
+                         "vhost_user, kernel, tap: at most one backend may be given"));
   }
   if (req->has_vhost_user()) {
     dp::PortSpec b;
@@ -175,6 +175,10 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     dp::PortSpec b;
     b.kind = dp::PortKind::kKernel;
     b.netdev = req->kernel().netdev();
+    backend = b;
+  } else if (req->has_tap()) {
+    dp::PortSpec b;
+    TapFromProto(req->tap(), &b);
     backend = b;
   }
   Status s;

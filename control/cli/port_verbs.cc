@@ -22,6 +22,9 @@ std::string KindName(const v1::Port& port) {
   if (port.backend_case() == v1::Port::kKernel) {
     return "kernel";
   }
+  if (port.backend_case() == v1::Port::kTap) {
+    return "tap";
+  }
   if (port.backend_case() != v1::Port::kVhostUser) {
     return "unknown";  // a kind added to the API after this yardctl
   }
@@ -40,14 +43,19 @@ std::string BackendName(const v1::Port& port) {
   if (port.has_kernel()) {
     return port.kernel().netdev();
   }
+  if (port.has_tap()) {
+    return port.tap().name();
+  }
   return port.has_vhost_user() ? port.vhost_user().socket_path() : "-";
 }
 
-// --vhost-server SOCKET, --vhost-client SOCKET or --kernel NETDEV, at most one.
+// --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV or --tap NAME
+// (with --tap-owner UID, --mtu N, --multi-queue), at most one.
 struct BackendArgs {
   std::optional<v1::VhostUser> vhost_user;
   std::optional<v1::Kernel> kernel;
-  bool given() const { return vhost_user || kernel; }
+  std::optional<v1::Tap> tap;
+  bool given() const { return vhost_user || kernel || tap; }
 };
 
 // Returns a usage reason when more than one backend is given, else "".
@@ -55,8 +63,24 @@ std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
   auto server = args.String("--vhost-server");
   auto client = args.String("--vhost-client");
   auto kernel = args.String("--kernel");
-  if ((server ? 1 : 0) + (client ? 1 : 0) + (kernel ? 1 : 0) > 1) {
-    return "--vhost-server, --vhost-client and --kernel exclude each other";
+  auto tap = args.String("--tap");
+  if ((server ? 1 : 0) + (client ? 1 : 0) + (kernel ? 1 : 0) + (tap ? 1 : 0) > 1) {
+    return "--vhost-server, --vhost-client, --kernel and --tap exclude each other";
+  }
+  const bool tap_options =
+      args.U32("--tap-owner") || args.U32("--mtu") || args.Has("--multi-queue");
+  if (tap_options && !tap) {
+    return "--tap-owner, --mtu and --multi-queue go with --tap";
+  }
+  if (tap) {
+    v1::Tap t;
+    t.set_name(*tap);
+    if (auto uid = args.U32("--tap-owner")) {
+      t.set_owner_uid(*uid);
+    }
+    t.set_mtu(args.U32("--mtu").value_or(0));
+    t.set_multi_queue(args.Has("--multi-queue"));
+    out->tap = t;
   }
   if (server || client) {
     v1::VhostUser vhost;
@@ -86,12 +110,15 @@ int Add(const Call& call) {
     return call.Usage(reason);
   }
   if (!backend.given()) {
-    return call.Usage("give --vhost-server SOCKET, --vhost-client SOCKET or --kernel NETDEV");
+    return call.Usage(
+        "give --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV or --tap NAME");
   }
   if (backend.vhost_user) {
     *port->mutable_vhost_user() = *backend.vhost_user;
-  } else {
+  } else if (backend.kernel) {
     *port->mutable_kernel() = *backend.kernel;
+  } else {
+    *port->mutable_tap() = *backend.tap;
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -172,10 +199,12 @@ int Set(const Call& call) {
     *request.mutable_vhost_user() = *backend.vhost_user;
   } else if (backend.kernel) {
     *request.mutable_kernel() = *backend.kernel;
+  } else if (backend.tap) {
+    *request.mutable_tap() = *backend.tap;
   }
   if (!request.has_network() && !backend.given()) {
     return call.Usage(
-        "nothing to change: give --network and/or --vhost-server/--vhost-client/--kernel");
+        "nothing to change: give --network and/or --vhost-server/--vhost-client/--kernel/--tap");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -195,7 +224,14 @@ int Delete(const Call& call) {
 }
 
 std::vector<OptionSpec> PortOptions() {
-  return {{"--network"}, {"--vhost-server"}, {"--vhost-client"}, {"--kernel"}};
+  return {{"--network"},
+          {"--vhost-server"},
+          {"--vhost-client"},
+          {"--kernel"},
+          {"--tap"},
+          {"--tap-owner", OptionSpec::Kind::kU32},
+          {"--mtu", OptionSpec::Kind::kU32},
+          {"--multi-queue", OptionSpec::Kind::kFlag}};
 }
 
 }  // namespace
@@ -203,13 +239,15 @@ std::vector<OptionSpec> PortOptions() {
 std::vector<Verb> PortVerbs() {
   return {
       {"port add",
-       "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV)",
+       "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
+       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue])",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
       {"port show", "NAME", {{"NAME"}, {}}, Show},
       {"port set",
-       "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV]",
+       "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
+       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue]]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -298,7 +298,8 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
   }
   dp::PortSpec spec = *old;
   if (backend) {
-    if (dp::IsVhost(backend->kind) != dp::IsVhost(old->kind)) {
+    // vhost-user may switch between server and client; nothing else changes kind.
+    if (backend->kind != old->kind && !(dp::IsVhost(backend->kind) && dp::IsVhost(old->kind))) {
       return Status(StatusCode::kInvalidArgument,
                     "port: '" + name + "' is a " + std::string(dp::PortKindName(old->kind)) +
                         " port; its kind cannot change (delete and add it)");
@@ -306,6 +307,9 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
     spec.kind = backend->kind;
     spec.socket_path = backend->socket_path;
     spec.netdev = backend->netdev;
+    spec.tap_owner_uid = backend->tap_owner_uid;
+    spec.tap_mtu = backend->tap_mtu;
+    spec.tap_multi_queue = backend->tap_multi_queue;
   }
   if (network) {
     spec.network = *network;

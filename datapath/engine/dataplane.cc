@@ -182,11 +182,13 @@ Status Dataplane::AddPort(const PortSpec& spec) {
   if (net == networks_.end()) {
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
-  if (spec.kind == PortKind::kKernel) {
+  if (!IsVhost(spec.kind)) {
     for (auto& [pname, p] : ports_) {
-      if (p.spec.kind == PortKind::kKernel && p.spec.netdev == spec.netdev) {
-        return Status(StatusCode::kAlreadyExists, "port.kernel.netdev: " + spec.netdev +
-                                                      " is already attached as port " + pname);
+      if (!IsVhost(p.spec.kind) && p.spec.netdev == spec.netdev) {
+        return Status(
+            StatusCode::kAlreadyExists,
+            std::string(spec.kind == PortKind::kTap ? "port.tap.name: " : "port.kernel.netdev: ") +
+                spec.netdev + " is already attached as port " + pname);
       }
     }
   }
@@ -197,9 +199,16 @@ Status Dataplane::AddPort(const PortSpec& spec) {
   }
   std::unique_ptr<Port> port;
   Status made;
-  if (spec.kind == PortKind::kKernel) {
+  if (!IsVhost(spec.kind)) {
+    std::unique_ptr<TapDevice> tap;
+    if (spec.kind == PortKind::kTap) {
+      made = TapDevice::Create(
+          TapConfig{spec.netdev, spec.tap_owner_uid, spec.tap_mtu, spec.tap_multi_queue}, &tap);
+    }
     std::unique_ptr<AfXdpPort> kernel;
-    made = AfXdpPort::Create(spec.name, spec.netdev, pool_, &kernel);
+    if (made.ok()) {
+      made = AfXdpPort::Create(spec.name, spec.netdev, pool_, &kernel, std::move(tap));
+    }
     port = std::move(kernel);
   } else {
     std::unique_ptr<VhostUserPort> vhost;

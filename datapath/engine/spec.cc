@@ -12,6 +12,8 @@ std::string_view PortKindName(PortKind kind) {
       return "vhost-client";
     case PortKind::kKernel:
       return "kernel";
+    case PortKind::kTap:
+      return "tap";
   }
   return "unknown";
 }
@@ -23,6 +25,8 @@ bool ParsePortKind(std::string_view text, PortKind* kind) {
     *kind = PortKind::kVhostClient;
   } else if (text == "kernel") {
     *kind = PortKind::kKernel;
+  } else if (text == "tap") {
+    *kind = PortKind::kTap;
   } else {
     return false;
   }
@@ -73,13 +77,19 @@ Status ValidatePortSpec(const PortSpec& spec) {
   if (Status s = ValidateName("port.network", spec.network); !s.ok()) {
     return s;
   }
-  if (spec.kind == PortKind::kKernel) {
+  if (!IsVhost(spec.kind)) {
+    const std::string field = spec.kind == PortKind::kTap ? "port.tap.name" : "port.kernel.netdev";
     // IFNAMSIZ - 1, and what the kernel refuses in a name.
     if (spec.netdev.empty() || spec.netdev.size() > 15 ||
         spec.netdev.find_first_of("/: \t") != std::string::npos) {
-      return Status(StatusCode::kInvalidArgument, "port.kernel.netdev: '" + spec.netdev +
-                                                      "' is not a netdev name (1-15 "
-                                                      "characters, no '/', ':' or spaces)");
+      return Status(StatusCode::kInvalidArgument,
+                    field + ": '" + spec.netdev +
+                        "' is not a netdev name (1-15 characters, no '/', ':' or spaces)");
+    }
+    if (spec.kind == PortKind::kTap && spec.tap_mtu != 0 &&
+        (spec.tap_mtu < 68 || spec.tap_mtu > 65521)) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.tap.mtu: " + std::to_string(spec.tap_mtu) + " is outside 68..65521");
     }
     return Status::Ok();
   }

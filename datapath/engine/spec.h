@@ -19,9 +19,11 @@ struct NetworkSpec {
   bool operator==(const NetworkSpec&) const = default;
 };
 
-enum class PortKind { kVhostServer, kVhostClient, kKernel };
+enum class PortKind { kVhostServer, kVhostClient, kKernel, kTap };
 
-inline bool IsVhost(PortKind kind) { return kind != PortKind::kKernel; }
+inline bool IsVhost(PortKind kind) {
+  return kind == PortKind::kVhostServer || kind == PortKind::kVhostClient;
+}
 
 std::string_view PortKindName(PortKind kind);
 bool ParsePortKind(std::string_view text, PortKind* kind);
@@ -31,7 +33,10 @@ struct PortSpec {
   std::string network;
   PortKind kind = PortKind::kVhostServer;
   std::string socket_path;  // vhost kinds
-  std::string netdev;       // kKernel: an existing netdev's name
+  std::string netdev;       // kKernel: an existing netdev; kTap: the TAP to create
+  int tap_owner_uid = -1;   // kTap: user QEMU runs as; -1: root
+  uint32_t tap_mtu = 0;     // kTap: 0 = 1500
+  bool tap_multi_queue = false;
 
   bool operator==(const PortSpec&) const = default;
 };

@@ -3,6 +3,8 @@ kernel peers. Every device lives in namespaces the test makes: the switch
 runs in its own, each host in another, joined by veth pairs.
 """
 import json
+import subprocess
+import sys
 import threading
 import time
 import unittest
@@ -142,6 +144,63 @@ class KernelPortTest(SwitchTestCase):
         self.assertEqual(code_of(k("c", "bad/name")), "INVALID_ARGUMENT")
         self.assertEqual(code_of(k("c", "x" * 16)), "INVALID_ARGUMENT")
         self.assertEqual([p.name for p in sw.api.list_ports()], ["a", "b"])
+
+
+class TapPortTest(SwitchTestCase):
+    def test_a_qemu_style_tap_guest_talks_to_a_veth_host(self):
+        sw_ns, host = self.netns("tsw"), self.netns("th")
+        self.veth(sw_ns, "swa", host, "eth0")
+        run_in(host, "ip", "addr", "add", "10.198.0.1/24", "dev", "eth0")
+        sw = self.start_switch(netns=sw_ns)
+        sw.api.create_network("lan0")
+        sw.api.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
+            name="a", network="lan0", kernel=pb.port.Kernel(netdev="swa"))), timeout=10)
+        port = sw.api.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
+            name="vm1", network="lan0",
+            tap=pb.port.Tap(name="tapvm1", owner_uid=4242, mtu=9000))), timeout=10)
+        self.assertEqual(port.tap.name, "tapvm1")
+        link = json.loads(run_in(sw_ns, "ip", "-d", "-j", "link", "show", "tapvm1"))[0]
+        self.assertEqual(link["mtu"], 9000)
+        self.assertEqual(link["linkinfo"]["info_data"]["user"], 4242)
+        self.wait_port_link("vm1", "down")  # no guest has it open: no carrier
+
+        host_mac = json.loads(run_in(host, "ip", "-j", "link", "show", "eth0"))[0]["address"]
+        rx_before = link_stats(host, "eth0")["rx"]["packets"]
+        guest = subprocess.Popen(
+            ["ip", "netns", "exec", sw_ns, sys.executable, "tap_guest.py", "tapvm1",
+             "02:00:00:00:00:77", host_mac, "20", "4"], stdout=subprocess.PIPE, text=True)
+        try:
+            self.wait_port_link("vm1", "up")
+            # The host's broadcasts reach the guest through the switch...
+            run_in(host, "ping", "-c", "3", "-i", "0.2", "-W", "1", "10.198.0.77", check=False)
+            out, _ = guest.communicate(timeout=30)
+        finally:
+            if guest.poll() is None:
+                guest.kill()
+                guest.wait()
+        self.assertGreaterEqual(int(out), 3, "ARP requests of the host at the guest")
+        # ...and the guest's 20 frames reach the host.
+        self.assertGreaterEqual(link_stats(host, "eth0")["rx"]["packets"] - rx_before, 20)
+        self.wait_port_link("vm1", "down")  # the guest closed the TAP
+
+        sw.api.delete_port("vm1")
+        self.assertEqual(subprocess.run(["ip", "netns", "exec", sw_ns, "ip", "link", "show",
+                                         "tapvm1"], capture_output=True).returncode, 1,
+                         "the TAP outlived its port")
+
+    def test_tap_name_clashes_are_refused(self):
+        sw_ns, host = self.netns("tsw"), self.netns("th")
+        self.veth(sw_ns, "swa", host, "eth0")
+        sw = self.start_switch(netns=sw_ns)
+        sw.api.create_network("lan0")
+        tap = lambda name, dev, **kw: lambda: sw.api.ports.CreatePort(  # noqa: E731
+            pb.port.CreatePortRequest(port=pb.port.Port(
+                name=name, network="lan0", tap=pb.port.Tap(name=dev, **kw))), timeout=10)
+        self.assertEqual(code_of(tap("t1", "swa")), "ALREADY_EXISTS")  # a veth, not a TAP
+        self.assertEqual(code_of(tap("t1", "tap1", mtu=20)), "INVALID_ARGUMENT")
+        self.assertEqual(code_of(tap("t1", "tap1")), "OK")
+        self.assertEqual(code_of(tap("t2", "tap1")), "ALREADY_EXISTS")  # another port's
+        self.assertEqual([p.name for p in sw.api.list_ports()], ["t1"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+#include "datapath/ports/tap/tap_device.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "datapath/core/log.h"
+
+namespace switchyard::dp {
+
+namespace {
+
+Status Errno(const std::string& what) {
+  return Status(StatusCode::kUnavailable, what + ": " + std::strerror(errno));
+}
+
+bool IsTunTap(const std::string& ifname) {
+  struct stat st;
+  return stat(("/sys/class/net/" + ifname + "/tun_flags").c_str(), &st) == 0;
+}
+
+// Opens /dev/net/tun attached to `ifname` with `flags`; -1 and errno set on
+// failure.
+int OpenTap(const std::string& ifname, short flags) {
+  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    return -1;
+  }
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  ifr.ifr_flags = flags;
+  if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+    const int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+short TapFlags(bool multi_queue) {
+  return static_cast<short>(IFF_TAP | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0));
+}
+
+// MTU and IFF_UP through an ordinary socket's interface ioctls.
+Status SetMtuAndUp(const std::string& ifname, uint32_t mtu) {
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) {
+    return Errno("tap: socket");
+  }
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  Status s;
+  if (mtu != 0) {
+    ifr.ifr_mtu = static_cast<int>(mtu);
+    if (ioctl(sock, SIOCSIFMTU, &ifr) != 0) {
+      s = Status(StatusCode::kInvalidArgument,
+                 "port.tap.mtu: " + std::to_string(mtu) + " refused: " + std::strerror(errno));
+    }
+  }
+  if (s.ok() && ioctl(sock, SIOCGIFFLAGS, &ifr) == 0) {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0) {
+      s = Errno("tap: cannot bring " + ifname + " up");
+    }
+  }
+  close(sock);
+  return s;
+}
+
+}  // namespace
+
+Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* out) {
+  std::unique_ptr<TapDevice> tap(new TapDevice(config));
+  const bool exists = if_nametoindex(config.ifname.c_str()) != 0;
+  if (exists && !IsTunTap(config.ifname)) {
+    return Status(StatusCode::kAlreadyExists,
+                  "port.tap.name: " + config.ifname + " exists and is not a TAP device");
+  }
+  tap->adopted_ = exists;
+  int fd = OpenTap(config.ifname, TapFlags(config.multi_queue));
+  if (fd < 0) {
+    return Errno("port.tap: cannot create TAP " + config.ifname);
+  }
+  // From here the destructor deletes the device if a later step fails.
+  tap->opened_ = true;
+  Status s;
+  if (ioctl(fd, TUNSETPERSIST, 1) != 0) {
+    s = Errno("port.tap: cannot make " + config.ifname + " persistent");
+  } else if (config.owner_uid >= 0 && ioctl(fd, TUNSETOWNER, config.owner_uid) != 0) {
+    s = Errno("port.tap.owner_uid: cannot give " + config.ifname + " to uid " +
+              std::to_string(config.owner_uid));
+  }
+  close(fd);  // the device persists; QEMU opens it by name
+  if (s.ok()) {
+    s = SetMtuAndUp(config.ifname, config.mtu);
+  }
+  if (!s.ok()) {
+    return s;  // `tap` deletes the device on the way out
+  }
+  SY_INFO("tap " << config.ifname << ": " << (tap->adopted_ ? "taken over" : "created")
+                 << (config.multi_queue ? " (multi-queue)" : ""));
+  *out = std::move(tap);
+  return Status::Ok();
+}
+
+TapDevice::~TapDevice() {
+  if (!opened_) {
+    return;
+  }
+  int fd = OpenTap(config_.ifname, TapFlags(config_.multi_queue));
+  if (fd < 0) {
+    return;  // already gone
+  }
+  ioctl(fd, TUNSETPERSIST, 0);
+  close(fd);  // the last fd: the kernel deletes the device
+  SY_INFO("tap " << config_.ifname << ": deleted");
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,47 @@
+// A TAP device the switch creates for a guest: persistent, so QEMU can open
+// it by name (`-netdev tap,ifname=NAME,script=no,downscript=no`), owned by
+// the user QEMU runs as, with the MTU asked for, brought up. Destroying this
+// object deletes the device (at once, or when the last fd on it closes).
+//
+// A TAP of that name left by a switch that died is taken over, not refused,
+// so a restart does not cut off a running guest; any other netdev of that
+// name is refused.
+//
+// Thread context: control thread only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "datapath/core/status.h"
+
+namespace switchyard::dp {
+
+struct TapConfig {
+  std::string ifname;
+  int owner_uid = -1;  // -1: root only
+  uint32_t mtu = 0;    // 0: the kernel's default (1500)
+  bool multi_queue = false;
+};
+
+class TapDevice {
+ public:
+  static Status Create(const TapConfig& config, std::unique_ptr<TapDevice>* out);
+  ~TapDevice();
+  TapDevice(const TapDevice&) = delete;
+  TapDevice& operator=(const TapDevice&) = delete;
+
+  const std::string& ifname() const { return config_.ifname; }
+  bool adopted() const { return adopted_; }
+
+ private:
+  explicit TapDevice(TapConfig config) : config_(std::move(config)) {}
+
+  TapConfig config_;
+  bool adopted_ = false;
+  bool opened_ = false;  // only a device we opened is ours to delete
+};
+
+}  // namespace switchyard::dp
