@@ -232,6 +232,9 @@ class ApiTest(SwitchTestCase):
         b2 = self.guest("b", A)
         b2.wait_link()
         b2.send(BCAST, 1)
+        # The move must happen while port a still exists (else A is learned anew).
+        wait_for(lambda: {"mac": A, "port": "b", "static": False} in sw.network("lan0")["fdb"],
+                 10, "A moved to port b")
         sw.api.delete_port("a")
         E = pb.events
 
