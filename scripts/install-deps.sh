@@ -9,6 +9,7 @@ packages=(
   librte-mempool-ring23 librte-net-virtio23 librte-net-vhost23 # drivers loaded at run time
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # control plane
   clang bpftool libbpf-dev libxdp-dev                         # XDP program, skeleton, AF_XDP
+  libnl-3-dev libnl-route-3-dev                               # internal ports
   libgtest-dev                                                # unit tests
   python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)
   iproute2 iputils-ping iperf3 ethtool tcpdump                # kernel peers in tests

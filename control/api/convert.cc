@@ -65,8 +65,15 @@ void TapFromProto(const v1::Tap& tap, dp::PortSpec* spec) {
   spec->kind = dp::PortKind::kTap;
   spec->netdev = tap.name();
   spec->tap_owner_uid = tap.has_owner_uid() ? static_cast<int>(tap.owner_uid()) : -1;
-  spec->tap_mtu = tap.mtu();
+  spec->mtu = tap.mtu();
   spec->tap_multi_queue = tap.multi_queue();
+}
+
+void InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec) {
+  spec->kind = dp::PortKind::kInternal;
+  spec->netdev = internal.name();
+  spec->addresses.assign(internal.addresses().begin(), internal.addresses().end());
+  spec->mtu = internal.mtu();
 }
 
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
@@ -82,11 +89,14 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
     case v1::Port::kTap:
       TapFromProto(msg.tap(), spec);
       return Status::Ok();
+    case v1::Port::kInternal:
+      InternalFromProto(msg.internal(), spec);
+      return Status::Ok();
     case v1::Port::BACKEND_NOT_SET:
       break;
   }
   return Status(StatusCode::kInvalidArgument,
-                "port.backend: one backend (vhost_user, kernel or tap) is required");
+                "port.backend: one backend (vhost_user, kernel, tap or internal) is required");
 }
 
 v1::Port PortToProto(const dp::PortSpec& spec) {
@@ -103,8 +113,17 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
     if (spec.tap_owner_uid >= 0) {
       tap->set_owner_uid(static_cast<uint32_t>(spec.tap_owner_uid));
     }
-    tap->set_mtu(spec.tap_mtu);
+    tap->set_mtu(spec.mtu);
     tap->set_multi_queue(spec.tap_multi_queue);
+    return msg;
+  }
+  if (spec.kind == dp::PortKind::kInternal) {
+    auto* internal = msg.mutable_internal();
+    internal->set_name(spec.netdev);
+    for (const auto& a : spec.addresses) {
+      internal->add_addresses(a);
+    }
+    internal->set_mtu(spec.mtu);
     return msg;
   }
   auto* vhost = msg.mutable_vhost_user();

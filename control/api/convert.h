@@ -27,6 +27,7 @@ v1::Port PortToProto(const dp::PortSpec& spec);
 // Backend fields of `vhost` into `spec` (kind, socket).
 Status VhostUserFromProto(const v1::VhostUser& vhost, dp::PortSpec* spec);
 void TapFromProto(const v1::Tap& tap, dp::PortSpec* spec);
+void InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec);
 
 v1::Counters CountersToProto(const dp::PortTotals& totals);
 v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);

@@ -161,9 +161,9 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     network = req->network();
   }
   std::optional<dp::PortSpec> backend;
-  if (req->has_vhost_user() + req->has_kernel() + req->has_tap() > 1) {
+  if (req->has_vhost_user() + req->has_kernel() + req->has_tap() + req->has_internal() > 1) {
     return ToGrpc(Status(StatusCode::kInvalidArgument,
-                         "vhost_user, kernel, tap: at most one backend may be given"));
+                         "vhost_user, kernel, tap, internal: at most one backend may be given"));
   }
   if (req->has_vhost_user()) {
     dp::PortSpec b;
@@ -179,6 +179,10 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
   } else if (req->has_tap()) {
     dp::PortSpec b;
     TapFromProto(req->tap(), &b);
+    backend = b;
+  } else if (req->has_internal()) {
+    dp::PortSpec b;
+    InternalFromProto(req->internal(), &b);
     backend = b;
   }
   Status s;

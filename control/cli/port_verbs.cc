@@ -25,6 +25,9 @@ std::string KindName(const v1::Port& port) {
   if (port.backend_case() == v1::Port::kTap) {
     return "tap";
   }
+  if (port.backend_case() == v1::Port::kInternal) {
+    return "internal";
+  }
   if (port.backend_case() != v1::Port::kVhostUser) {
     return "unknown";  // a kind added to the API after this yardctl
   }
@@ -46,6 +49,9 @@ std::string BackendName(const v1::Port& port) {
   if (port.has_tap()) {
     return port.tap().name();
   }
+  if (port.has_internal()) {
+    return port.internal().name();
+  }
   return port.has_vhost_user() ? port.vhost_user().socket_path() : "-";
 }
 
@@ -55,7 +61,8 @@ struct BackendArgs {
   std::optional<v1::VhostUser> vhost_user;
   std::optional<v1::Kernel> kernel;
   std::optional<v1::Tap> tap;
-  bool given() const { return vhost_user || kernel || tap; }
+  std::optional<v1::Internal> internal;
+  bool given() const { return vhost_user || kernel || tap || internal; }
 };
 
 // Returns a usage reason when more than one backend is given, else "".
@@ -111,14 +118,17 @@ int Add(const Call& call) {
   }
   if (!backend.given()) {
     return call.Usage(
-        "give --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV or --tap NAME");
+        "give --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV, --tap NAME or "
+        "--internal NAME");
   }
   if (backend.vhost_user) {
     *port->mutable_vhost_user() = *backend.vhost_user;
   } else if (backend.kernel) {
     *port->mutable_kernel() = *backend.kernel;
-  } else {
+  } else if (backend.tap) {
     *port->mutable_tap() = *backend.tap;
+  } else {
+    *port->mutable_internal() = *backend.internal;
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -174,7 +184,7 @@ int Show(const Call& call) {
         {"name", reply.name()},
         {"network", reply.network()},
         {"kind", KindName(reply)},
-        {reply.has_kernel() ? "netdev" : "socket", BackendName(reply)},
+        {reply.has_vhost_user() ? "socket" : "netdev", BackendName(reply)},
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
@@ -201,6 +211,8 @@ int Set(const Call& call) {
     *request.mutable_kernel() = *backend.kernel;
   } else if (backend.tap) {
     *request.mutable_tap() = *backend.tap;
+  } else if (backend.internal) {
+    *request.mutable_internal() = *backend.internal;
   }
   if (!request.has_network() && !backend.given()) {
     return call.Usage(
@@ -231,7 +243,9 @@ std::vector<OptionSpec> PortOptions() {
           {"--tap"},
           {"--tap-owner", OptionSpec::Kind::kU32},
           {"--mtu", OptionSpec::Kind::kU32},
-          {"--multi-queue", OptionSpec::Kind::kFlag}};
+          {"--multi-queue", OptionSpec::Kind::kFlag},
+          {"--internal"},
+          {"--address", OptionSpec::Kind::kString, true}};
 }
 
 }  // namespace
@@ -240,14 +254,16 @@ std::vector<Verb> PortVerbs() {
   return {
       {"port add",
        "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
-       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue])",
+       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
+       "    --internal NAME [--address CIDR]... [--mtu N])",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
       {"port show", "NAME", {{"NAME"}, {}}, Show},
       {"port set",
        "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
-       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue]]",
+       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
+       "    --internal NAME [--address CIDR]... [--mtu N]]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -308,8 +308,9 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
     spec.socket_path = backend->socket_path;
     spec.netdev = backend->netdev;
     spec.tap_owner_uid = backend->tap_owner_uid;
-    spec.tap_mtu = backend->tap_mtu;
+    spec.mtu = backend->mtu;
     spec.tap_multi_queue = backend->tap_multi_queue;
+    spec.addresses = backend->addresses;
   }
   if (network) {
     spec.network = *network;

@@ -8,6 +8,8 @@
 
 #include "datapath/core/log.h"
 #include "datapath/ports/afxdp/afxdp_port.h"
+#include "datapath/ports/internal/internal_device.h"
+#include "datapath/ports/tap/tap_device.h"
 #include "datapath/ports/vhost/vhost_user_port.h"
 
 namespace switchyard::dp {
@@ -200,14 +202,24 @@ Status Dataplane::AddPort(const PortSpec& spec) {
   std::unique_ptr<Port> port;
   Status made;
   if (!IsVhost(spec.kind)) {
-    std::unique_ptr<TapDevice> tap;
+    // tap and internal ports make their netdev first, then attach to it.
+    std::unique_ptr<KernelDevice> device;
+    std::string attach_to = spec.netdev;
     if (spec.kind == PortKind::kTap) {
+      std::unique_ptr<TapDevice> tap;
       made = TapDevice::Create(
-          TapConfig{spec.netdev, spec.tap_owner_uid, spec.tap_mtu, spec.tap_multi_queue}, &tap);
+          TapConfig{spec.netdev, spec.tap_owner_uid, spec.mtu, spec.tap_multi_queue}, &tap);
+      device = std::move(tap);
+    } else if (spec.kind == PortKind::kInternal) {
+      std::unique_ptr<InternalDevice> internal;
+      made =
+          InternalDevice::Create(InternalConfig{spec.netdev, spec.addresses, spec.mtu}, &internal);
+      device = std::move(internal);
+      attach_to = InternalDevice::SwitchEnd(spec.netdev);
     }
     std::unique_ptr<AfXdpPort> kernel;
     if (made.ok()) {
-      made = AfXdpPort::Create(spec.name, spec.netdev, pool_, &kernel, std::move(tap));
+      made = AfXdpPort::Create(spec.name, attach_to, pool_, &kernel, std::move(device));
     }
     port = std::move(kernel);
   } else {

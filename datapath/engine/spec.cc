@@ -1,5 +1,9 @@
 #include "datapath/engine/spec.h"
 
+#include <arpa/inet.h>
+
+#include <charconv>
+
 #include <cctype>
 
 namespace switchyard::dp {
@@ -14,6 +18,8 @@ std::string_view PortKindName(PortKind kind) {
       return "kernel";
     case PortKind::kTap:
       return "tap";
+    case PortKind::kInternal:
+      return "internal";
   }
   return "unknown";
 }
@@ -27,10 +33,36 @@ bool ParsePortKind(std::string_view text, PortKind* kind) {
     *kind = PortKind::kKernel;
   } else if (text == "tap") {
     *kind = PortKind::kTap;
+  } else if (text == "internal") {
+    *kind = PortKind::kInternal;
   } else {
     return false;
   }
   return true;
+}
+
+std::string CheckCidr(const std::string& cidr) {
+  const auto slash = cidr.find('/');
+  if (slash == std::string::npos) {
+    return "'" + cidr + "' has no /PREFIX";
+  }
+  const std::string ip = cidr.substr(0, slash);
+  const std::string prefix = cidr.substr(slash + 1);
+  unsigned char buf[16];
+  int max_prefix = 0;
+  if (inet_pton(AF_INET, ip.c_str(), buf) == 1) {
+    max_prefix = 32;
+  } else if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) {
+    max_prefix = 128;
+  } else {
+    return "'" + ip + "' is not an IPv4 or IPv6 address";
+  }
+  int len = -1;
+  auto [ptr, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), len);
+  if (ec != std::errc() || ptr != prefix.data() + prefix.size() || len < 0 || len > max_prefix) {
+    return "prefix '" + prefix + "' is not 0.." + std::to_string(max_prefix);
+  }
+  return "";
 }
 
 Status ValidateName(std::string_view field, std::string_view name) {
@@ -78,18 +110,28 @@ Status ValidatePortSpec(const PortSpec& spec) {
     return s;
   }
   if (!IsVhost(spec.kind)) {
-    const std::string field = spec.kind == PortKind::kTap ? "port.tap.name" : "port.kernel.netdev";
-    // IFNAMSIZ - 1, and what the kernel refuses in a name.
-    if (spec.netdev.empty() || spec.netdev.size() > 15 ||
+    const std::string field = spec.kind == PortKind::kTap        ? "port.tap.name"
+                              : spec.kind == PortKind::kInternal ? "port.internal.name"
+                                                                 : "port.kernel.netdev";
+    // IFNAMSIZ - 1 (an internal port's switch end adds ".sw"), and what the
+    // kernel refuses in a name.
+    const size_t max = spec.kind == PortKind::kInternal ? 12 : 15;
+    if (spec.netdev.empty() || spec.netdev.size() > max ||
         spec.netdev.find_first_of("/: \t") != std::string::npos) {
       return Status(StatusCode::kInvalidArgument,
-                    field + ": '" + spec.netdev +
-                        "' is not a netdev name (1-15 characters, no '/', ':' or spaces)");
+                    field + ": '" + spec.netdev + "' is not a netdev name (1-" +
+                        std::to_string(max) + " characters, no '/', ':' or spaces)");
     }
-    if (spec.kind == PortKind::kTap && spec.tap_mtu != 0 &&
-        (spec.tap_mtu < 68 || spec.tap_mtu > 65521)) {
-      return Status(StatusCode::kInvalidArgument,
-                    "port.tap.mtu: " + std::to_string(spec.tap_mtu) + " is outside 68..65521");
+    if (spec.mtu != 0 && (spec.mtu < 68 || spec.mtu > 65521)) {
+      return Status(
+          StatusCode::kInvalidArgument,
+          std::string(spec.kind == PortKind::kTap ? "port.tap.mtu: " : "port.internal.mtu: ") +
+              std::to_string(spec.mtu) + " is outside 68..65521");
+    }
+    for (const std::string& cidr : spec.addresses) {
+      if (std::string why = CheckCidr(cidr); !why.empty()) {
+        return Status(StatusCode::kInvalidArgument, "port.internal.addresses: " + why);
+      }
     }
     return Status::Ok();
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "datapath/core/status.h"
 
@@ -19,7 +20,7 @@ struct NetworkSpec {
   bool operator==(const NetworkSpec&) const = default;
 };
 
-enum class PortKind { kVhostServer, kVhostClient, kKernel, kTap };
+enum class PortKind { kVhostServer, kVhostClient, kKernel, kTap, kInternal };
 
 inline bool IsVhost(PortKind kind) {
   return kind == PortKind::kVhostServer || kind == PortKind::kVhostClient;
@@ -29,14 +30,15 @@ std::string_view PortKindName(PortKind kind);
 bool ParsePortKind(std::string_view text, PortKind* kind);
 
 struct PortSpec {
-  std::string name;
-  std::string network;
+  std::string name{};
+  std::string network{};
   PortKind kind = PortKind::kVhostServer;
-  std::string socket_path;  // vhost kinds
-  std::string netdev;       // kKernel: an existing netdev; kTap: the TAP to create
-  int tap_owner_uid = -1;   // kTap: user QEMU runs as; -1: root
-  uint32_t tap_mtu = 0;     // kTap: 0 = 1500
+  std::string socket_path{};  // vhost kinds
+  std::string netdev{};       // kKernel: an existing netdev; kTap, kInternal: the one to create
+  int tap_owner_uid = -1;     // kTap: user QEMU runs as; -1: root
+  uint32_t mtu = 0;           // kTap, kInternal: 0 = 1500
   bool tap_multi_queue = false;
+  std::vector<std::string> addresses{};  // kInternal: "10.0.0.1/24", ...
 
   bool operator==(const PortSpec&) const = default;
 };
@@ -45,6 +47,9 @@ inline constexpr uint32_t kMinFdbAgingS = 10;
 inline constexpr uint32_t kMaxFdbAgingS = 1000000;
 inline constexpr uint32_t kMinFdbMax = 16;
 inline constexpr uint32_t kMaxFdbMax = 1u << 20;
+
+// "ADDRESS/PREFIX", IPv4 or IPv6: empty when fine, else the reason.
+std::string CheckCidr(const std::string& cidr);
 
 // Names: 1-32 characters of [A-Za-z0-9_.-], starting with a letter or digit.
 Status ValidateName(std::string_view field, std::string_view name);

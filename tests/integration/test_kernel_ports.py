@@ -203,5 +203,54 @@ class TapPortTest(SwitchTestCase):
         self.assertEqual([p.name for p in sw.api.list_ports()], ["t1"])
 
 
+class InternalPortTest(SwitchTestCase):
+    def test_the_host_reaches_the_network_through_its_internal_port(self):
+        sw_ns, host = self.netns("isw"), self.netns("ih")
+        self.veth(sw_ns, "swa", host, "eth0")
+        run_in(host, "ip", "addr", "add", "10.196.0.1/24", "dev", "eth0")
+        run_in(host, "ethtool", "-K", "eth0", "tx", "off")
+        sw = self.start_switch(netns=sw_ns)
+        sw.api.create_network("lan0")
+        sw.api.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
+            name="a", network="lan0", kernel=pb.port.Kernel(netdev="swa"))), timeout=10)
+        sw.api.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
+            name="gw", network="lan0", internal=pb.port.Internal(
+                name="gw0", addresses=["10.196.0.254/24", "fd00:196::fe/64"]))), timeout=10)
+        addrs = json.loads(run_in(sw_ns, "ip", "-j", "addr", "show", "gw0"))[0]["addr_info"]
+        self.assertIn(("10.196.0.254", 24), [(a["local"], a["prefixlen"]) for a in addrs])
+        self.assertIn(("fd00:196::fe", 64), [(a["local"], a["prefixlen"]) for a in addrs])
+        self.wait_port_link("gw", "up")
+
+        # The host stack behind gw0 answers the namespace host, TCP included.
+        run_in(host, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.196.0.254")
+        run_in(sw_ns, "iperf3", "-s", "-D", "-1", "-B", "10.196.0.254", "-p", "5401")
+        time.sleep(0.5)
+        out = json.loads(run_in(host, "iperf3", "-c", "10.196.0.254", "-p", "5401", "-t", "1",
+                                "-J", timeout=60))
+        self.assertGreater(out["end"]["sum_received"]["bits_per_second"], 1e6)
+
+        sw.api.delete_port("gw")
+        for dev in ("gw0", "gw0.sw"):
+            self.assertEqual(subprocess.run(["ip", "netns", "exec", sw_ns, "ip", "link", "show",
+                                             dev], capture_output=True).returncode, 1,
+                             f"{dev} outlived its port")
+
+    def test_bad_internal_ports_are_refused(self):
+        sw_ns = self.netns("isw")
+        sw = self.start_switch(netns=sw_ns)
+        sw.api.create_network("lan0")
+        internal = lambda name, dev, addrs=(): lambda: sw.api.ports.CreatePort(  # noqa: E731
+            pb.port.CreatePortRequest(port=pb.port.Port(
+                name=name, network="lan0",
+                internal=pb.port.Internal(name=dev, addresses=list(addrs)))), timeout=10)
+        self.assertEqual(code_of(internal("g", "gw0", ["10.0.0.1"])), "INVALID_ARGUMENT")
+        self.assertEqual(code_of(internal("g", "gw0", ["10.0.0.1/33"])), "INVALID_ARGUMENT")
+        self.assertEqual(code_of(internal("g", "gw0", ["nonsense/24"])), "INVALID_ARGUMENT")
+        self.assertEqual(code_of(internal("g", "thirteen-char")), "INVALID_ARGUMENT")
+        self.assertEqual(code_of(internal("g", "lo")), "ALREADY_EXISTS")
+        self.assertEqual(sw.api.list_ports(), [])
+        self.assertEqual(code_of(internal("g", "gw0", ["10.0.0.1/24"])), "OK")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -36,9 +36,9 @@ bool NetdevRunning(const std::string& ifname) {
 }  // namespace
 
 Status AfXdpPort::Create(const std::string& name, const std::string& netdev, rte_mempool* pool,
-                         std::unique_ptr<AfXdpPort>* out, std::unique_ptr<TapDevice> owned_tap) {
+                         std::unique_ptr<AfXdpPort>* out, std::unique_ptr<KernelDevice> owned) {
   std::unique_ptr<AfXdpPort> port(new AfXdpPort(name, netdev, pool));
-  port->tap_ = std::move(owned_tap);
+  port->owned_ = std::move(owned);
   if (Status s = port->Open(); !s.ok()) {
     return s;  // the destructor undoes what Open() did
   }
@@ -107,7 +107,7 @@ AfXdpPort::~AfXdpPort() {
     munmap(area_, static_cast<size_t>(kFrames) * kFrameSize);
   }
   program_.reset();  // detaches: the netdev is as it was
-  tap_.reset();      // a TAP the port made goes with it
+  owned_.reset();    // a device the port made goes with it
 }
 
 uint16_t AfXdpPort::RxBurst(uint16_t, rte_mbuf** pkts, uint16_t n) noexcept {

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "datapath/core/status.h"
+#include "datapath/ports/kernel_device.h"
 #include "datapath/ports/port.h"
-#include "datapath/ports/tap/tap_device.h"
 #include "ebpf/loader/xdp_port_program.h"
 
 struct rte_mempool;
@@ -31,11 +31,11 @@ namespace switchyard::dp {
 
 class AfXdpPort final : public Port {
  public:
-  // `owned_tap`, when given, is the TAP `netdev` names; the port deletes it
-  // after detaching (port kind tap).
+  // `owned`, when given, is the device `netdev` belongs to (a TAP, an
+  // internal veth pair); the port deletes it after detaching.
   static Status Create(const std::string& name, const std::string& netdev, rte_mempool* pool,
                        std::unique_ptr<AfXdpPort>* out,
-                       std::unique_ptr<TapDevice> owned_tap = nullptr);
+                       std::unique_ptr<KernelDevice> owned = nullptr);
   ~AfXdpPort() override;
 
   uint16_t RxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept override;
@@ -57,7 +57,7 @@ class AfXdpPort final : public Port {
   const std::string name_;
   const std::string netdev_;
   rte_mempool* const pool_;
-  std::unique_ptr<TapDevice> tap_;  // declared first: deleted after everything on it
+  std::unique_ptr<KernelDevice> owned_;  // declared first: deleted after everything on it
   std::unique_ptr<ebpf::XdpPortProgram> program_;
   void* area_ = nullptr;
   xsk_umem* umem_ = nullptr;

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "datapath/core/status.h"
+#include "datapath/ports/kernel_device.h"
 
 namespace switchyard::dp {
 
@@ -26,10 +27,10 @@ struct TapConfig {
   bool multi_queue = false;
 };
 
-class TapDevice {
+class TapDevice final : public KernelDevice {
  public:
   static Status Create(const TapConfig& config, std::unique_ptr<TapDevice>* out);
-  ~TapDevice();
+  ~TapDevice() override;
   TapDevice(const TapDevice&) = delete;
   TapDevice& operator=(const TapDevice&) = delete;
 

@@ -24,9 +24,28 @@ class StateStoreTest : public ::testing::Test {
     DesiredState d;
     d.networks.push_back({"lan0", 60, 1024});
     d.networks.push_back({"lan1", 300, 8192});
-    d.ports.push_back({"vm1", "lan0", dp::PortKind::kVhostServer, "/run/sy/vm1.sock", ""});
-    d.ports.push_back({"vm2", "lan1", dp::PortKind::kVhostClient, "/run/sy/vm2.sock", ""});
-    d.ports.push_back({"veth0", "lan1", dp::PortKind::kKernel, "", "veth0"});
+    d.ports.push_back({.name = "vm1",
+                       .network = "lan0",
+                       .kind = dp::PortKind::kVhostServer,
+                       .socket_path = "/run/sy/vm1.sock"});
+    d.ports.push_back({.name = "vm2",
+                       .network = "lan1",
+                       .kind = dp::PortKind::kVhostClient,
+                       .socket_path = "/run/sy/vm2.sock"});
+    d.ports.push_back(
+        {.name = "veth0", .network = "lan1", .kind = dp::PortKind::kKernel, .netdev = "veth0"});
+    d.ports.push_back({.name = "tap0",
+                       .network = "lan1",
+                       .kind = dp::PortKind::kTap,
+                       .netdev = "tap0",
+                       .tap_owner_uid = 64055,
+                       .mtu = 9000,
+                       .tap_multi_queue = true});
+    d.ports.push_back({.name = "gw",
+                       .network = "lan0",
+                       .kind = dp::PortKind::kInternal,
+                       .netdev = "gw0",
+                       .addresses = {"10.0.0.1/24", "fd00::1/64"}});
     d.static_macs.push_back({"lan0", 0x020000000001, "vm1"});
     return d;
   }

@@ -1,0 +1,166 @@
+#include "datapath/ports/internal/internal_device.h"
+
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "datapath/core/log.h"
+
+namespace switchyard::dp {
+
+namespace {
+
+// An rtnetlink socket for one operation.
+class NlSocket {
+ public:
+  NlSocket() : sock_(nl_socket_alloc()) {
+    if (sock_ != nullptr && nl_connect(sock_, NETLINK_ROUTE) != 0) {
+      nl_socket_free(sock_);
+      sock_ = nullptr;
+    }
+  }
+  ~NlSocket() {
+    if (sock_ != nullptr) {
+      nl_socket_free(sock_);
+    }
+  }
+  nl_sock* get() const { return sock_; }
+
+ private:
+  nl_sock* sock_;
+};
+
+Status NlError(const std::string& what, int err) {
+  return Status(StatusCode::kUnavailable, what + ": " + nl_geterror(err));
+}
+
+// MTU (when non-zero) and IFF_UP on `ifname`.
+Status SetUp(nl_sock* sock, const std::string& ifname, uint32_t mtu) {
+  rtnl_link* link = nullptr;
+  if (int err = rtnl_link_get_kernel(sock, 0, ifname.c_str(), &link); err < 0) {
+    return NlError("internal: cannot find " + ifname, err);
+  }
+  rtnl_link* change = rtnl_link_alloc();
+  if (mtu != 0) {
+    rtnl_link_set_mtu(change, mtu);
+  }
+  rtnl_link_set_flags(change, IFF_UP);
+  int err = rtnl_link_change(sock, link, change, 0);
+  rtnl_link_put(change);
+  rtnl_link_put(link);
+  if (err < 0) {
+    return NlError(mtu != 0 ? "port.internal.mtu: " + std::to_string(mtu) + " refused"
+                            : "internal: cannot bring " + ifname + " up",
+                   err);
+  }
+  return Status::Ok();
+}
+
+// The host stack must compute checksums: nothing carries offload state
+// across AF_XDP to the switch.
+Status TxChecksumOff(const std::string& ifname) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return Status(StatusCode::kUnavailable, "internal: socket: " + std::string(strerror(errno)));
+  }
+  ethtool_value value{ETHTOOL_STXCSUM, 0};
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  ifr.ifr_data = reinterpret_cast<char*>(&value);
+  const bool ok = ioctl(fd, SIOCETHTOOL, &ifr) == 0;
+  const int err = errno;
+  close(fd);
+  if (!ok) {
+    return Status(StatusCode::kUnavailable, "internal: cannot turn tx checksum offload off on " +
+                                                ifname + ": " + strerror(err));
+  }
+  return Status::Ok();
+}
+
+Status AddAddress(nl_sock* sock, int ifindex, const std::string& cidr) {
+  nl_addr* local = nullptr;
+  if (int err = nl_addr_parse(cidr.c_str(), AF_UNSPEC, &local); err < 0) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.internal.addresses: '" + cidr + "': " + nl_geterror(err));
+  }
+  rtnl_addr* addr = rtnl_addr_alloc();
+  rtnl_addr_set_ifindex(addr, ifindex);
+  int err = rtnl_addr_set_local(addr, local);
+  if (err >= 0) {
+    err = rtnl_addr_add(sock, addr, 0);
+  }
+  rtnl_addr_put(addr);
+  nl_addr_put(local);
+  if (err < 0) {
+    return NlError("port.internal.addresses: cannot add " + cidr, err);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status InternalDevice::Create(const InternalConfig& config, std::unique_ptr<InternalDevice>* out) {
+  const std::string peer = SwitchEnd(config.ifname);
+  for (const std::string& name : {config.ifname, peer}) {
+    if (if_nametoindex(name.c_str()) != 0) {
+      return Status(StatusCode::kAlreadyExists, "port.internal.name: " + name + " exists");
+    }
+  }
+  NlSocket sock;
+  if (sock.get() == nullptr) {
+    return Status(StatusCode::kUnavailable, "internal: no rtnetlink socket");
+  }
+  std::unique_ptr<InternalDevice> dev(new InternalDevice(config));
+  rtnl_link* veth = rtnl_link_veth_alloc();
+  rtnl_link_set_name(veth, config.ifname.c_str());
+  rtnl_link_set_name(rtnl_link_veth_get_peer(veth), peer.c_str());
+  int err = rtnl_link_add(sock.get(), veth, NLM_F_CREATE | NLM_F_EXCL);
+  rtnl_link_veth_release(veth);
+  if (err < 0) {
+    return NlError("internal: cannot create " + config.ifname, err);
+  }
+  dev->created_ = true;  // from here a failure deletes the pair
+  for (const std::string& name : {peer, config.ifname}) {
+    if (Status s = SetUp(sock.get(), name, config.mtu); !s.ok()) {
+      return s;
+    }
+  }
+  if (Status s = TxChecksumOff(config.ifname); !s.ok()) {
+    return s;
+  }
+  const int ifindex = static_cast<int>(if_nametoindex(config.ifname.c_str()));
+  for (const std::string& cidr : config.addresses) {
+    if (Status s = AddAddress(sock.get(), ifindex, cidr); !s.ok()) {
+      return s;
+    }
+  }
+  SY_INFO("internal " << config.ifname << ": created (switch end " << peer << ", "
+                      << config.addresses.size() << " address(es))");
+  *out = std::move(dev);
+  return Status::Ok();
+}
+
+InternalDevice::~InternalDevice() {
+  if (!created_) {
+    return;
+  }
+  NlSocket sock;
+  rtnl_link* link = rtnl_link_alloc();
+  rtnl_link_set_name(link, config_.ifname.c_str());
+  // Deleting one end of a veth pair deletes both.
+  if (sock.get() != nullptr && rtnl_link_delete(sock.get(), link) >= 0) {
+    SY_INFO("internal " << config_.ifname << ": deleted");
+  }
+  rtnl_link_put(link);
+}
+
+}  // namespace switchyard::dp
