@@ -3,6 +3,8 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 
+#include <net/if.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -349,6 +351,22 @@ Status Dataplane::FlushFdb(const std::string& network, const std::string& port, 
 void Dataplane::PollPorts() {
   for (auto& [name, p] : ports_) {
     p.port->PollControl();
+    // A kernel netdev that was deleted and has come back (a container
+    // restarted) is attached again: same port, slot and counters. TAP and
+    // internal devices are the switch's own and are not made again here.
+    if (p.spec.kind == PortKind::kKernel && p.port->Vanished() &&
+        if_nametoindex(p.spec.netdev.c_str()) != 0) {
+      std::unique_ptr<AfXdpPort> fresh;
+      if (!AfXdpPort::Create(name, p.spec.netdev, pool_, &fresh).ok()) {
+        continue;  // tried again on the next poll
+      }
+      fresh->ContinueLinkCounts(p.port->Info());
+      fresh->PollControl();
+      std::unique_ptr<Port> old = std::exchange(p.port, std::move(fresh));
+      Publish();  // no PMD touches the old socket after this
+      old.reset();
+      SY_INFO("port " << name << ": netdev " << p.spec.netdev << " came back, attached again");
+    }
   }
 }
 

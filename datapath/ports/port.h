@@ -36,6 +36,9 @@ class Port {
   // Control thread, every 50 ms: refresh what LinkUp() reports when the
   // port has no event of its own to learn it from.
   virtual void PollControl() {}
+  // Control thread. True when the backend is gone for good (its netdev was
+  // deleted) and a new port object must be made once it is back.
+  virtual bool Vanished() const { return false; }
 
   virtual uint16_t RxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept = 0;
   virtual uint16_t TxBurst(uint16_t pmd, rte_mbuf** pkts, uint16_t n) noexcept = 0;

@@ -120,6 +120,25 @@ class KernelPortTest(SwitchTestCase):
         stream.cancel()
         self.ping(2)
 
+    def test_a_netdev_that_goes_away_and_comes_back_is_attached_again(self):
+        sw = self.topology()
+        self.ping(2)
+        # The container goes: its veth pair with it.
+        run_in(self.h1, "ip", "link", "del", "eth0")
+        self.wait_port_link("a", "down")
+        self.assertEqual([p.name for p in sw.api.list_ports()], ["a", "b"])
+        # It comes back with a new veth of the same name.
+        self.veth(self.sw_ns, "swa", self.h1, "eth0")
+        run_in(self.h1, "ip", "addr", "add", "10.199.0.1/24", "dev", "eth0")
+        run_in(self.h1, "ethtool", "-K", "eth0", "tx", "off")
+        self.wait_port_link("a", "up")
+        wait_for(lambda: "netdev swa came back, attached again" in sw.log(), 5, "reattach")
+        self.assertEqual(xdp_prog_name(self.sw_ns, "swa"), "sy_xdp_port")
+        self.ping(3)
+        # Link counts carry over (the new peer's setup may flap it once more).
+        port = next(p for p in sw.api.list_ports() if p.name == "a")
+        self.assertGreaterEqual(port.status.guest_connects, 2)
+
     def test_kill_9_leaves_no_stale_program_after_restart_and_delete_restores_the_netdev(self):
         sw = self.topology()
         self.assertEqual(xdp_prog_name(self.sw_ns, "swa"), "sy_xdp_port")

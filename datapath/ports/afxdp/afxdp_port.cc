@@ -50,6 +50,7 @@ Status AfXdpPort::Create(const std::string& name, const std::string& netdev, rte
 }
 
 Status AfXdpPort::Open() {
+  ifindex_ = if_nametoindex(netdev_.c_str());
   if (Status s = ebpf::XdpPortProgram::Attach(netdev_, &program_); !s.ok()) {
     return s;
   }
@@ -222,6 +223,11 @@ PortInfo AfXdpPort::Info() const {
                            {"rx_oversize", oversize_.load(std::memory_order_relaxed)},
                            {"rx_no_mbufs", no_mbufs_.load(std::memory_order_relaxed)}};
   return info;
+}
+
+bool AfXdpPort::Vanished() const {
+  // Deleted, or deleted and made again: either way our socket is dead.
+  return if_nametoindex(netdev_.c_str()) != ifindex_;
 }
 
 void AfXdpPort::PollControl() {

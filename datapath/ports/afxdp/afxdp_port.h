@@ -43,6 +43,14 @@ class AfXdpPort final : public Port {
   bool LinkUp() const noexcept override { return link_up_.load(std::memory_order_relaxed); }
   PortInfo Info() const override;
   void PollControl() override;
+  bool Vanished() const override;
+  // Carries link up/down counts over from the port this one replaces; the
+  // next PollControl() then counts this port's link coming up.
+  void ContinueLinkCounts(const PortInfo& previous) {
+    ups_ = previous.connects;
+    downs_ = previous.disconnects;
+    link_up_.store(false, std::memory_order_relaxed);
+  }
 
  private:
   static constexpr uint32_t kFrames = 4096;
@@ -73,6 +81,7 @@ class AfXdpPort final : public Port {
   std::atomic<uint64_t> no_mbufs_{0};  // polls that found the packet pool dry (frames wait)
   uint64_t ups_ = 0;
   uint64_t downs_ = 0;
+  unsigned ifindex_ = 0;  // of the netdev at attach time
 };
 
 }  // namespace switchyard::dp
