@@ -19,6 +19,7 @@
 #include "datapath/core/log.h"
 #include "datapath/engine/dataplane.h"
 #include "datapath/platform/dpdk/eal.h"
+#include "datapath/platform/link_watcher.h"
 
 namespace {
 
@@ -43,6 +44,8 @@ constexpr const char* kUsage = R"(usage: switchyardd [options]
   --pmd-cpus LIST            comma-separated CPUs that poll, one PMD each
                              (default: one PMD on a CPU other than control)
   --pmd-idle-sleep-max-us N  longest back-off sleep of an idle PMD; 0 = busy-poll (default 500)
+  --link-poll-ms N           how often port links are polled (default 50); kernel netdevs
+                             also report changes at once through rtnetlink
   --file-prefix NAME         DPDK runtime prefix, unique per instance (default switchyard-<pid>)
   --memory-mb N              DPDK memory (default 512)
   --hugepages auto|on|off    use hugepages when reserved (default auto)
@@ -54,6 +57,7 @@ Drive it with yardctl (docs/yardctl.md). SIGTERM or SIGINT stop it; the config s
 
 struct Args {
   std::string state_dir = "/var/lib/switchyard";
+  long link_poll_ms = 50;
   ctl::ApiOptions api;
   dp::EalOptions eal;
   dp::DataplaneOptions dataplane;
@@ -115,6 +119,9 @@ std::string ParseArgs(int argc, char** argv, Args* args) {
     } else if (flag == "--pmd-idle-sleep-max-us") {
       if (!ParseNumber(value, 0, 100000, &n)) return flag + ": expected 0..100000: " + value;
       args->dataplane.idle_sleep_max_us = static_cast<uint32_t>(n);
+    } else if (flag == "--link-poll-ms") {
+      if (!ParseNumber(value, 1, 60000, &n)) return flag + ": expected 1..60000: " + value;
+      args->link_poll_ms = n;
     } else if (flag == "--file-prefix") {
       args->eal.file_prefix = value;
     } else if (flag == "--memory-mb") {
@@ -165,7 +172,13 @@ int Run(const Args& args) {
     dp::Dataplane dataplane(eal, args.dataplane);
     ctl::EventHub hub;
     ctl::Controller controller(&dataplane, store.get(), &hub);
+    controller.set_link_poll_period(std::chrono::milliseconds(args.link_poll_ms));
     ctl::ApiServer api(&controller, &hub);
+    // Declared after the controller it wakes: stopped before it goes.
+    switchyard::LinkWatcher links([&controller] { controller.WakeForLinks(); });
+    if (Status w = links.Start(); !w.ok()) {
+      SY_WARN(w.message() << "; link changes are seen by polling only");
+    }
     Status s = dataplane.Start();
     if (s.ok()) {
       s = controller.Restore();

@@ -9,7 +9,7 @@
 namespace switchyard::ctl {
 
 namespace {
-constexpr auto kPollPeriod = std::chrono::milliseconds(50);
+constexpr auto kEventPeriod = std::chrono::milliseconds(50);  // MAC events from the PMDs
 constexpr auto kTickPeriod = std::chrono::seconds(1);
 }  // namespace
 
@@ -113,15 +113,28 @@ void Controller::Run(const std::function<void()>& fn) {
   done.wait();
 }
 
+void Controller::WakeForLinks() {
+  {
+    std::lock_guard<std::mutex> lock(tasks_mu_);
+    links_changed_ = true;
+  }
+  tasks_cv_.notify_one();
+}
+
 void Controller::Loop(const std::function<bool()>& should_stop) {
-  auto next_poll = std::chrono::steady_clock::now();
-  auto next_tick = next_poll;
+  auto now = std::chrono::steady_clock::now();
+  auto next_events = now;
+  auto next_links = now;
+  auto next_tick = now;
   while (!should_stop()) {
     std::deque<std::function<void()>> batch;
+    bool links_changed = false;
     {
       std::unique_lock<std::mutex> lock(tasks_mu_);
-      tasks_cv_.wait_until(lock, next_poll, [&] { return !tasks_.empty(); });
+      tasks_cv_.wait_until(lock, std::min(next_events, next_links),
+                           [&] { return !tasks_.empty() || links_changed_; });
       batch.swap(tasks_);
+      std::swap(links_changed, links_changed_);
     }
     if (!batch.empty()) {
       // Name the PMDs' MAC events while their ports still exist.
@@ -130,10 +143,13 @@ void Controller::Loop(const std::function<bool()>& should_stop) {
     for (auto& task : batch) {
       task();
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= next_poll) {
-      next_poll = now + kPollPeriod;
+    now = std::chrono::steady_clock::now();
+    if (now >= next_events) {
+      next_events = now + kEventPeriod;
       dataplane_->DrainEvents([&](const dp::MacEvent& e) { PublishMacEvent(e); });
+    }
+    if (links_changed || now >= next_links) {
+      next_links = now + link_poll_period_;
       PollLinks();
     }
     if (now >= next_tick) {

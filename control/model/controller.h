@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -43,6 +44,11 @@ class Controller {
 
   // Any thread: runs `fn` on the control thread and waits for it.
   void Run(const std::function<void()>& fn);
+  // Any thread, never blocks: look at links now (a netdev changed).
+  void WakeForLinks();
+  // How often links are polled without a wake-up (vhost guests have no
+  // netlink events). Before Loop().
+  void set_link_poll_period(std::chrono::milliseconds period) { link_poll_period_ = period; }
   // Control thread: serves Run() and housekeeping (MAC and link events,
   // FDB aging) until `should_stop` returns true.
   void Loop(const std::function<bool()>& should_stop);
@@ -90,6 +96,8 @@ class Controller {
   std::mutex tasks_mu_;
   std::condition_variable tasks_cv_;
   std::deque<std::function<void()>> tasks_;
+  bool links_changed_ = false;  // guarded by tasks_mu_
+  std::chrono::milliseconds link_poll_period_{50};
 };
 
 }  // namespace switchyard::ctl

@@ -29,7 +29,7 @@ def xdp_prog_name(ns, dev):
 
 
 class KernelPortTest(SwitchTestCase):
-    def topology(self):
+    def topology(self, extra_args=()):
         """Switch namespace with ports a, b on veths to hosts h1 (10.199.0.1)
         and h2 (10.199.0.2)."""
         self.sw_ns = self.netns("ksw")
@@ -40,7 +40,7 @@ class KernelPortTest(SwitchTestCase):
             # AF_XDP gets no checksum offload metadata: the sending veth must
             # fill in TCP/UDP checksums itself (as OVS's AF_XDP docs say).
             run_in(host, "ethtool", "-K", "eth0", "tx", "off")
-        sw = self.start_switch(netns=self.sw_ns)
+        sw = self.start_switch(extra_args, netns=self.sw_ns)
         sw.api.create_network("lan0")
         for name, dev in (("a", "swa"), ("b", "swb")):
             sw.api.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
@@ -119,6 +119,15 @@ class KernelPortTest(SwitchTestCase):
                                           ("EVENT_TYPE_PORT_UP", "a")], 5, "link events")
         stream.cancel()
         self.ping(2)
+
+    def test_link_changes_arrive_through_rtnetlink_not_the_poll(self):
+        # With polling once a minute, only the libnl3 watcher can be this fast.
+        self.topology(["--link-poll-ms", "60000"])
+        self.wait_port_link("a", "up", timeout=3)
+        run_in(self.h1, "ip", "link", "set", "eth0", "down")
+        self.wait_port_link("a", "down", timeout=3)
+        run_in(self.h1, "ip", "link", "set", "eth0", "up")
+        self.wait_port_link("a", "up", timeout=3)
 
     def test_a_netdev_that_goes_away_and_comes_back_is_attached_again(self):
         sw = self.topology()
