@@ -30,22 +30,15 @@ enum class DropReason : uint8_t {
 
 inline constexpr int kDropReasonCount = static_cast<int>(DropReason::kCount);
 
-struct DropReasonInfo {
-  std::string_view name;         // wire name, as reported
-  std::string_view description;  // for people
-};
-
-inline constexpr DropReasonInfo kDropReasonInfo[kDropReasonCount] = {
-#define SY_DROP_INFO(name, wire, desc) {wire, desc},
-    SY_FOREACH_DROP_REASON(SY_DROP_INFO)
-#undef SY_DROP_INFO
+// Wire names, as reported; the descriptions in the table are for readers.
+inline constexpr std::string_view kDropReasonNames[kDropReasonCount] = {
+#define SY_DROP_NAME(name, wire, desc) wire,
+    SY_FOREACH_DROP_REASON(SY_DROP_NAME)
+#undef SY_DROP_NAME
 };
 
 constexpr std::string_view DropReasonName(DropReason r) {
-  return kDropReasonInfo[static_cast<int>(r)].name;
-}
-constexpr std::string_view DropReasonDescription(DropReason r) {
-  return kDropReasonInfo[static_cast<int>(r)].description;
+  return kDropReasonNames[static_cast<int>(r)];
 }
 
 }  // namespace switchyard::dp

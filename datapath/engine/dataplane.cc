@@ -189,10 +189,9 @@ Status Dataplane::AddPort(const PortSpec& spec) {
   if (!IsVhost(spec.kind)) {
     for (auto& [pname, p] : ports_) {
       if (!IsVhost(p.spec.kind) && p.spec.netdev == spec.netdev) {
-        return Status(
-            StatusCode::kAlreadyExists,
-            std::string(spec.kind == PortKind::kTap ? "port.tap.name: " : "port.kernel.netdev: ") +
-                spec.netdev + " is already attached as port " + pname);
+        return Status(StatusCode::kAlreadyExists, std::string(NetdevField(spec.kind)) + ": " +
+                                                      spec.netdev +
+                                                      " is already attached as port " + pname);
       }
     }
   }
@@ -520,10 +519,8 @@ std::vector<PmdReport> Dataplane::Pmds() const {
                 c.packets.Get(),
                 {}};
     for (PortIndex p : snap->rx_by_pmd[i]) {
-      for (auto& [name, ps] : ports_) {
-        if (ps.index == p) {
-          r.rx_ports.push_back(name);
-        }
+      if (const PortState* ps = FindPort(p)) {
+        r.rx_ports.push_back(ps->spec.name);
       }
     }
     out.push_back(std::move(r));

@@ -24,21 +24,15 @@ std::string_view PortKindName(PortKind kind) {
   return "unknown";
 }
 
-bool ParsePortKind(std::string_view text, PortKind* kind) {
-  if (text == "vhost-server") {
-    *kind = PortKind::kVhostServer;
-  } else if (text == "vhost-client") {
-    *kind = PortKind::kVhostClient;
-  } else if (text == "kernel") {
-    *kind = PortKind::kKernel;
-  } else if (text == "tap") {
-    *kind = PortKind::kTap;
-  } else if (text == "internal") {
-    *kind = PortKind::kInternal;
-  } else {
-    return false;
+std::string_view NetdevField(PortKind kind) {
+  switch (kind) {
+    case PortKind::kTap:
+      return "port.tap.name";
+    case PortKind::kInternal:
+      return "port.internal.name";
+    default:
+      return "port.kernel.netdev";
   }
-  return true;
 }
 
 std::string CheckCidr(const std::string& cidr) {
@@ -110,9 +104,7 @@ Status ValidatePortSpec(const PortSpec& spec) {
     return s;
   }
   if (!IsVhost(spec.kind)) {
-    const std::string field = spec.kind == PortKind::kTap        ? "port.tap.name"
-                              : spec.kind == PortKind::kInternal ? "port.internal.name"
-                                                                 : "port.kernel.netdev";
+    const std::string field(NetdevField(spec.kind));
     // IFNAMSIZ - 1 (an internal port's switch end adds ".sw"), and what the
     // kernel refuses in a name.
     const size_t max = spec.kind == PortKind::kInternal ? 12 : 15;

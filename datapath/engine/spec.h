@@ -27,7 +27,8 @@ inline bool IsVhost(PortKind kind) {
 }
 
 std::string_view PortKindName(PortKind kind);
-bool ParsePortKind(std::string_view text, PortKind* kind);
+// The API field that names a non-vhost port's netdev, for messages.
+std::string_view NetdevField(PortKind kind);
 
 struct PortSpec {
   std::string name{};
