@@ -14,56 +14,11 @@
 #include <cstring>
 
 #include "datapath/core/log.h"
+#include "datapath/platform/netlink_link.h"
 
 namespace switchyard::dp {
 
 namespace {
-
-// An rtnetlink socket for one operation.
-class NlSocket {
- public:
-  NlSocket() : sock_(nl_socket_alloc()) {
-    if (sock_ != nullptr && nl_connect(sock_, NETLINK_ROUTE) != 0) {
-      nl_socket_free(sock_);
-      sock_ = nullptr;
-    }
-  }
-  ~NlSocket() {
-    if (sock_ != nullptr) {
-      nl_socket_free(sock_);
-    }
-  }
-  nl_sock* get() const { return sock_; }
-
- private:
-  nl_sock* sock_;
-};
-
-Status NlError(const std::string& what, int err) {
-  return Status(StatusCode::kUnavailable, what + ": " + nl_geterror(err));
-}
-
-// MTU (when non-zero) and IFF_UP on `ifname`.
-Status SetUp(nl_sock* sock, const std::string& ifname, uint32_t mtu) {
-  rtnl_link* link = nullptr;
-  if (int err = rtnl_link_get_kernel(sock, 0, ifname.c_str(), &link); err < 0) {
-    return NlError("internal: cannot find " + ifname, err);
-  }
-  rtnl_link* change = rtnl_link_alloc();
-  if (mtu != 0) {
-    rtnl_link_set_mtu(change, mtu);
-  }
-  rtnl_link_set_flags(change, IFF_UP);
-  int err = rtnl_link_change(sock, link, change, 0);
-  rtnl_link_put(change);
-  rtnl_link_put(link);
-  if (err < 0) {
-    return NlError(mtu != 0 ? "port.internal.mtu: " + std::to_string(mtu) + " refused"
-                            : "internal: cannot bring " + ifname + " up",
-                   err);
-  }
-  return Status::Ok();
-}
 
 // The host stack must compute checksums: nothing carries offload state
 // across AF_XDP to the switch.
@@ -130,7 +85,7 @@ Status InternalDevice::Create(const InternalConfig& config, std::unique_ptr<Inte
   }
   dev->created_ = true;  // from here a failure deletes the pair
   for (const std::string& name : {peer, config.ifname}) {
-    if (Status s = SetUp(sock.get(), name, config.mtu); !s.ok()) {
+    if (Status s = SetLinkUp(sock.get(), name, config.mtu, "port.internal.mtu"); !s.ok()) {
       return s;
     }
   }

@@ -5,13 +5,13 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "datapath/core/log.h"
+#include "datapath/platform/netlink_link.h"
 
 namespace switchyard::dp {
 
@@ -49,32 +49,6 @@ short TapFlags(bool multi_queue) {
   return static_cast<short>(IFF_TAP | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0));
 }
 
-// MTU and IFF_UP through an ordinary socket's interface ioctls.
-Status SetMtuAndUp(const std::string& ifname, uint32_t mtu) {
-  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) {
-    return Errno("tap: socket");
-  }
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
-  Status s;
-  if (mtu != 0) {
-    ifr.ifr_mtu = static_cast<int>(mtu);
-    if (ioctl(sock, SIOCSIFMTU, &ifr) != 0) {
-      s = Status(StatusCode::kInvalidArgument,
-                 "port.tap.mtu: " + std::to_string(mtu) + " refused: " + std::strerror(errno));
-    }
-  }
-  if (s.ok() && ioctl(sock, SIOCGIFFLAGS, &ifr) == 0) {
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-    if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0) {
-      s = Errno("tap: cannot bring " + ifname + " up");
-    }
-  }
-  close(sock);
-  return s;
-}
-
 }  // namespace
 
 Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* out) {
@@ -100,7 +74,8 @@ Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* ou
   }
   close(fd);  // the device persists; QEMU opens it by name
   if (s.ok()) {
-    s = SetMtuAndUp(config.ifname, config.mtu);
+    NlSocket sock;
+    s = SetLinkUp(sock.get(), config.ifname, config.mtu, "port.tap.mtu");
   }
   if (!s.ok()) {
     return s;  // `tap` deletes the device on the way out
