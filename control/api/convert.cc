@@ -61,19 +61,62 @@ Status VhostUserFromProto(const v1::VhostUser& vhost, dp::PortSpec* spec) {
   return Status::Ok();
 }
 
-void TapFromProto(const v1::Tap& tap, dp::PortSpec* spec) {
+dp::KernelDriver DriverFromProto(v1::KernelDriver d) {
+  switch (d) {
+    case v1::KERNEL_DRIVER_AF_XDP:
+      return dp::KernelDriver::kAfXdp;
+    case v1::KERNEL_DRIVER_AF_PACKET:
+      return dp::KernelDriver::kAfPacket;
+    default:
+      return dp::KernelDriver::kAuto;
+  }
+}
+
+v1::KernelDriver DriverToProto(dp::KernelDriver d) {
+  switch (d) {
+    case dp::KernelDriver::kAfXdp:
+      return v1::KERNEL_DRIVER_AF_XDP;
+    case dp::KernelDriver::kAfPacket:
+      return v1::KERNEL_DRIVER_AF_PACKET;
+    case dp::KernelDriver::kAuto:
+      break;
+  }
+  return v1::KERNEL_DRIVER_AUTO;
+}
+
+// Unknown numbers (a newer client) are refused, not taken as auto.
+Status CheckDriver(const std::string& field, v1::KernelDriver d) {
+  if (!v1::KernelDriver_IsValid(d)) {
+    return Status(StatusCode::kInvalidArgument,
+                  field + ": " + std::to_string(static_cast<int>(d)) + " is not a KernelDriver");
+  }
+  return Status::Ok();
+}
+
+Status KernelFromProto(const v1::Kernel& kernel, dp::PortSpec* spec) {
+  spec->kind = dp::PortKind::kKernel;
+  spec->netdev = kernel.netdev();
+  spec->driver = DriverFromProto(kernel.driver());
+  return CheckDriver("port.kernel.driver", kernel.driver());
+}
+
+Status TapFromProto(const v1::Tap& tap, dp::PortSpec* spec) {
   spec->kind = dp::PortKind::kTap;
   spec->netdev = tap.name();
   spec->tap_owner_uid = tap.has_owner_uid() ? static_cast<int>(tap.owner_uid()) : -1;
   spec->mtu = tap.mtu();
   spec->tap_multi_queue = tap.multi_queue();
+  spec->driver = DriverFromProto(tap.driver());
+  return CheckDriver("port.tap.driver", tap.driver());
 }
 
-void InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec) {
+Status InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec) {
   spec->kind = dp::PortKind::kInternal;
   spec->netdev = internal.name();
   spec->addresses.assign(internal.addresses().begin(), internal.addresses().end());
   spec->mtu = internal.mtu();
+  spec->driver = DriverFromProto(internal.driver());
+  return CheckDriver("port.internal.driver", internal.driver());
 }
 
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
@@ -83,15 +126,11 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
     case v1::Port::kVhostUser:
       return VhostUserFromProto(msg.vhost_user(), spec);
     case v1::Port::kKernel:
-      spec->kind = dp::PortKind::kKernel;
-      spec->netdev = msg.kernel().netdev();
-      return Status::Ok();
+      return KernelFromProto(msg.kernel(), spec);
     case v1::Port::kTap:
-      TapFromProto(msg.tap(), spec);
-      return Status::Ok();
+      return TapFromProto(msg.tap(), spec);
     case v1::Port::kInternal:
-      InternalFromProto(msg.internal(), spec);
-      return Status::Ok();
+      return InternalFromProto(msg.internal(), spec);
     case v1::Port::BACKEND_NOT_SET:
       break;
   }
@@ -105,6 +144,7 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   msg.set_network(spec.network);
   if (spec.kind == dp::PortKind::kKernel) {
     msg.mutable_kernel()->set_netdev(spec.netdev);
+    msg.mutable_kernel()->set_driver(DriverToProto(spec.driver));
     return msg;
   }
   if (spec.kind == dp::PortKind::kTap) {
@@ -115,6 +155,7 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
     }
     tap->set_mtu(spec.mtu);
     tap->set_multi_queue(spec.tap_multi_queue);
+    tap->set_driver(DriverToProto(spec.driver));
     return msg;
   }
   if (spec.kind == dp::PortKind::kInternal) {
@@ -124,6 +165,7 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
       internal->add_addresses(a);
     }
     internal->set_mtu(spec.mtu);
+    internal->set_driver(DriverToProto(spec.driver));
     return msg;
   }
   auto* vhost = msg.mutable_vhost_user();

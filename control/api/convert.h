@@ -26,8 +26,9 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec);
 v1::Port PortToProto(const dp::PortSpec& spec);
 // Backend fields of `vhost` into `spec` (kind, socket).
 Status VhostUserFromProto(const v1::VhostUser& vhost, dp::PortSpec* spec);
-void TapFromProto(const v1::Tap& tap, dp::PortSpec* spec);
-void InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec);
+Status KernelFromProto(const v1::Kernel& kernel, dp::PortSpec* spec);
+Status TapFromProto(const v1::Tap& tap, dp::PortSpec* spec);
+Status InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec);
 
 v1::Counters CountersToProto(const dp::PortTotals& totals);
 v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);

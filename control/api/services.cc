@@ -15,6 +15,7 @@ v1::Port PortWithStatus(const dp::PortReport& r) {
   p.mutable_status()->set_link(r.link_up ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN);
   p.mutable_status()->set_guest_connects(r.info.connects);
   p.mutable_status()->set_driver(r.info.driver);
+  p.mutable_status()->set_fallback_reason(r.info.fallback_reason);
   return p;
 }
 
@@ -165,24 +166,15 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     return ToGrpc(Status(StatusCode::kInvalidArgument,
                          "vhost_user, kernel, tap, internal: at most one backend may be given"));
   }
-  if (req->has_vhost_user()) {
+  if (req->has_vhost_user() || req->has_kernel() || req->has_tap() || req->has_internal()) {
     dp::PortSpec b;
-    if (Status s = VhostUserFromProto(req->vhost_user(), &b); !s.ok()) {
+    Status s = req->has_vhost_user() ? VhostUserFromProto(req->vhost_user(), &b)
+               : req->has_kernel()   ? KernelFromProto(req->kernel(), &b)
+               : req->has_tap()      ? TapFromProto(req->tap(), &b)
+                                     : InternalFromProto(req->internal(), &b);
+    if (!s.ok()) {
       return ToGrpc(s);
     }
-    backend = b;
-  } else if (req->has_kernel()) {
-    dp::PortSpec b;
-    b.kind = dp::PortKind::kKernel;
-    b.netdev = req->kernel().netdev();
-    backend = b;
-  } else if (req->has_tap()) {
-    dp::PortSpec b;
-    TapFromProto(req->tap(), &b);
-    backend = b;
-  } else if (req->has_internal()) {
-    dp::PortSpec b;
-    InternalFromProto(req->internal(), &b);
     backend = b;
   }
   Status s;

@@ -55,8 +55,10 @@ std::string BackendName(const v1::Port& port) {
   return port.has_vhost_user() ? port.vhost_user().socket_path() : "-";
 }
 
-// --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV or --tap NAME
-// (with --tap-owner UID, --mtu N, --multi-queue), at most one.
+// --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV, --tap NAME
+// (with --tap-owner UID, --multi-queue) or --internal NAME (with
+// --address CIDR...), at most one; --mtu N goes with --tap and --internal,
+// --driver with the last three.
 struct BackendArgs {
   std::optional<v1::VhostUser> vhost_user;
   std::optional<v1::Kernel> kernel;
@@ -65,21 +67,60 @@ struct BackendArgs {
   bool given() const { return vhost_user || kernel || tap || internal; }
 };
 
-// Returns a usage reason when more than one backend is given, else "".
+std::optional<v1::KernelDriver> ParseDriver(const std::string& word) {
+  if (word == "auto") {
+    return v1::KERNEL_DRIVER_AUTO;
+  }
+  if (word == "af_xdp") {
+    return v1::KERNEL_DRIVER_AF_XDP;
+  }
+  if (word == "af_packet") {
+    return v1::KERNEL_DRIVER_AF_PACKET;
+  }
+  return std::nullopt;
+}
+
+// Returns a usage reason when the options do not fit together, else "".
 std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
   auto server = args.String("--vhost-server");
   auto client = args.String("--vhost-client");
   auto kernel = args.String("--kernel");
   auto tap = args.String("--tap");
-  if ((server ? 1 : 0) + (client ? 1 : 0) + (kernel ? 1 : 0) + (tap ? 1 : 0) > 1) {
-    return "--vhost-server, --vhost-client, --kernel and --tap exclude each other";
+  auto internal = args.String("--internal");
+  if (!!server + !!client + !!kernel + !!tap + !!internal > 1) {
+    return "--vhost-server, --vhost-client, --kernel, --tap and --internal exclude each other";
   }
-  const bool tap_options =
-      args.U32("--tap-owner") || args.U32("--mtu") || args.Has("--multi-queue");
-  if (tap_options && !tap) {
-    return "--tap-owner, --mtu and --multi-queue go with --tap";
+  if ((args.U32("--tap-owner") || args.Has("--multi-queue")) && !tap) {
+    return "--tap-owner and --multi-queue go with --tap";
   }
-  if (tap) {
+  if (args.U32("--mtu") && !tap && !internal) {
+    return "--mtu goes with --tap or --internal";
+  }
+  if (!args.All("--address").empty() && !internal) {
+    return "--address goes with --internal";
+  }
+  v1::KernelDriver driver = v1::KERNEL_DRIVER_AUTO;
+  if (auto word = args.String("--driver")) {
+    if (!kernel && !tap && !internal) {
+      return "--driver goes with --kernel, --tap or --internal";
+    }
+    auto parsed = ParseDriver(*word);
+    if (!parsed) {
+      return "--driver: '" + *word + "' is not auto, af_xdp or af_packet";
+    }
+    driver = *parsed;
+  }
+  if (server || client) {
+    v1::VhostUser vhost;
+    vhost.set_socket_path(server ? *server : *client);
+    vhost.set_mode(server ? v1::VHOST_USER_MODE_SERVER : v1::VHOST_USER_MODE_CLIENT);
+    out->vhost_user = vhost;
+  } else if (kernel) {
+    v1::Kernel k;
+    k.set_netdev(*kernel);
+    k.set_driver(driver);
+    out->kernel = k;
+  } else if (tap) {
     v1::Tap t;
     t.set_name(*tap);
     if (auto uid = args.U32("--tap-owner")) {
@@ -87,18 +128,17 @@ std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
     }
     t.set_mtu(args.U32("--mtu").value_or(0));
     t.set_multi_queue(args.Has("--multi-queue"));
+    t.set_driver(driver);
     out->tap = t;
-  }
-  if (server || client) {
-    v1::VhostUser vhost;
-    vhost.set_socket_path(server ? *server : *client);
-    vhost.set_mode(server ? v1::VHOST_USER_MODE_SERVER : v1::VHOST_USER_MODE_CLIENT);
-    out->vhost_user = vhost;
-  }
-  if (kernel) {
-    v1::Kernel k;
-    k.set_netdev(*kernel);
-    out->kernel = k;
+  } else if (internal) {
+    v1::Internal i;
+    i.set_name(*internal);
+    for (const std::string& cidr : args.All("--address")) {
+      i.add_addresses(cidr);
+    }
+    i.set_mtu(args.U32("--mtu").value_or(0));
+    i.set_driver(driver);
+    out->internal = i;
   }
   return "";
 }
@@ -188,6 +228,9 @@ int Show(const Call& call) {
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
+    if (!reply.status().fallback_reason().empty()) {
+      lines.emplace_back("fallback-reason", reply.status().fallback_reason());
+    }
     if (!reply.status().error().empty()) {
       lines.emplace_back("error", reply.status().error());
     }
@@ -216,7 +259,8 @@ int Set(const Call& call) {
   }
   if (!request.has_network() && !backend.given()) {
     return call.Usage(
-        "nothing to change: give --network and/or --vhost-server/--vhost-client/--kernel/--tap");
+        "nothing to change: give --network and/or "
+        "--vhost-server/--vhost-client/--kernel/--tap/--internal");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -245,7 +289,8 @@ std::vector<OptionSpec> PortOptions() {
           {"--mtu", OptionSpec::Kind::kU32},
           {"--multi-queue", OptionSpec::Kind::kFlag},
           {"--internal"},
-          {"--address", OptionSpec::Kind::kString, true}};
+          {"--address", OptionSpec::Kind::kString, true},
+          {"--driver"}};
 }
 
 }  // namespace
@@ -255,7 +300,8 @@ std::vector<Verb> PortVerbs() {
       {"port add",
        "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
-       "    --internal NAME [--address CIDR]... [--mtu N])",
+       "    --internal NAME [--address CIDR]... [--mtu N])\n"
+       "    [--driver auto|af_xdp|af_packet]",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
@@ -263,7 +309,7 @@ std::vector<Verb> PortVerbs() {
       {"port set",
        "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
-       "    --internal NAME [--address CIDR]... [--mtu N]]",
+       "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -327,6 +327,7 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
     spec.mtu = backend->mtu;
     spec.tap_multi_queue = backend->tap_multi_queue;
     spec.addresses = backend->addresses;
+    spec.driver = backend->driver;
   }
   if (network) {
     spec.network = *network;
@@ -341,8 +342,11 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
   if (!FindNetwork(spec.network)) {
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
-  const bool new_backend =
-      spec.kind != old->kind || spec.socket_path != old->socket_path || spec.netdev != old->netdev;
+  // Any backend setting (a TAP's MTU, an internal port's addresses, the
+  // driver) makes the port again; only a network change alone moves it.
+  dp::PortSpec backend_only = spec;
+  backend_only.network = old->network;
+  const bool new_backend = !(backend_only == *old);
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
     dataplane_->RemovePort(name);

@@ -19,7 +19,9 @@ namespace switchyard::dp {
   X(kNoDestination, "no_destination", "flood with no other port in the network")     \
   X(kPortDown, "port_down", "egress port has no guest connected")                    \
   X(kTxFull, "tx_full", "egress queue full (guest not draining)")                    \
-  X(kTruncated, "truncated", "headers continue past the first segment")
+  X(kTruncated, "truncated", "headers continue past the first segment")              \
+  X(kMtuExceeded, "mtu_exceeded", "frame larger than the egress port's MTU")         \
+  X(kGsoFailed, "gso_failed", "TCP super-frame could not be segmented (no mbufs)")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

@@ -43,6 +43,11 @@ class Egress {
   // Drops `m`, charging `reason` to `port`.
   void Drop(rte_mbuf* m, PortIndex port, DropReason reason) noexcept {
     counters_->ports[port].drops[static_cast<int>(reason)].Add(1);
+    Free(m);
+  }
+
+  // Frees `m` at the next flush, counting nothing (it lives on as copies).
+  void Free(rte_mbuf* m) noexcept {
     drops_[n_drops_++] = m;
     if (n_drops_ == drops_.size()) {
       FreeDrops();

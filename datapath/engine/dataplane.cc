@@ -9,8 +9,8 @@
 #include <stdexcept>
 
 #include "datapath/core/log.h"
-#include "datapath/ports/afxdp/afxdp_port.h"
 #include "datapath/ports/internal/internal_device.h"
+#include "datapath/ports/kernel_port_factory.h"
 #include "datapath/ports/tap/tap_device.h"
 #include "datapath/ports/vhost/vhost_user_port.h"
 
@@ -42,7 +42,7 @@ Dataplane::Dataplane(const EalInfo& eal, const DataplaneOptions& options)
   for (int i = 0; i < n; ++i) {
     pmds_.push_back(std::make_unique<PmdThread>(static_cast<uint16_t>(i), eal.pmd_lcores[i],
                                                 &snapshot_, rcu_.get(), &clock_, &counters_[i],
-                                                &events_[i], options.idle_sleep_max_us));
+                                                &events_[i], pool_, options.idle_sleep_max_us));
   }
   auto* empty = new Snapshot();
   empty->rx_by_pmd.resize(n);
@@ -206,6 +206,7 @@ Status Dataplane::AddPort(const PortSpec& spec) {
     // tap and internal ports make their netdev first, then attach to it.
     std::unique_ptr<KernelDevice> device;
     std::string attach_to = spec.netdev;
+    const KernelDriver driver = PreferredDriver(spec);
     if (spec.kind == PortKind::kTap) {
       std::unique_ptr<TapDevice> tap;
       made = TapDevice::Create(
@@ -213,14 +214,18 @@ Status Dataplane::AddPort(const PortSpec& spec) {
       device = std::move(tap);
     } else if (spec.kind == PortKind::kInternal) {
       std::unique_ptr<InternalDevice> internal;
-      made =
-          InternalDevice::Create(InternalConfig{spec.netdev, spec.addresses, spec.mtu}, &internal);
+      made = InternalDevice::Create(
+          InternalConfig{spec.netdev, spec.addresses, spec.mtu, driver != KernelDriver::kAfXdp},
+          &internal);
       device = std::move(internal);
       attach_to = InternalDevice::SwitchEnd(spec.netdev);
     }
-    std::unique_ptr<AfXdpPort> kernel;
+    std::unique_ptr<KernelNetdevPort> kernel;
     if (made.ok()) {
-      made = AfXdpPort::Create(spec.name, attach_to, pool_, &kernel, std::move(device));
+      made = OpenKernelPort(spec.name, attach_to, driver, pool_, &kernel);
+    }
+    if (made.ok()) {
+      kernel->TakeDevice(std::move(device));
     }
     port = std::move(kernel);
   } else {
@@ -355,8 +360,8 @@ void Dataplane::PollPorts() {
     // internal devices are the switch's own and are not made again here.
     if (p.spec.kind == PortKind::kKernel && p.port->Vanished() &&
         if_nametoindex(p.spec.netdev.c_str()) != 0) {
-      std::unique_ptr<AfXdpPort> fresh;
-      if (!AfXdpPort::Create(name, p.spec.netdev, pool_, &fresh).ok()) {
+      std::unique_ptr<KernelNetdevPort> fresh;
+      if (!OpenKernelPort(name, p.spec.netdev, p.spec.driver, pool_, &fresh).ok()) {
         continue;  // tried again on the next poll
       }
       fresh->ContinueLinkCounts(p.port->Info());

@@ -45,7 +45,8 @@ void PmdThread::Run() {
   rcu_->Register(id_);
   rcu_->Online(id_);
   Egress egress(id_, counters_, &FreeBulk, nullptr);
-  BridgeStage bridge(counters_, &egress, events_);
+  TcpSegmenter segmenter(MbufSource::FromPool(pool_));
+  BridgeStage bridge(counters_, &egress, events_, &segmenter);
   rte_mbuf* pkts[kBurstSize];
   uint32_t idle_streak = 0;
   uint32_t sleep_us = 0;

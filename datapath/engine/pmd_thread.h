@@ -13,12 +13,14 @@
 #include "datapath/platform/dpdk/clock.h"
 #include "datapath/platform/dpdk/rcu.h"
 
+struct rte_mempool;
+
 namespace switchyard::dp {
 
 class PmdThread {
  public:
   PmdThread(uint16_t id, unsigned lcore, const std::atomic<const Snapshot*>* snapshot, Rcu* rcu,
-            const Clock* clock, PmdCounters* counters, EventRing* events,
+            const Clock* clock, PmdCounters* counters, EventRing* events, rte_mempool* pool,
             uint32_t idle_sleep_max_us)
       : id_(id),
         lcore_(lcore),
@@ -27,6 +29,7 @@ class PmdThread {
         clock_(clock),
         counters_(counters),
         events_(events),
+        pool_(pool),
         idle_sleep_max_us_(idle_sleep_max_us) {}
 
   // Control thread.
@@ -46,6 +49,7 @@ class PmdThread {
   const Clock* const clock_;
   PmdCounters* const counters_;
   EventRing* const events_;
+  rte_mempool* const pool_;  // segments of cut TCP super-frames
   const uint32_t idle_sleep_max_us_;
   std::atomic<bool> stop_{false};
   bool launched_ = false;

@@ -24,6 +24,26 @@ std::string_view PortKindName(PortKind kind) {
   return "unknown";
 }
 
+std::string_view KernelDriverName(KernelDriver driver) {
+  switch (driver) {
+    case KernelDriver::kAuto:
+      return "auto";
+    case KernelDriver::kAfXdp:
+      return "af_xdp";
+    case KernelDriver::kAfPacket:
+      return "af_packet";
+  }
+  return "unknown";
+}
+
+KernelDriver PreferredDriver(const PortSpec& spec) {
+  if (spec.driver == KernelDriver::kAuto &&
+      (spec.kind == PortKind::kTap || spec.kind == PortKind::kInternal)) {
+    return KernelDriver::kAfPacket;
+  }
+  return spec.driver;
+}
+
 std::string_view NetdevField(PortKind kind) {
   switch (kind) {
     case PortKind::kTap:

@@ -26,7 +26,16 @@ inline bool IsVhost(PortKind kind) {
   return kind == PortKind::kVhostServer || kind == PortKind::kVhostClient;
 }
 
+// How a port on a kernel netdev (kinds kernel, tap, internal) moves frames.
+// kAuto on a kernel port: AF_XDP, unless XDP cannot attach or the MTU is
+// more than AF_XDP carries; then AF_PACKET, and the port's status says why.
+// kAuto on tap and internal ports: AF_PACKET, as what is behind them (QEMU,
+// the host stack) hands over checksum and segmentation offloads, which
+// only AF_PACKET carries.
+enum class KernelDriver { kAuto, kAfXdp, kAfPacket };
+
 std::string_view PortKindName(PortKind kind);
+std::string_view KernelDriverName(KernelDriver driver);
 // The API field that names a non-vhost port's netdev, for messages.
 std::string_view NetdevField(PortKind kind);
 
@@ -39,7 +48,8 @@ struct PortSpec {
   int tap_owner_uid = -1;     // kTap: user QEMU runs as; -1: root
   uint32_t mtu = 0;           // kTap, kInternal: 0 = 1500
   bool tap_multi_queue = false;
-  std::vector<std::string> addresses{};  // kInternal: "10.0.0.1/24", ...
+  std::vector<std::string> addresses{};       // kInternal: "10.0.0.1/24", ...
+  KernelDriver driver = KernelDriver::kAuto;  // kKernel, kTap, kInternal
 
   bool operator==(const PortSpec&) const = default;
 };
@@ -56,5 +66,9 @@ std::string CheckCidr(const std::string& cidr);
 Status ValidateName(std::string_view field, std::string_view name);
 Status ValidateNetworkSpec(const NetworkSpec& spec);
 Status ValidatePortSpec(const PortSpec& spec);
+
+// The driver a port gets before any fallback: kAuto resolved for tap and
+// internal ports, the spec's choice otherwise.
+KernelDriver PreferredDriver(const PortSpec& spec);
 
 }  // namespace switchyard::dp

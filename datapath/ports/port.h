@@ -9,7 +9,9 @@
 // never block, allocate or throw.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,9 +22,10 @@ namespace switchyard::dp {
 
 // What a port reports about itself beyond the common counters.
 struct PortInfo {
-  uint64_t connects = 0;     // peers (guests) attached so far
-  uint64_t disconnects = 0;  // and gone again
-  std::string driver;        // how frames move, e.g. "vhost-user", "af_xdp (native)"
+  uint64_t connects = 0;        // peers (guests) attached so far
+  uint64_t disconnects = 0;     // and gone again
+  std::string driver;           // how frames move, e.g. "vhost-user", "af_xdp (native)"
+  std::string fallback_reason;  // why not the preferred driver, when it is not
   // Counters kept outside the switch, by name (e.g. the XDP program's).
   std::vector<std::pair<std::string, uint64_t>> backend_counters;
 };
@@ -46,6 +49,23 @@ class Port {
   // True while a peer (guest) is attached and able to take frames. Any
   // thread; a plain atomic read.
   virtual bool LinkUp() const noexcept = 0;
+
+  // True when TxBurst takes TCP GSO frames whole (see core/offload.h).
+  virtual bool AcceptsGso() const noexcept { return false; }
+
+  // Largest frame the port sends: its MTU plus an Ethernet header and one
+  // VLAN tag, as the kernel lets through. Larger frames are dropped and
+  // counted as mtu_exceeded. Any thread; a plain atomic read.
+  uint32_t max_frame() const noexcept { return max_frame_.load(std::memory_order_relaxed); }
+
+ protected:
+  static constexpr uint32_t kFrameOverhead = 14 + 4;
+  void set_max_frame(uint32_t bytes) noexcept {
+    max_frame_.store(bytes, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<uint32_t> max_frame_{std::numeric_limits<uint32_t>::max()};
 };
 
 }  // namespace switchyard::dp

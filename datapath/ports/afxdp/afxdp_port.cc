@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "datapath/core/log.h"
+#include "datapath/core/mbuf_chain.h"
 
 namespace switchyard::dp {
 
@@ -21,24 +22,11 @@ Status Errno(const std::string& what, int err) {
   return Status(StatusCode::kUnavailable, what + ": " + std::strerror(err < 0 ? -err : err));
 }
 
-// IFF_UP and IFF_RUNNING: the netdev is up and has carrier.
-bool NetdevRunning(const std::string& ifname) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return false;
-  }
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
-  const bool ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
-  close(fd);
-  return ok && (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-}
 }  // namespace
 
 Status AfXdpPort::Create(const std::string& name, const std::string& netdev, rte_mempool* pool,
-                         std::unique_ptr<AfXdpPort>* out, std::unique_ptr<KernelDevice> owned) {
+                         std::unique_ptr<AfXdpPort>* out) {
   std::unique_ptr<AfXdpPort> port(new AfXdpPort(name, netdev, pool));
-  port->owned_ = std::move(owned);
   if (Status s = port->Open(); !s.ok()) {
     return s;  // the destructor undoes what Open() did
   }
@@ -50,7 +38,6 @@ Status AfXdpPort::Create(const std::string& name, const std::string& netdev, rte
 }
 
 Status AfXdpPort::Open() {
-  ifindex_ = if_nametoindex(netdev_.c_str());
   if (Status s = ebpf::XdpPortProgram::Attach(netdev_, &program_); !s.ok()) {
     return s;
   }
@@ -108,7 +95,6 @@ AfXdpPort::~AfXdpPort() {
     munmap(area_, static_cast<size_t>(kFrames) * kFrameSize);
   }
   program_.reset();  // detaches: the netdev is as it was
-  owned_.reset();    // a device the port made goes with it
 }
 
 uint16_t AfXdpPort::RxBurst(uint16_t, rte_mbuf** pkts, uint16_t n) noexcept {
@@ -135,25 +121,27 @@ uint16_t AfXdpPort::RxBurst(uint16_t, rte_mbuf** pkts, uint16_t n) noexcept {
     rte_pktmbuf_free_bulk(pkts, got);
     return 0;
   }
+  const MbufSource source = MbufSource::FromPool(pool_);
   uint16_t kept = 0;
+  uint32_t spare_end = got;  // pkts[kept, spare_end) are mbufs not used yet
   for (uint32_t i = 0; i < got; ++i) {
     const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx_, idx_rx + i);
     const uint64_t addr = xsk_umem__add_offset_to_addr(desc->addr);
-    rte_mbuf* m = pkts[kept];
-    if (desc->len > rte_pktmbuf_tailroom(m)) {
-      oversize_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      std::memcpy(rte_pktmbuf_mtod(m, void*), xsk_umem__get_data(area_, addr), desc->len);
-      m->data_len = static_cast<uint16_t>(desc->len);
-      m->pkt_len = desc->len;
+    // A frame longer than one mbuf takes more; if none are left the frame
+    // is lost (its UMEM frame must go back to the fill ring now).
+    if (AppendBytes(pkts[kept], xsk_umem__get_data(area_, addr), desc->len, source)) {
       ++kept;
+    } else {
+      rte_pktmbuf_free(pkts[kept]);
+      pkts[kept] = pkts[--spare_end];
+      no_mbufs_.store(no_mbufs_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
     *xsk_ring_prod__fill_addr(&fill_, idx_fill + i) = xsk_umem__extract_addr(desc->addr);
   }
   xsk_ring_prod__submit(&fill_, got);
   xsk_ring_cons__release(&rx_, got);
-  if (kept < got) {
-    rte_pktmbuf_free_bulk(pkts + kept, got - kept);
+  if (kept < spare_end) {
+    rte_pktmbuf_free_bulk(pkts + kept, spare_end - kept);
   }
   return kept;
 }
@@ -202,9 +190,7 @@ uint16_t AfXdpPort::TxBurst(uint16_t, rte_mbuf** pkts, uint16_t n) noexcept {
 }
 
 PortInfo AfXdpPort::Info() const {
-  PortInfo info;
-  info.disconnects = downs_;
-  info.connects = ups_;
+  PortInfo info = BaseInfo();
   info.driver = program_->native() ? "af_xdp (native xdp)" : "af_xdp (generic xdp)";
   const ebpf::XdpPortCounters c = program_->Counters();
   // Frames the program redirected but the kernel could not queue to us
@@ -220,21 +206,15 @@ PortInfo AfXdpPort::Info() const {
                            {"xsk_rx_dropped", xs.rx_dropped},
                            {"xsk_rx_ring_full", xs.rx_ring_full},
                            {"xsk_fill_ring_empty", xs.rx_fill_ring_empty_descs},
-                           {"rx_oversize", oversize_.load(std::memory_order_relaxed)},
                            {"rx_no_mbufs", no_mbufs_.load(std::memory_order_relaxed)}};
   return info;
 }
 
-bool AfXdpPort::Vanished() const {
-  // Deleted, or deleted and made again: either way our socket is dead.
-  return if_nametoindex(netdev_.c_str()) != ifindex_;
-}
-
 void AfXdpPort::PollControl() {
-  const bool up = NetdevRunning(netdev_);
-  if (up != link_up_.load(std::memory_order_relaxed)) {
-    link_up_.store(up, std::memory_order_relaxed);
-    (up ? ups_ : downs_)++;
+  KernelNetdevPort::PollControl();
+  // Frames larger than a UMEM frame cannot go out, whatever the MTU says.
+  if (max_frame() > kMaxFrame) {
+    set_max_frame(kMaxFrame);
   }
 }
 

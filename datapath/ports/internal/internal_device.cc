@@ -20,8 +20,8 @@ namespace switchyard::dp {
 
 namespace {
 
-// The host stack must compute checksums: nothing carries offload state
-// across AF_XDP to the switch.
+// For AF_XDP, which carries no offload state: the host stack must compute
+// its checksums.
 Status TxChecksumOff(const std::string& ifname) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -89,8 +89,10 @@ Status InternalDevice::Create(const InternalConfig& config, std::unique_ptr<Inte
       return s;
     }
   }
-  if (Status s = TxChecksumOff(config.ifname); !s.ok()) {
-    return s;
+  if (!config.checksum_offload) {
+    if (Status s = TxChecksumOff(config.ifname); !s.ok()) {
+      return s;
+    }
   }
   const int ifindex = static_cast<int>(if_nametoindex(config.ifname.c_str()));
   for (const std::string& cidr : config.addresses) {

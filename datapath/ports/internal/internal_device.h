@@ -22,6 +22,9 @@ struct InternalConfig {
   std::string ifname;                  // host end; at most 12 characters
   std::vector<std::string> addresses;  // "10.0.0.1/24", "fd00::1/64"
   uint32_t mtu = 0;                    // 0: 1500
+  // False when the switch end is read with AF_XDP, which carries no
+  // offload state: the host stack must then fill in its own checksums.
+  bool checksum_offload = true;
 };
 
 class InternalDevice final : public KernelDevice {

@@ -71,7 +71,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       last_src = meta.src;
     }
     if (IsMulticastMac(meta.dst)) {
-      Flood(snap, net, in, m);
+      FloodFrame(snap, net, in, m);
       continue;
     }
     if (meta.dst != last_dst) {
@@ -83,19 +83,61 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       }
     }
     if (last_out == kInvalidPort) {
-      Flood(snap, net, in, m);
+      FloodFrame(snap, net, in, m);
     } else if (last_out == in) {
       egress_->Drop(m, in, DropReason::kHairpin);
     } else {
       nc.unicast.Add(1);
-      egress_->Enqueue(last_out, m);
+      Forward(snap, in, last_out, m);
     }
+  }
+}
+
+uint16_t BridgeStage::Segment(PortIndex in, rte_mbuf* m, rte_mbuf** segs) noexcept {
+  const uint16_t n =
+      segmenter_ == nullptr ? 0 : segmenter_->Segment(m, segs, TcpSegmenter::kMaxSegments);
+  if (n == 0) {
+    egress_->Drop(m, in, DropReason::kGsoFailed);
+  } else {
+    egress_->Free(m);  // the segments are copies
+  }
+  return n;
+}
+
+void BridgeStage::Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte_mbuf* m) noexcept {
+  const Port& port = *snap.ports[out].port;
+  if (WireFrameLen(m) > port.max_frame()) {
+    egress_->Drop(m, out, DropReason::kMtuExceeded);
+    return;
+  }
+  if (!IsGso(m) || port.AcceptsGso()) {
+    egress_->Enqueue(out, m);
+    return;
+  }
+  rte_mbuf* segs[TcpSegmenter::kMaxSegments];
+  const uint16_t n = Segment(in, m, segs);
+  for (uint16_t i = 0; i < n; ++i) {
+    egress_->Enqueue(out, segs[i]);
+  }
+}
+
+void BridgeStage::FloodFrame(const Snapshot& snap, const NetworkSlot& net, PortIndex in,
+                             rte_mbuf* m) noexcept {
+  counters_->networks[snap.ports[in].network].flooded.Add(1);
+  if (!IsGso(m)) {
+    Flood(snap, net, in, m);
+    return;
+  }
+  // Rare (a TCP stream to a MAC not learned yet): cut once, flood the cuts.
+  rte_mbuf* segs[TcpSegmenter::kMaxSegments];
+  const uint16_t n = Segment(in, m, segs);
+  for (uint16_t i = 0; i < n; ++i) {
+    Flood(snap, net, in, segs[i]);
   }
 }
 
 void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex in,
                         rte_mbuf* m) noexcept {
-  counters_->networks[snap.ports[in].network].flooded.Add(1);
   // Collect the live destinations first so the reference count is raised
   // once, before any port can transmit (and free) the frame.
   PortIndex outs[kMaxPorts];
@@ -104,8 +146,13 @@ void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex 
     if (p == in) {
       continue;
     }
-    if (!snap.ports[p].port->LinkUp()) {
+    const Port& port = *snap.ports[p].port;
+    if (!port.LinkUp()) {
       counters_->ports[p].drops[static_cast<int>(DropReason::kPortDown)].Add(1);
+      continue;
+    }
+    if (m->pkt_len > port.max_frame()) {
+      counters_->ports[p].drops[static_cast<int>(DropReason::kMtuExceeded)].Add(1);
       continue;
     }
     outs[n_out++] = p;

@@ -57,6 +57,45 @@ TEST(ConvertTest, PortNeedsABackendAndAMode) {
   EXPECT_EQ(back.network(), "lan0");
 }
 
+TEST(ConvertTest, KernelDriversRoundTripAndUnknownOnesAreRefused) {
+  v1::Port msg;
+  msg.set_name("k");
+  msg.set_network("lan0");
+  msg.mutable_kernel()->set_netdev("veth0");
+  dp::PortSpec spec;
+  ASSERT_TRUE(PortFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.driver, dp::KernelDriver::kAuto);
+  msg.mutable_kernel()->set_driver(v1::KERNEL_DRIVER_AF_PACKET);
+  ASSERT_TRUE(PortFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.driver, dp::KernelDriver::kAfPacket);
+  EXPECT_EQ(PortToProto(spec).kernel().driver(), v1::KERNEL_DRIVER_AF_PACKET);
+
+  v1::Port tap;
+  tap.set_name("t");
+  tap.set_network("lan0");
+  tap.mutable_tap()->set_name("tap0");
+  tap.mutable_tap()->set_driver(v1::KERNEL_DRIVER_AF_XDP);
+  ASSERT_TRUE(PortFromProto(tap, &spec).ok());
+  EXPECT_EQ(PortToProto(spec).tap().driver(), v1::KERNEL_DRIVER_AF_XDP);
+
+  msg.mutable_kernel()->set_driver(static_cast<v1::KernelDriver>(7));
+  Status s = PortFromProto(msg, &spec);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("port.kernel.driver"), std::string::npos);
+}
+
+TEST(ConvertTest, AutoMeansAfPacketForTapAndInternalPortsOnly) {
+  dp::PortSpec spec;
+  spec.kind = dp::PortKind::kKernel;
+  EXPECT_EQ(dp::PreferredDriver(spec), dp::KernelDriver::kAuto);
+  spec.kind = dp::PortKind::kTap;
+  EXPECT_EQ(dp::PreferredDriver(spec), dp::KernelDriver::kAfPacket);
+  spec.kind = dp::PortKind::kInternal;
+  EXPECT_EQ(dp::PreferredDriver(spec), dp::KernelDriver::kAfPacket);
+  spec.driver = dp::KernelDriver::kAfXdp;
+  EXPECT_EQ(dp::PreferredDriver(spec), dp::KernelDriver::kAfXdp);
+}
+
 TEST(ConvertTest, CountersCarryEveryDropReasonByName) {
   dp::PortTotals t;
   t.rx_packets = 5;

@@ -26,7 +26,7 @@ class BridgeTest : public ::testing::Test {
   BridgeTest()
       : counters_(std::make_unique<PmdCounters>()),
         egress_(0, counters_.get(), &TestPool::ReleaseBulk, &freed_),
-        bridge_(counters_.get(), &egress_, &events_) {
+        bridge_(counters_.get(), &egress_, &events_, &segmenter_) {
     for (int i = 0; i < 5; ++i) {
       snap_.ports[i].port = &ports_[i];
     }
@@ -56,10 +56,12 @@ class BridgeTest : public ::testing::Test {
   void ClearSent() {
     for (auto& p : ports_) {
       p.sent_frames.clear();
+      p.sent_bytes.clear();
     }
   }
 
   TestPool pool_;
+  TcpSegmenter segmenter_{pool_.Source()};
   std::vector<rte_mbuf*> freed_;
   std::unique_ptr<PmdCounters> counters_;
   EventRing events_;
@@ -218,6 +220,71 @@ TEST_F(BridgeTest, MixedBurstKeepsEveryFrameAccountedFor) {
   EXPECT_EQ(SentTo(1), 16u);  // 8 broadcast + 8 unicast
   EXPECT_EQ(SentTo(2), 16u);
   EXPECT_EQ(Drops(0, DropReason::kRuntFrame), 8u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+// A TCP super-frame from port 0 (A) to B, learned on port 1.
+class BridgeGsoTest : public BridgeTest {
+ protected:
+  void SendSuperFrame(uint32_t payload, uint16_t mss) {
+    Burst(1, {{kBroadcastMac, kB}});  // learn B on port 1
+    ClearSent();
+    rte_mbuf* m = pool_.MakeChain(testing::TcpFrame(kB, kA, false, payload), 2048);
+    ASSERT_TRUE(MarkTcpGso(m, false, mss));
+    rte_mbuf* pkts[1] = {m};
+    egress_.Begin(&snap_);
+    bridge_.Process(snap_, 0, pkts, 1, 1);
+    egress_.Flush();
+  }
+};
+
+TEST_F(BridgeGsoTest, SuperFrameLeavesWholeForAPortThatTakesGso) {
+  ports_[1].gso = true;
+  SendSuperFrame(20000, 1448);
+  ASSERT_EQ(SentTo(1), 1u);
+  EXPECT_TRUE(ports_[1].sent_frames[0].gso);
+  EXPECT_EQ(ports_[1].sent_frames[0].len, 14u + 40u + 20000u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeGsoTest, SuperFrameIsCutForAnyOtherPort) {
+  SendSuperFrame(20000, 1448);
+  ASSERT_EQ(SentTo(1), 14u);  // 13 x 1448 + 1176
+  for (const auto& s : ports_[1].sent_frames) {
+    EXPECT_FALSE(s.gso);
+    EXPECT_LE(s.len, 14u + 40u + 1448u);
+  }
+  EXPECT_EQ(counters_->ports[1].tx_packets.Get(), 14u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeGsoTest, NoMbufsForTheCutIsCountedAsGsoFailed) {
+  pool_.budget = 5;  // the broadcast and the super-frame's chain fit, the cut does not
+  SendSuperFrame(4000, 1448);
+  EXPECT_EQ(SentTo(1), 0u);
+  EXPECT_EQ(Drops(0, DropReason::kGsoFailed), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeGsoTest, SegmentsLargerThanTheEgressMtuAreDropped) {
+  ports_[1].gso = true;
+  ports_[1].SetMtu(1400);
+  SendSuperFrame(20000, 1448);
+  EXPECT_EQ(SentTo(1), 0u);
+  EXPECT_EQ(Drops(1, DropReason::kMtuExceeded), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, FramesLargerThanTheEgressMtuAreCountedNotForwarded) {
+  ports_[1].SetMtu(1500);
+  Burst(1, {{kBroadcastMac, kB}});  // learn B on port 1
+  ClearSent();
+  Burst(0, {{kB, kA, 0x0800, {}, 1518},  // 1500 + 14 + a tag's 4: fits
+            {kB, kA, 0x0800, {}, 1519},
+            {kBroadcastMac, kA, 0x0800, {}, 1600}});
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_EQ(Drops(1, DropReason::kMtuExceeded), 2u);  // the unicast and the flood
+  EXPECT_EQ(SentTo(2), 1u);                           // port 2 has no MTU limit and gets the flood
   EXPECT_TRUE(pool_.AllReleased());
 }
 

@@ -9,9 +9,12 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "datapath/core/mbuf_chain.h"
+#include "datapath/core/offload.h"
 #include "datapath/core/types.h"
 #include "datapath/ports/port.h"
 
@@ -28,6 +31,101 @@ struct FrameSpec {
   std::vector<uint16_t> vlan_tags;  // TPID 0x8100 each, outermost first
   uint32_t size;                    // total bytes; may be < 14 for runts
 };
+
+// Ethernet (optionally one VLAN tag) + IPv4 or IPv6 + TCP (20 bytes) with
+// `payload` bytes counting up from 0; IP checksum set, TCP checksum zero.
+inline std::vector<uint8_t> TcpFrame(MacKey dst, MacKey src, bool ipv6, uint32_t payload,
+                                     uint8_t tcp_flags = 0x18, bool vlan = false) {
+  std::vector<uint8_t> f;
+  auto put16 = [&](uint32_t v) {
+    f.push_back(static_cast<uint8_t>(v >> 8));
+    f.push_back(static_cast<uint8_t>(v));
+  };
+  auto put32 = [&](uint32_t v) {
+    put16(v >> 16);
+    put16(v & 0xffff);
+  };
+  for (int i = 0; i < 6; ++i) {
+    f.push_back(static_cast<uint8_t>(dst >> (40 - 8 * i)));
+  }
+  for (int i = 0; i < 6; ++i) {
+    f.push_back(static_cast<uint8_t>(src >> (40 - 8 * i)));
+  }
+  if (vlan) {
+    put16(0x8100);
+    put16(0x2000 | 10);  // priority 1, VLAN 10
+  }
+  const size_t l3 = f.size() + 2;
+  if (ipv6) {
+    put16(0x86dd);
+    put32(0x60000000);
+    put16(20 + payload);
+    f.push_back(6);   // TCP
+    f.push_back(64);  // hop limit
+    for (int i = 0; i < 16; ++i) {
+      f.push_back(static_cast<uint8_t>(i == 0 ? 0xfd : i == 15 ? 1 : 0));
+    }
+    for (int i = 0; i < 16; ++i) {
+      f.push_back(static_cast<uint8_t>(i == 0 ? 0xfd : i == 15 ? 2 : 0));
+    }
+  } else {
+    put16(0x0800);
+    put16(0x4500);
+    put16(20 + 20 + payload);
+    put16(0x1000);  // id
+    put16(0x4000);  // DF
+    put16(0x4006);  // TTL 64, TCP
+    put16(0);       // checksum, below
+    put32(0x0a000001);
+    put32(0x0a000002);
+    uint32_t sum = 0;
+    for (size_t i = l3; i < l3 + 20; i += 2) {
+      sum += static_cast<uint32_t>(f[i] << 8 | f[i + 1]);
+    }
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    f[l3 + 10] = static_cast<uint8_t>(~sum >> 8);
+    f[l3 + 11] = static_cast<uint8_t>(~sum);
+  }
+  put16(40000);  // source port
+  put16(5201);
+  put32(1000);  // sequence
+  put32(0);
+  f.push_back(0x50);  // data offset 5
+  f.push_back(tcp_flags);
+  put16(65535);
+  put16(0);  // checksum
+  put16(0);
+  for (uint32_t i = 0; i < payload; ++i) {
+    f.push_back(static_cast<uint8_t>(i));
+  }
+  return f;
+}
+
+// One's complement sum of the TCP pseudo header and segment of `frame`
+// (IP header at `l3`): 0xffff when the TCP checksum is right.
+inline uint16_t TcpSumWithPseudoHeader(const std::vector<uint8_t>& f, size_t l3) {
+  const bool ipv6 = (f[l3] >> 4) == 6;
+  const size_t l4 = l3 + (ipv6 ? 40 : (f[l3] & 0x0f) * 4u);
+  const size_t tcp_len = f.size() - l4;
+  uint64_t sum = 0;
+  auto add = [&](size_t from, size_t len) {
+    for (size_t i = 0; i < len; i += 2) {
+      sum += static_cast<uint32_t>(f[from + i] << 8 | (i + 1 < len ? f[from + i + 1] : 0));
+    }
+  };
+  if (ipv6) {
+    add(l3 + 8, 32);
+  } else {
+    add(l3 + 12, 8);
+  }
+  sum += 6 + tcp_len;
+  add(l4, tcp_len);
+  while (sum >> 16) {
+    sum = (sum & 0xffff) + (sum >> 16);
+  }
+  return static_cast<uint16_t>(sum);
+}
 
 class TestPool {
  public:
@@ -52,22 +150,77 @@ class TestPool {
   }
 
   rte_mbuf* MakeRaw(const std::vector<uint8_t>& bytes) {
+    if (bytes.size() > kDataRoom) {
+      throw std::length_error("TestPool::MakeRaw: use MakeChain for frames this long");
+    }
+    rte_mbuf* m = Alloc();
+    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data(), bytes.size());
+    m->data_len = static_cast<uint16_t>(bytes.size());
+    m->pkt_len = static_cast<uint32_t>(bytes.size());
+    return m;
+  }
+
+  // `bytes` in a chain of mbufs of at most `seg_size` bytes each.
+  rte_mbuf* MakeChain(const std::vector<uint8_t>& bytes, uint32_t seg_size) {
+    rte_mbuf* head = Alloc();
+    rte_mbuf* last = head;
+    for (size_t off = 0; off < bytes.size(); off += seg_size) {
+      rte_mbuf* seg = off == 0 ? head : Alloc();
+      const auto n = static_cast<uint16_t>(std::min<size_t>(seg_size, bytes.size() - off));
+      std::memcpy(rte_pktmbuf_mtod(seg, uint8_t*), bytes.data() + off, n);
+      seg->data_len = n;
+      head->pkt_len += n;
+      if (seg != head) {
+        last->next = seg;
+        last = seg;
+        head->nb_segs++;
+      }
+    }
+    return head;
+  }
+
+  // An empty mbuf, as rte_pktmbuf_alloc returns; null once `budget` is spent.
+  rte_mbuf* Alloc() {
+    if (budget == 0) {
+      return nullptr;
+    }
+    if (budget > 0) {
+      --budget;
+    }
     auto& slot = storage_.emplace_back(std::make_unique<Slot>());
     rte_mbuf* m = &slot->mbuf;
     std::memset(m, 0, sizeof(*m));
     m->buf_addr = slot->data;
     m->buf_len = sizeof(slot->data);
     m->data_off = RTE_PKTMBUF_HEADROOM;
-    std::memcpy(slot->data + RTE_PKTMBUF_HEADROOM, bytes.data(), bytes.size());
-    m->data_len = static_cast<uint16_t>(bytes.size());
-    m->pkt_len = static_cast<uint32_t>(bytes.size());
     m->nb_segs = 1;
     rte_mbuf_refcnt_set(m, 1);
     return m;
   }
 
-  // Drops one reference, as rte_pktmbuf_free would.
-  static void Release(rte_mbuf* m) { rte_mbuf_refcnt_update(m, -1); }
+  MbufSource Source() {
+    return MbufSource{[](void* self) { return static_cast<TestPool*>(self)->Alloc(); },
+                      [](rte_mbuf* m, void*) { Release(m); }, this};
+  }
+
+  // Drops one reference of every segment, as rte_pktmbuf_free would.
+  static void Release(rte_mbuf* m) {
+    for (; m != nullptr; m = m->next) {
+      rte_mbuf_refcnt_update(m, -1);
+    }
+  }
+
+  // The bytes of a frame, across its segments.
+  static std::vector<uint8_t> Bytes(const rte_mbuf* m) {
+    std::vector<uint8_t> out;
+    for (; m != nullptr; m = m->next) {
+      const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
+      out.insert(out.end(), d, d + m->data_len);
+    }
+    return out;
+  }
+
+  int budget = -1;  // mbufs Alloc() may still make; -1: no limit
   static void ReleaseBulk(rte_mbuf** pkts, unsigned n, void* ctx) {
     auto* freed = static_cast<std::vector<rte_mbuf*>*>(ctx);
     for (unsigned i = 0; i < n; ++i) {
@@ -87,9 +240,10 @@ class TestPool {
   }
 
  private:
+  static constexpr size_t kDataRoom = 2048;
   struct Slot {
     rte_mbuf mbuf;
-    alignas(64) uint8_t data[2048 + RTE_PKTMBUF_HEADROOM];
+    alignas(64) uint8_t data[kDataRoom + RTE_PKTMBUF_HEADROOM];
   };
   std::deque<std::unique_ptr<Slot>> storage_;
 };
@@ -101,6 +255,8 @@ class FakePort final : public Port {
   struct Sent {
     MacKey dst;
     MacKey src;
+    uint32_t len;
+    bool gso;
   };
 
   uint16_t RxBurst(uint16_t, rte_mbuf**, uint16_t) noexcept override { return 0; }
@@ -108,7 +264,9 @@ class FakePort final : public Port {
     uint16_t sent = up ? std::min<uint16_t>(n, capacity) : 0;
     for (uint16_t i = 0; i < sent; ++i) {
       const auto* d = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
-      sent_frames.push_back({MacFromBytes(d), MacFromBytes(d + 6)});
+      sent_frames.push_back(
+          {MacFromBytes(d), MacFromBytes(d + 6), pkts[i]->pkt_len, IsGso(pkts[i])});
+      sent_bytes.push_back(TestPool::Bytes(pkts[i]));
     }
     for (uint16_t i = 0; i < n; ++i) {
       TestPool::Release(pkts[i]);
@@ -116,11 +274,15 @@ class FakePort final : public Port {
     return sent;
   }
   bool LinkUp() const noexcept override { return up; }
+  bool AcceptsGso() const noexcept override { return gso; }
   PortInfo Info() const override { return PortInfo{}; }
+  void SetMtu(uint32_t mtu) { set_max_frame(mtu + kFrameOverhead); }
 
   bool up = true;
+  bool gso = false;
   uint16_t capacity = 0xffff;
   std::vector<Sent> sent_frames;
+  std::vector<std::vector<uint8_t>> sent_bytes;
 };
 
 }  // namespace switchyard::dp::testing
