@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Kernel ports benchmark: two namespaces h1 and h2 joined through a switch
-# namespace by veth pairs; the switch is switchyardd (kernel ports over
-# AF_XDP, PMD on CPU 1, busy-polling) or a Linux bridge over the same veths,
-# alternating A/B in one run. Traffic: iperf3 64-byte UDP (packets/s at the
-# receiver) and iperf3 TCP (Gbit/s), sender and receiver pinned to CPU 0.
-# Both sides run with tx checksum offload off on the hosts' veths, which
-# AF_XDP needs (docs/benchmarks.md).
+# namespace by veth pairs; the switch is switchyardd (kernel ports with the
+# driver asked for, PMD on CPU 1, busy-polling) or a Linux bridge over the
+# same veths, alternating A/B in one run. Traffic: iperf3 64-byte UDP
+# (packets/s at the receiver) and iperf3 TCP (Gbit/s), sender and receiver
+# pinned to CPU 0. With --driver af_xdp both sides run with tx offloads off
+# on the hosts' veths, which AF_XDP needs; with af_packet (the default) the
+# hosts keep their offloads, as a Linux bridge user has them
+# (docs/benchmarks.md).
 #
 # Usage: tests/bench/kernel_vs_bridge.sh [--samples N] [--seconds S] [--build DIR]
+#                                        [--driver af_packet|af_xdp]
 # Last line: switchyard_pps=X linuxbridge_pps=Y ratio=Z   (medians; Z is the
 # median of the back-to-back pairs' ratios)
 set -euo pipefail
 
-samples=3 seconds=5 build=build
+samples=3 seconds=5 build=build driver=af_packet
 while [ $# -gt 0 ]; do
   case $1 in
+    --driver) driver=$2; shift 2 ;;
     --samples) samples=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
@@ -49,7 +53,7 @@ for pair in "$h1 swa 10.197.0.1" "$h2 swb 10.197.0.2"; do
   run_in $sw ip link set "$2" up
   run_in "$1" ip addr add "$3/24" dev eth0
   run_in "$1" ip link set eth0 up
-  run_in "$1" ethtool -K eth0 tx off >/dev/null
+  [ "$driver" = af_xdp ] && run_in "$1" ethtool -K eth0 tx off >/dev/null
 done
 
 start_switchyard() {
@@ -60,8 +64,8 @@ start_switchyard() {
   sw_pid=$!
   for _ in $(seq 100); do "$yardctl" --socket "$work/api.sock" health >/dev/null 2>&1 && break; sleep 0.1; done
   "$yardctl" --socket "$work/api.sock" network create bench >/dev/null
-  "$yardctl" --socket "$work/api.sock" port add a --network bench --kernel swa >/dev/null
-  "$yardctl" --socket "$work/api.sock" port add b --network bench --kernel swb >/dev/null
+  "$yardctl" --socket "$work/api.sock" port add a --network bench --kernel swa --driver $driver >/dev/null
+  "$yardctl" --socket "$work/api.sock" port add b --network bench --kernel swb --driver $driver >/dev/null
 }
 stop_switchyard() { kill "$sw_pid"; wait "$sw_pid" 2>/dev/null || true; sw_pid=; rm -rf /var/run/dpdk/$tag-*; }
 start_bridge() {
@@ -98,7 +102,7 @@ for i in $(seq 1 "$samples"); do
   sy_pps+=("$ap") br_pps+=("$bp") sy_tcp+=("$at") br_tcp+=("$bt")
   ratios+=("$(awk -v a="$ap" -v b="$bp" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
   tcp_ratios+=("$(awk -v a="$at" -v b="$bt" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
-  echo "sample $i: udp64 switchyard $ap pps, bridge $bp pps (ratio ${ratios[-1]});" \
+  echo "sample $i ($driver): udp64 switchyard $ap pps, bridge $bp pps (ratio ${ratios[-1]});" \
     "tcp switchyard $at Gbit/s, bridge $bt Gbit/s (ratio ${tcp_ratios[-1]})"
 done
 echo "tcp: switchyard_gbps=$(printf '%s\n' "${sy_tcp[@]}" | median)" \

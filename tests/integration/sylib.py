@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -120,6 +121,23 @@ def code_of(call):
         return "OK"
     except grpc.RpcError as e:
         return e.code().name
+
+
+def read_events(stream, got):
+    """Appends a Watch stream's events to `got` on a thread until the stream
+    ends or is cancelled; returns an Event set when it has."""
+    done = threading.Event()
+
+    def reader():
+        try:
+            for e in stream:
+                got.append(e)
+        except grpc.RpcError:
+            pass  # cancelled by the test or the switch went away
+        done.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    return done
 
 
 def run_in(ns, *cmd, check=True, timeout=60):

@@ -13,7 +13,8 @@ import unittest
 
 import grpc
 
-from sylib import (DAEMON, Api, Guest, SwitchTestCase, code_of, pb, unique, wait_for)
+from sylib import (DAEMON, Api, Guest, SwitchTestCase, code_of, pb, read_events, unique,
+                   wait_for)
 
 A, B, C = (f"02:00:00:00:00:0{x}" for x in "abc")
 BCAST = "ff:ff:ff:ff:ff:ff"
@@ -210,17 +211,7 @@ class ApiTest(SwitchTestCase):
         sw = self.start_switch()
         stream = sw.api.events.Watch(pb.events.WatchRequest(network="lan0"))
         got = []
-        done = threading.Event()
-
-        def reader():
-            try:
-                for e in stream:
-                    got.append(e)
-            except grpc.RpcError:
-                pass
-            done.set()
-
-        threading.Thread(target=reader, daemon=True).start()
+        done = read_events(stream, got)
         time.sleep(0.3)
         sw, a, b = self.two_guests()
         a.send(BCAST, 1)

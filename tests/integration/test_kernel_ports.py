@@ -3,13 +3,17 @@ kernel peers. Every device lives in namespaces the test makes: the switch
 runs in its own, each host in another, joined by veth pairs.
 """
 import json
+import os
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
-from sylib import SwitchTestCase, code_of, pb, run_in, wait_for
+from sylib import BUILD_DIR, SwitchTestCase, code_of, pb, read_events, run_in, wait_for
+
+FOREIGN_XDP = os.path.join(BUILD_DIR, "tests", "integration", "bpf", "foreign_xdp.bpf.o")
+AUTO, AF_XDP, AF_PACKET = (pb.port.KERNEL_DRIVER_AUTO, pb.port.KERNEL_DRIVER_AF_XDP,
+                           pb.port.KERNEL_DRIVER_AF_PACKET)
 
 
 def link_stats(ns, dev):
@@ -28,28 +32,55 @@ def xdp_prog_name(ns, dev):
     return prog.get("name")
 
 
-class KernelPortTest(SwitchTestCase):
-    def topology(self, extra_args=()):
-        """Switch namespace with ports a, b on veths to hosts h1 (10.199.0.1)
-        and h2 (10.199.0.2)."""
+class KernelTopology(SwitchTestCase):
+    HOSTS = (("a", "swa", "10.199.0.1"), ("b", "swb", "10.199.0.2"), ("c", "swc", "10.199.0.3"))
+
+    def topology(self, extra_args=(), driver=AUTO, mtus=(1500, 1500), tx_offload=(),
+                 before_ports=None):
+        """Switch namespace with ports a, b (, c) on veths to hosts h1
+        (10.199.0.1), h2 (.2) (and h3, .3): one per entry of `mtus`, the MTU
+        of both ends. Hosts listed in `tx_offload` keep their checksum and
+        segmentation offloads; the others turn them off, which AF_XDP
+        needs: it gets no offload metadata (as OVS's AF_XDP docs say)."""
         self.sw_ns = self.netns("ksw")
-        self.h1, self.h2 = self.netns("kh"), self.netns("kh")
-        for host, dev, ip in ((self.h1, "swa", "10.199.0.1"), (self.h2, "swb", "10.199.0.2")):
+        self.hosts = [self.netns("kh") for _ in mtus]
+        self.h1, self.h2 = self.hosts[0], self.hosts[1]
+        for host, (port, dev, ip), mtu in zip(self.hosts, self.HOSTS, mtus):
             self.veth(self.sw_ns, dev, host, "eth0")
+            run_in(self.sw_ns, "ip", "link", "set", dev, "mtu", str(mtu))
+            run_in(host, "ip", "link", "set", "eth0", "mtu", str(mtu))
             run_in(host, "ip", "addr", "add", ip + "/24", "dev", "eth0")
-            # AF_XDP gets no checksum offload metadata: the sending veth must
-            # fill in TCP/UDP checksums itself (as OVS's AF_XDP docs say).
-            run_in(host, "ethtool", "-K", "eth0", "tx", "off")
+            if port not in tx_offload:
+                run_in(host, "ethtool", "-K", "eth0", "tx", "off")
         sw = self.start_switch(extra_args, netns=self.sw_ns)
         sw.api.create_network("lan0")
-        for name, dev in (("a", "swa"), ("b", "swb")):
-            sw.api.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
-                name=name, network="lan0", kernel=pb.port.Kernel(netdev=dev))), timeout=10)
+        if before_ports:
+            before_ports()
+        for (name, dev, _), _ in zip(self.HOSTS, mtus):
+            self.create_kernel_port(name, dev, driver)
         return sw
+
+    def create_kernel_port(self, name, dev, driver=AUTO):
+        return self.switch.api.ports.CreatePort(pb.port.CreatePortRequest(port=pb.port.Port(
+            name=name, network="lan0", kernel=pb.port.Kernel(netdev=dev, driver=driver))),
+            timeout=10)
 
     def ping(self, count=3):
         run_in(self.h1, "ping", "-c", str(count), "-i", "0.2", "-W", "2", "10.199.0.2")
 
+    def status(self, port):
+        return next(p.status for p in self.switch.api.list_ports() if p.name == port)
+
+    def iperf(self, client, server, server_ip, seconds, port, reverse=False):
+        """Gbit/s of an iperf3 TCP run from `client` to `server`."""
+        run_in(server, "iperf3", "-s", "-D", "-1", "-p", str(port))
+        time.sleep(0.5)
+        out = json.loads(run_in(client, "iperf3", "-c", server_ip, "-p", str(port), "-t",
+                                str(seconds), "-J", *(["-R"] if reverse else []), timeout=60))
+        return out["end"]["sum_received"]["bits_per_second"] / 1e9
+
+
+class KernelPortTest(KernelTopology):
     def counts(self, sw, port, host):
         """(host tx, xdp rx, xdp redirected, switch rx + socket drops, xdp drops).
 
@@ -60,7 +91,7 @@ class KernelPortTest(SwitchTestCase):
         x = p.backend_counters
         return (link_stats(host, "eth0")["tx"]["packets"], x["xdp_rx_packets"],
                 x["xdp_redirected"], p.counters.rx_packets + x["xsk_rx_dropped"] +
-                x["xsk_rx_ring_full"] + x["rx_oversize"],
+                x["xsk_rx_ring_full"],
                 x["xdp_drop_malformed"] + x["xdp_drop_no_xsk"])
 
     def test_ping_and_tcp_between_namespaces_and_counters_agree(self):
@@ -72,15 +103,8 @@ class KernelPortTest(SwitchTestCase):
         self.ping(5)
         run_in(self.h2, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.199.0.1")
         # iperf3 TCP, both directions.
-        run_in(self.h2, "iperf3", "-s", "-D", "-1", "-p", "5201")
-        time.sleep(0.5)
-        out = json.loads(run_in(self.h1, "iperf3", "-c", "10.199.0.2", "-p", "5201", "-t", "2",
-                                "-J", timeout=60))
-        gbps = out["end"]["sum_received"]["bits_per_second"] / 1e9
-        self.assertGreater(gbps, 0.05)
-        run_in(self.h1, "iperf3", "-s", "-D", "-1", "-p", "5202")
-        time.sleep(0.5)
-        run_in(self.h2, "iperf3", "-c", "10.199.0.1", "-p", "5202", "-t", "1", "-R", timeout=60)
+        self.assertGreater(self.iperf(self.h1, self.h2, "10.199.0.2", 2, 5201), 0.05)
+        self.iperf(self.h2, self.h1, "10.199.0.1", 1, 5202, reverse=True)
         fdb = {e["port"] for e in sw.network("lan0")["fdb"]}
         self.assertEqual(fdb, {"a", "b"})
 
@@ -104,7 +128,7 @@ class KernelPortTest(SwitchTestCase):
         stream = sw.api.events.Watch(pb.events.WatchRequest(
             types=[pb.events.EVENT_TYPE_PORT_UP, pb.events.EVENT_TYPE_PORT_DOWN]))
         got = []
-        threading.Thread(target=lambda: [got.append(e) for e in stream], daemon=True).start()
+        read_events(stream, got)
         time.sleep(0.3)
         run_in(self.h1, "ip", "link", "set", "eth0", "down")
         self.wait_port_link("a", "down")
@@ -172,6 +196,66 @@ class KernelPortTest(SwitchTestCase):
         self.assertEqual(code_of(k("c", "bad/name")), "INVALID_ARGUMENT")
         self.assertEqual(code_of(k("c", "x" * 16)), "INVALID_ARGUMENT")
         self.assertEqual([p.name for p in sw.api.list_ports()], ["a", "b"])
+
+
+class AfPacketPortTest(KernelTopology):
+    def test_tcp_with_the_peers_offloads_on_crosses_as_super_frames(self):
+        sw = self.topology(driver=AF_PACKET, tx_offload=("a", "b"))
+        self.assertEqual(self.status("a").driver, "af_packet (tpacket_v3)")
+        self.assertEqual(self.status("a").fallback_reason, "")
+        self.ping(3)
+        self.assertGreater(self.iperf(self.h1, self.h2, "10.199.0.2", 2, 5201), 0.1)
+        self.assertGreater(self.iperf(self.h2, self.h1, "10.199.0.1", 1, 5202), 0.1)
+        a, b = sw.port("a"), sw.port("b")
+        # The senders' TCP stacks left segmentation to "hardware": frames
+        # far larger than the 1500 MTU crossed the switch whole.
+        self.assertGreater(a["rx_bytes"] / a["rx_packets"], 3000)
+        self.assertGreater(b["tx_bytes"] / b["tx_packets"], 3000)
+        for p in (a, b):
+            self.assertEqual(p["drops"].get("gso_failed", 0), 0)
+            self.assertEqual(p["drops"].get("mtu_exceeded", 0), 0)
+        stats = {p.name: p.backend_counters for p in sw.api.get_stats().ports}
+        self.assertEqual(stats["a"]["rx_bad_offload"], 0)
+        self.assertEqual(stats["a"]["rx_truncated"], 0)
+
+    def test_jumbo_frames_pass_and_frames_over_the_egress_mtu_are_counted(self):
+        # h1 and h2 on MTU 9000: driver auto picks AF_PACKET. h3 on 1500
+        # stays on AF_XDP, so TCP from h1 to h3 is cut by the switch.
+        sw = self.topology(mtus=(9000, 9000, 1500), tx_offload=("a", "b"))
+        self.assertEqual(self.status("a").driver, "af_packet (tpacket_v3)")
+        self.assertIn("MTU 9000 is more than AF_XDP carries", self.status("a").fallback_reason)
+        self.assertTrue(self.status("c").driver.startswith("af_xdp"))
+        h3 = self.hosts[2]
+        run_in(self.h1, "ping", "-c", "3", "-i", "0.2", "-W", "2", "-M", "do", "-s", "8972",
+               "10.199.0.2")
+        run_in(self.h1, "ping", "-c", "2", "-i", "0.2", "-W", "2", "10.199.0.3")  # small: fine
+        before = sw.port("c")["drops"].get("mtu_exceeded", 0)
+        big = run_in(self.h1, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-M", "do", "-s", "8972",
+                     "10.199.0.3", check=False)
+        self.assertIn("100% packet loss", big)
+        wait_for(lambda: sw.port("c")["drops"].get("mtu_exceeded", 0) - before >= 3, 5,
+                 "mtu_exceeded on port c")
+        # TCP from a 9000 host to a 1500 host: super-frames of 1448-byte
+        # segments, cut in the switch for the AF_XDP port.
+        self.assertGreater(self.iperf(self.h1, h3, "10.199.0.3", 2, 5203), 0.05)
+        self.assertGreater(sw.port("a")["rx_bytes"] / sw.port("a")["rx_packets"], 1600)
+        self.assertEqual(sw.port("a")["drops"].get("gso_failed", 0), 0)
+
+    def test_auto_yields_to_another_xdp_program_and_says_why(self):
+        def foreign_program():
+            run_in(self.sw_ns, "ip", "link", "set", "dev", "swa", "xdpgeneric", "obj",
+                   FOREIGN_XDP, "sec", "xdp")
+            # Asked for by name, AF_XDP fails and leaves nothing behind.
+            self.assertEqual(code_of(lambda: self.create_kernel_port("x", "swa", AF_XDP)),
+                             "FAILED_PRECONDITION")
+        sw = self.topology(before_ports=foreign_program)
+        self.assertEqual(self.status("a").driver, "af_packet (tpacket_v3)")
+        self.assertIn("another XDP program", self.status("a").fallback_reason)
+        self.assertTrue(self.status("b").driver.startswith("af_xdp"))
+        self.ping(3)
+        sw.api.delete_port("a")
+        self.assertEqual(xdp_prog_name(self.sw_ns, "swa"), "other_xdp_pass")
+        self.assertEqual([p.name for p in sw.api.list_ports()], ["b"])
 
 
 class TapPortTest(SwitchTestCase):

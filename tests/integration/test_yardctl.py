@@ -6,7 +6,7 @@ import subprocess
 import time
 import unittest
 
-from sylib import BUILD_DIR, SwitchTestCase, wait_for
+from sylib import BUILD_DIR, SwitchTestCase, run_in, wait_for
 
 YARDCTL = os.path.join(BUILD_DIR, "control", "cli", "yardctl")
 A = "02:00:00:00:00:0a"
@@ -65,6 +65,47 @@ class YardctlTest(SwitchTestCase):
         self.y("network", "delete", "lan1")
         self.assertEqual([n["name"] for n in self.y("network", "list", json_out=True)["networks"]],
                          ["lan0"])
+
+    def test_kernel_tap_and_internal_ports_with_their_options(self):
+        ns = self.netns("ysw")
+        other = self.netns("yh")
+        self.veth(ns, "swk", other, "eth0")
+        self.start_switch(netns=ns)
+        self.y("network", "create", "lan0")
+        self.y("port", "add", "k", "--network", "lan0", "--kernel", "swk", "--driver", "af_packet")
+        self.y("port", "add", "t", "--network", "lan0", "--tap", "tp0", "--mtu", "9000",
+               "--multi-queue")
+        self.y("port", "add", "gw", "--network", "lan0", "--internal", "gw0", "--address",
+               "10.195.0.1/24", "--address", "fd00:195::1/64", "--mtu", "1400", "--driver", "af_xdp")
+        k = self.y("port", "show", "k", json_out=True)
+        self.assertEqual(k["kernel"], {"netdev": "swk", "driver": "KERNEL_DRIVER_AF_PACKET"})
+        self.assertEqual(k["status"]["driver"], "af_packet (tpacket_v3)")
+        t = self.y("port", "show", "t", json_out=True)
+        self.assertEqual((t["tap"]["name"], t["tap"]["mtu"], t["tap"]["multi_queue"]),
+                         ("tp0", 9000, True))
+        self.assertEqual(t["status"]["driver"], "af_packet (tpacket_v3)")  # auto on a tap
+        gw = self.y("port", "show", "gw", json_out=True)
+        self.assertEqual(gw["internal"]["addresses"], ["10.195.0.1/24", "fd00:195::1/64"])
+        self.assertTrue(gw["status"]["driver"].startswith("af_xdp"))
+        self.assertIn("driver", self.y("port", "show", "gw").stdout)
+        # New addresses make the interface again with them.
+        self.y("port", "set", "gw", "--internal", "gw0", "--address", "10.195.0.2/24")
+        addrs = json.loads(run_in(ns, "ip", "-j", "-4", "addr", "show", "gw0"))[0]["addr_info"]
+        self.assertEqual([a["local"] for a in addrs], ["10.195.0.2"])
+        self.y("port", "set", "k", "--kernel", "swk", "--driver", "auto")
+        self.assertTrue(self.y("port", "show", "k", json_out=True)["status"]["driver"]
+                        .startswith("af_xdp"))
+        for args, text in [
+                (("--kernel", "swk", "--driver", "dpdk"), "is not auto, af_xdp or af_packet"),
+                (("--kernel", "swk", "--mtu", "9000"), "--mtu goes with --tap or --internal"),
+                (("--tap", "tp1", "--address", "10.0.0.1/24"), "--address goes with --internal"),
+                (("--vhost-server", self.sock("x"), "--driver", "af_xdp"), "--driver goes with"),
+                (("--kernel", "swk", "--internal", "gw1"), "exclude each other")]:
+            with self.subTest(args=args):
+                r = self.y("port", "add", "x", "--network", "lan0", *args, expect=2)
+                self.assertIn(text, r.stderr)
+        for name in ("k", "t", "gw"):
+            self.y("port", "delete", name)
 
     def test_events_stream_until_count(self):
         self.start_switch()
