@@ -4,14 +4,6 @@
 
 namespace switchyard::dp {
 
-MacKey MacFromBytes(const uint8_t* bytes) {
-  MacKey mac = 0;
-  for (int i = 0; i < 6; ++i) {
-    mac = (mac << 8) | bytes[i];
-  }
-  return mac;
-}
-
 void MacToBytes(MacKey mac, uint8_t* bytes) {
   for (int i = 5; i >= 0; --i) {
     bytes[i] = static_cast<uint8_t>(mac);
