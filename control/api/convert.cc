@@ -119,9 +119,54 @@ Status InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec) {
   return CheckDriver("port.internal.driver", internal.driver());
 }
 
+Status VlanFromProto(const v1::Vlan& vlan, dp::VlanSpec* spec) {
+  *spec = dp::VlanSpec{};
+  switch (vlan.mode()) {
+    case v1::VLAN_MODE_UNSPECIFIED:
+    case v1::VLAN_MODE_TRUNK:
+      spec->mode = dp::VlanMode::kTrunk;
+      break;
+    case v1::VLAN_MODE_ACCESS:
+      spec->mode = dp::VlanMode::kAccess;
+      break;
+    default:
+      return Status(StatusCode::kInvalidArgument,
+                    "port.vlan.mode: " + std::to_string(static_cast<int>(vlan.mode())) +
+                        " is not a VlanMode");
+  }
+  spec->tag = vlan.tag();
+  for (const auto& r : vlan.trunks()) {
+    spec->trunks.push_back(dp::VlanRange{r.first(), r.last() == 0 ? r.first() : r.last()});
+  }
+  spec->native = vlan.native_vlan();
+  spec->native_tagged = vlan.native_tagged();
+  return dp::ValidateVlanSpec(*spec);
+}
+
+v1::Vlan VlanToProto(const dp::VlanSpec& spec) {
+  v1::Vlan msg;
+  msg.set_mode(spec.mode == dp::VlanMode::kAccess ? v1::VLAN_MODE_ACCESS : v1::VLAN_MODE_TRUNK);
+  msg.set_tag(spec.tag);
+  for (const auto& r : spec.trunks) {
+    auto* range = msg.add_trunks();
+    range->set_first(r.first);
+    if (r.last != r.first) {
+      range->set_last(r.last);
+    }
+  }
+  msg.set_native_vlan(spec.native);
+  msg.set_native_tagged(spec.native_tagged);
+  return msg;
+}
+
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->name = msg.name();
   spec->network = msg.network();
+  if (msg.has_vlan()) {
+    if (Status s = VlanFromProto(msg.vlan(), &spec->vlan); !s.ok()) {
+      return s;
+    }
+  }
   switch (msg.backend_case()) {
     case v1::Port::kVhostUser:
       return VhostUserFromProto(msg.vhost_user(), spec);
@@ -142,6 +187,9 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   v1::Port msg;
   msg.set_name(spec.name);
   msg.set_network(spec.network);
+  if (spec.vlan != dp::VlanSpec{}) {
+    *msg.mutable_vlan() = VlanToProto(spec.vlan);
+  }
   if (spec.kind == dp::PortKind::kKernel) {
     msg.mutable_kernel()->set_netdev(spec.netdev);
     msg.mutable_kernel()->set_driver(DriverToProto(spec.driver));
@@ -213,6 +261,7 @@ store::State StateToProto(const DesiredState& state) {
     m->set_network(s.network);
     m->set_mac(dp::MacToString(s.mac));
     m->set_port(s.port);
+    m->set_vlan(s.vlan);
   }
   return msg;
 }
@@ -239,7 +288,7 @@ Status StateFromProto(const store::State& msg, DesiredState* state) {
       return Status(StatusCode::kInvalidArgument,
                     "state: static mac '" + m.mac() + "' is malformed");
     }
-    out.static_macs.push_back(StaticMac{m.network(), *mac, m.port()});
+    out.static_macs.push_back(StaticMac{m.network(), *mac, m.port(), m.vlan()});
   }
   *state = std::move(out);
   return Status::Ok();

@@ -29,6 +29,8 @@ Status VhostUserFromProto(const v1::VhostUser& vhost, dp::PortSpec* spec);
 Status KernelFromProto(const v1::Kernel& kernel, dp::PortSpec* spec);
 Status TapFromProto(const v1::Tap& tap, dp::PortSpec* spec);
 Status InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec);
+// Validated (dp::ValidateVlanSpec); an unset message is a trunk of all VLANs.
+Status VlanFromProto(const v1::Vlan& vlan, dp::VlanSpec* spec);
 
 v1::Counters CountersToProto(const dp::PortTotals& totals);
 v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);

@@ -177,10 +177,17 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     }
     backend = b;
   }
+  std::optional<dp::VlanSpec> vlan;
+  if (req->has_vlan()) {
+    vlan.emplace();
+    if (Status s = VlanFromProto(req->vlan(), &*vlan); !s.ok()) {
+      return ToGrpc(s);
+    }
+  }
   Status s;
   c_->Run([&] {
     dp::PortSpec updated;
-    s = c_->UpdatePort(req->name(), network, backend, &updated);
+    s = c_->UpdatePort(req->name(), network, backend, vlan, &updated);
     if (s.ok()) {
       *resp = PortToProto(updated);
     }
@@ -232,10 +239,11 @@ grpc::Status FdbService::AddStaticMac(grpc::ServerContext*, const v1::AddStaticM
   }
   Status s;
   c_->Run([&] {
-    s = c_->AddStaticMac(StaticMac{req->network(), *mac, req->port()});
+    s = c_->AddStaticMac(StaticMac{req->network(), *mac, req->port(), req->vlan()});
     if (s.ok()) {
       resp->set_network(req->network());
       resp->set_mac(dp::MacToString(*mac));
+      resp->set_vlan(req->vlan());
       resp->set_port(req->port());
       resp->set_static_(true);
     }
@@ -252,7 +260,7 @@ grpc::Status FdbService::DeleteStaticMac(grpc::ServerContext*,
                          "mac: '" + req->mac() + "' is not of the form xx:xx:xx:xx:xx:xx"));
   }
   Status s;
-  c_->Run([&] { s = c_->DeleteStaticMac(req->network(), *mac); });
+  c_->Run([&] { s = c_->DeleteStaticMac(req->network(), req->vlan(), *mac); });
   return ToGrpc(s);
 }
 

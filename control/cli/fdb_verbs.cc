@@ -61,13 +61,14 @@ int Add(const Call& call) {
   request.set_network(call.args().positional(0));
   request.set_mac(call.args().positional(1));
   request.set_port(call.args().positional(2));
+  request.set_vlan(call.args().U32("--vlan").value_or(0));
   v1::FdbEntry reply;
   auto stub = Stub(call);
   auto status =
       call.Unary([&](grpc::ClientContext* c) { return stub->AddStaticMac(c, request, &reply); });
   return call.Reply(status, reply, [&] {
-    std::cout << "static MAC " << reply.mac() << " added to network " << reply.network()
-              << " on port " << reply.port() << "\n";
+    std::cout << "static MAC " << reply.mac() << " (VLAN " << reply.vlan() << ") added to network "
+              << reply.network() << " on port " << reply.port() << "\n";
   });
 }
 
@@ -75,13 +76,14 @@ int Del(const Call& call) {
   v1::DeleteStaticMacRequest request;
   request.set_network(call.args().positional(0));
   request.set_mac(call.args().positional(1));
+  request.set_vlan(call.args().U32("--vlan").value_or(0));
   v1::DeleteStaticMacResponse reply;
   auto stub = Stub(call);
   auto status =
       call.Unary([&](grpc::ClientContext* c) { return stub->DeleteStaticMac(c, request, &reply); });
   return call.Reply(status, reply, [&] {
-    std::cout << "static MAC " << request.mac() << " deleted from network " << request.network()
-              << "\n";
+    std::cout << "static MAC " << request.mac() << " (VLAN " << request.vlan()
+              << ") deleted from network " << request.network() << "\n";
   });
 }
 
@@ -94,8 +96,11 @@ std::vector<Verb> FdbVerbs() {
        "NETWORK [--port PORT] [--include-static]",
        {{"NETWORK"}, {{"--port"}, {"--include-static", Kind::kFlag}}},
        Flush},
-      {"fdb add", "NETWORK MAC PORT", {{"NETWORK", "MAC", "PORT"}, {}}, Add},
-      {"fdb del", "NETWORK MAC", {{"NETWORK", "MAC"}, {}}, Del},
+      {"fdb add",
+       "NETWORK MAC PORT [--vlan VID]",
+       {{"NETWORK", "MAC", "PORT"}, {{"--vlan", Kind::kU32}}},
+       Add},
+      {"fdb del", "NETWORK MAC [--vlan VID]", {{"NETWORK", "MAC"}, {{"--vlan", Kind::kU32}}}, Del},
   };
 }
 

@@ -1,6 +1,8 @@
 // port add|list|show|set|delete: the Ports service.
+#include <charconv>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "control/cli/output.h"
 #include "control/cli/table.h"
@@ -143,6 +145,92 @@ std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
   return "";
 }
 
+// "access 10", "trunk all", "trunk 10,20-30 native 5 tagged".
+std::string VlanText(const v1::Port& port) {
+  const v1::Vlan& v = port.vlan();
+  if (v.mode() == v1::VLAN_MODE_ACCESS) {
+    return "access " + std::to_string(v.tag());
+  }
+  std::string out = "trunk ";
+  if (v.trunks().empty()) {
+    out += "all";
+  }
+  for (int i = 0; i < v.trunks_size(); ++i) {
+    const auto& r = v.trunks(i);
+    out += (i > 0 ? "," : "") + std::to_string(r.first());
+    if (r.last() != 0 && r.last() != r.first()) {
+      out += "-" + std::to_string(r.last());
+    }
+  }
+  if (v.native_vlan() != 0) {
+    out += " native " + std::to_string(v.native_vlan()) + (v.native_tagged() ? " tagged" : "");
+  }
+  return out;
+}
+
+std::optional<uint32_t> ParseId(const std::string& word) {
+  uint32_t v = 0;
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
+  if (ec != std::errc() || end != word.data() + word.size() || word.empty()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// "10,20-30" into ranges; "all" into none (a trunk of every VLAN).
+bool ParseTrunks(const std::string& list, v1::Vlan* vlan) {
+  if (list == "all") {
+    return true;
+  }
+  std::stringstream items(list);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    const auto dash = item.find('-');
+    auto first = ParseId(item.substr(0, dash));
+    auto last = dash == std::string::npos ? first : ParseId(item.substr(dash + 1));
+    if (!first || !last) {
+      return false;
+    }
+    auto* range = vlan->add_trunks();
+    range->set_first(*first);
+    range->set_last(*last);
+  }
+  return vlan->trunks_size() > 0;
+}
+
+// --access VID, or --trunk LIST|all with --native VID [--native-tagged]:
+// a whole VLAN setting, or none when no VLAN option is given. Returns a
+// usage reason when the options do not fit together, else "".
+std::string VlanFromArgs(const ParsedArgs& args, std::optional<v1::Vlan>* out) {
+  auto access = args.U32("--access");
+  auto trunk = args.String("--trunk");
+  auto native = args.U32("--native");
+  const bool native_tagged = args.Has("--native-tagged");
+  if (access && (trunk || native || native_tagged)) {
+    return "--access excludes --trunk, --native and --native-tagged";
+  }
+  if (native_tagged && !native) {
+    return "--native-tagged goes with --native";
+  }
+  if (!access && !trunk && !native) {
+    return "";
+  }
+  v1::Vlan vlan;
+  if (access) {
+    vlan.set_mode(v1::VLAN_MODE_ACCESS);
+    vlan.set_tag(*access);
+  } else {
+    vlan.set_mode(v1::VLAN_MODE_TRUNK);
+    if (trunk && !ParseTrunks(*trunk, &vlan)) {
+      return "--trunk: '" + *trunk + "' is not a VLAN list (e.g. 10,20-30) or all";
+    }
+    vlan.set_native_vlan(native.value_or(0));
+    vlan.set_native_tagged(native_tagged);
+  }
+  *out = vlan;
+  return "";
+}
+
 int Add(const Call& call) {
   v1::CreatePortRequest request;
   v1::Port* port = request.mutable_port();
@@ -160,6 +248,13 @@ int Add(const Call& call) {
     return call.Usage(
         "give --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV, --tap NAME or "
         "--internal NAME");
+  }
+  std::optional<v1::Vlan> vlan;
+  if (auto reason = VlanFromArgs(call.args(), &vlan); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (vlan) {
+    *port->mutable_vlan() = *vlan;
   }
   if (backend.vhost_user) {
     *port->mutable_vhost_user() = *backend.vhost_user;
@@ -191,12 +286,13 @@ int List(const Call& call) {
                  {"NETWORK"},
                  {"KIND"},
                  {"BACKEND"},
+                 {"VLAN"},
                  {"LINK"},
                  {"CONNECTS", Table::Align::kRight}});
     std::vector<std::string> errors;
     for (const v1::Port& p : reply.ports()) {
-      table.AddRow({p.name(), p.network(), KindName(p), BackendName(p), LinkName(p.status().link()),
-                    std::to_string(p.status().guest_connects())});
+      table.AddRow({p.name(), p.network(), KindName(p), BackendName(p), VlanText(p),
+                    LinkName(p.status().link()), std::to_string(p.status().guest_connects())});
       if (!p.status().error().empty()) {
         errors.push_back("  " + p.name() + ": " + p.status().error());
       }
@@ -225,6 +321,7 @@ int Show(const Call& call) {
         {"network", reply.network()},
         {"kind", KindName(reply)},
         {reply.has_vhost_user() ? "socket" : "netdev", BackendName(reply)},
+        {"vlan", VlanText(reply)},
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
@@ -257,10 +354,18 @@ int Set(const Call& call) {
   } else if (backend.internal) {
     *request.mutable_internal() = *backend.internal;
   }
-  if (!request.has_network() && !backend.given()) {
+  std::optional<v1::Vlan> vlan;
+  if (auto reason = VlanFromArgs(call.args(), &vlan); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (vlan) {
+    *request.mutable_vlan() = *vlan;
+  }
+  if (!request.has_network() && !backend.given() && !vlan) {
     return call.Usage(
-        "nothing to change: give --network and/or "
-        "--vhost-server/--vhost-client/--kernel/--tap/--internal");
+        "nothing to change: give --network, "
+        "--vhost-server/--vhost-client/--kernel/--tap/--internal and/or "
+        "--access/--trunk/--native");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -290,7 +395,11 @@ std::vector<OptionSpec> PortOptions() {
           {"--multi-queue", OptionSpec::Kind::kFlag},
           {"--internal"},
           {"--address", OptionSpec::Kind::kString, true},
-          {"--driver"}};
+          {"--driver"},
+          {"--access", OptionSpec::Kind::kU32},
+          {"--trunk"},
+          {"--native", OptionSpec::Kind::kU32},
+          {"--native-tagged", OptionSpec::Kind::kFlag}};
 }
 
 }  // namespace
@@ -301,7 +410,8 @@ std::vector<Verb> PortVerbs() {
        "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N])\n"
-       "    [--driver auto|af_xdp|af_packet]",
+       "    [--driver auto|af_xdp|af_packet]\n"
+       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
@@ -309,7 +419,8 @@ std::vector<Verb> PortVerbs() {
       {"port set",
        "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
-       "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]",
+       "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]\n"
+       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -90,7 +90,7 @@ Status Controller::Restore() {
       static_macs_.push_back(m);  // comes back with its port
       continue;
     }
-    if (Status s = dataplane_->AddStaticMac(m.network, m.mac, m.port); !s.ok()) {
+    if (Status s = Pin(m); !s.ok()) {
       return Status(s.code(),
                     "restoring static mac " + dp::MacToString(m.mac) + ": " + s.message());
     }
@@ -257,7 +257,7 @@ Status Controller::UpdateNetwork(const std::string& name, std::optional<uint32_t
     // A new FDB starts empty: put the pinned entries back.
     for (const auto& m : static_macs_) {
       if (m.network == name) {
-        dataplane_->AddStaticMac(m.network, m.mac, m.port);
+        Pin(m);
       }
     }
   }
@@ -307,7 +307,8 @@ Status Controller::CreatePort(const dp::PortSpec& spec) {
 }
 
 Status Controller::UpdatePort(const std::string& name, std::optional<std::string> network,
-                              std::optional<dp::PortSpec> backend, dp::PortSpec* updated) {
+                              std::optional<dp::PortSpec> backend, std::optional<dp::VlanSpec> vlan,
+                              dp::PortSpec* updated) {
   auto old = FindPort(name);
   if (!old) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
@@ -332,6 +333,9 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
   if (network) {
     spec.network = *network;
   }
+  if (vlan) {
+    spec.vlan = *vlan;
+  }
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();
@@ -343,9 +347,10 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
   // Any backend setting (a TAP's MTU, an internal port's addresses, the
-  // driver) makes the port again; only a network change alone moves it.
+  // driver) makes the port again; a network or VLAN change alone is live.
   dp::PortSpec backend_only = spec;
   backend_only.network = old->network;
+  backend_only.vlan = old->vlan;
   const bool new_backend = !(backend_only == *old);
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
@@ -354,8 +359,14 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
       dataplane_->AddPort(*old);
       return s;
     }
-  } else if (Status s = dataplane_->MovePort(name, spec.network); !s.ok()) {
-    return s;
+  } else {
+    if (Status s = dataplane_->MovePort(name, spec.network); !s.ok()) {
+      return s;
+    }
+    if (Status s = dataplane_->SetPortVlan(name, spec.vlan); !s.ok()) {
+      dataplane_->MovePort(name, old->network);
+      return s;
+    }
   }
   auto undo = [&] {
     if (new_backend) {
@@ -363,6 +374,7 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
       dataplane_->AddPort(*old);
     } else {
       dataplane_->MovePort(name, old->network);
+      dataplane_->SetPortVlan(name, old->vlan);
     }
   };
   if (Status s = Persist(undo); !s.ok()) {
@@ -398,7 +410,7 @@ Status Controller::DeletePort(const std::string& name) {
     static_macs_ = statics;
     for (const auto& m : static_macs_) {
       if (m.port == name) {
-        dataplane_->AddStaticMac(m.network, m.mac, m.port);
+        Pin(m);
       }
     }
   };
@@ -413,13 +425,13 @@ Status Controller::DeletePort(const std::string& name) {
 
 Status Controller::AddStaticMac(const StaticMac& entry) {
   auto same = std::find_if(static_macs_.begin(), static_macs_.end(), [&](const StaticMac& m) {
-    return m.network == entry.network && m.mac == entry.mac;
+    return m.network == entry.network && m.vlan == entry.vlan && m.mac == entry.mac;
   });
   if (same != static_macs_.end() && *same == entry) {
     return Status::Ok();
   }
   const auto before = static_macs_;
-  if (Status s = dataplane_->AddStaticMac(entry.network, entry.mac, entry.port); !s.ok()) {
+  if (Status s = Pin(entry); !s.ok()) {
     return s;
   }
   if (same != static_macs_.end()) {
@@ -428,11 +440,11 @@ Status Controller::AddStaticMac(const StaticMac& entry) {
     static_macs_.push_back(entry);
   }
   auto undo = [&] {
-    dataplane_->DeleteStaticMac(entry.network, entry.mac);
+    dataplane_->DeleteStaticMac(entry.network, entry.vlan, entry.mac);
     static_macs_ = before;
     for (const auto& m : before) {
-      if (m.network == entry.network && m.mac == entry.mac) {
-        dataplane_->AddStaticMac(m.network, m.mac, m.port);
+      if (m.network == entry.network && m.vlan == entry.vlan && m.mac == entry.mac) {
+        Pin(m);
       }
     }
   };
@@ -440,14 +452,16 @@ Status Controller::AddStaticMac(const StaticMac& entry) {
     return s;
   }
   Announce(EventType::kConfigChanged, entry.network, entry.port,
-           "static MAC " + dp::MacToString(entry.mac) + " pinned to port " + entry.port);
+           "static MAC " + dp::MacToString(entry.mac) + " (VLAN " + std::to_string(entry.vlan) +
+               ") pinned to port " + entry.port);
   return Status::Ok();
 }
 
-Status Controller::DeleteStaticMac(const std::string& network, dp::MacKey mac) {
-  auto it = std::find_if(static_macs_.begin(), static_macs_.end(),
-                         [&](const StaticMac& m) { return m.network == network && m.mac == mac; });
-  if (Status s = dataplane_->DeleteStaticMac(network, mac); !s.ok()) {
+Status Controller::DeleteStaticMac(const std::string& network, uint32_t vlan, dp::MacKey mac) {
+  auto it = std::find_if(static_macs_.begin(), static_macs_.end(), [&](const StaticMac& m) {
+    return m.network == network && m.vlan == vlan && m.mac == mac;
+  });
+  if (Status s = dataplane_->DeleteStaticMac(network, vlan, mac); !s.ok()) {
     return s;
   }
   if (it == static_macs_.end()) {
@@ -457,13 +471,13 @@ Status Controller::DeleteStaticMac(const std::string& network, dp::MacKey mac) {
   static_macs_.erase(it);
   if (Status s = Persist([&] {
         static_macs_.push_back(gone);
-        dataplane_->AddStaticMac(gone.network, gone.mac, gone.port);
+        Pin(gone);
       });
       !s.ok()) {
     return s;
   }
   Announce(EventType::kConfigChanged, network, gone.port,
-           "static MAC " + dp::MacToString(mac) + " removed");
+           "static MAC " + dp::MacToString(mac) + " (VLAN " + std::to_string(vlan) + ") removed");
   return Status::Ok();
 }
 
@@ -485,7 +499,7 @@ Status Controller::FlushFdb(const std::string& network, const std::string& port,
   if (Status s = Persist([&] {
         static_macs_ = before;
         for (const auto& m : before) {
-          dataplane_->AddStaticMac(m.network, m.mac, m.port);
+          Pin(m);
         }
       });
       !s.ok()) {

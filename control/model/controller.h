@@ -60,10 +60,11 @@ class Controller {
   Status CreatePort(const dp::PortSpec& spec);
   // `backend` carries kind and socket_path when set.
   Status UpdatePort(const std::string& name, std::optional<std::string> network,
-                    std::optional<dp::PortSpec> backend, dp::PortSpec* updated);
+                    std::optional<dp::PortSpec> backend, std::optional<dp::VlanSpec> vlan,
+                    dp::PortSpec* updated);
   Status DeletePort(const std::string& name);
   Status AddStaticMac(const StaticMac& entry);
-  Status DeleteStaticMac(const std::string& network, dp::MacKey mac);
+  Status DeleteStaticMac(const std::string& network, uint32_t vlan, dp::MacKey mac);
   Status FlushFdb(const std::string& network, const std::string& port, bool include_static,
                   size_t* flushed);
 
@@ -81,6 +82,9 @@ class Controller {
   void PollLinks();
   void PublishMacEvent(const dp::MacEvent& e);
   void ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match);
+  Status Pin(const StaticMac& m) {
+    return dataplane_->AddStaticMac(m.network, m.vlan, m.mac, m.port);
+  }
 
   dp::Dataplane* const dataplane_;
   const StateStore* const store_;

@@ -14,6 +14,7 @@ struct StaticMac {
   std::string network;
   dp::MacKey mac = 0;
   std::string port;
+  uint32_t vlan = 0;
 
   bool operator==(const StaticMac&) const = default;
 };

@@ -21,7 +21,10 @@ namespace switchyard::dp {
   X(kTxFull, "tx_full", "egress queue full (guest not draining)")                    \
   X(kTruncated, "truncated", "headers continue past the first segment")              \
   X(kMtuExceeded, "mtu_exceeded", "frame larger than the egress port's MTU")         \
-  X(kGsoFailed, "gso_failed", "TCP super-frame could not be segmented (no mbufs)")
+  X(kGsoFailed, "gso_failed", "TCP super-frame could not be segmented (no mbufs)")   \
+  X(kVlanFiltered, "vlan_filtered", "frame in a VLAN its port does not carry")       \
+  X(kQinqUnsupported, "qinq_unsupported", "802.1ad (QinQ) outer tag")                \
+  X(kNoMbufs, "no_mbufs", "no mbuf for a copy with another VLAN tag")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

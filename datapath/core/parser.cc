@@ -16,12 +16,13 @@ std::optional<DropReason> ParseFrame(const uint8_t* data, uint32_t seg_len, uint
   }
   meta->dst = MacFromBytes(data);
   meta->src = MacFromBytes(data + 6);
+  meta->outer_tpid = 0;
   meta->outer_tci = 0;
   meta->n_tags = 0;
   uint32_t off = 12;
   uint16_t type = Load16(data + off);
-  // Tags are only read here; a bridge without VLAN config forwards them as
-  // they came. A tag cut short by the frame's end makes a runt.
+  // Tags are only read here; the bridge decides what they mean (core/vlan.h).
+  // A tag cut short by the frame's end makes a runt.
   while ((type == kEtherTypeVlan || type == kEtherTypeQinQ) && meta->n_tags < kMaxVlanTags) {
     if (pkt_len < off + 2 + kVlanTagLen) {
       return DropReason::kRuntFrame;
@@ -30,6 +31,7 @@ std::optional<DropReason> ParseFrame(const uint8_t* data, uint32_t seg_len, uint
       return DropReason::kTruncated;
     }
     if (meta->n_tags == 0) {
+      meta->outer_tpid = type;
       meta->outer_tci = Load16(data + off + 2);
     }
     ++meta->n_tags;

@@ -19,8 +19,9 @@ inline constexpr int kMaxVlanTags = 2;
 struct PacketMeta {
   MacKey dst;
   MacKey src;
-  uint16_t ethertype;  // after any VLAN tags
-  uint16_t outer_tci;  // TCI of the outermost tag; 0 when untagged
+  uint16_t ethertype;   // after any VLAN tags
+  uint16_t outer_tpid;  // TPID of the outermost tag; 0 when untagged
+  uint16_t outer_tci;   // TCI of the outermost tag; 0 when untagged
   uint8_t n_tags;
   uint8_t l3_offset;
 };

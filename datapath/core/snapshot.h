@@ -11,15 +11,18 @@
 #include <vector>
 
 #include "datapath/core/types.h"
+#include "datapath/core/vlan.h"
 
 namespace switchyard::dp {
 
 class Fdb;
 class Port;
 
-struct PortSlot {
+// One cache line holds a slot's port, network, VLAN header and VLANs 0..319.
+struct alignas(64) PortSlot {
   Port* port = nullptr;  // null: no port in this slot
   NetworkIndex network = kInvalidNetwork;
+  VlanPolicy vlan = VlanPolicy::TrunkOfAll();
 };
 
 struct NetworkSlot {

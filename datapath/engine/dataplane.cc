@@ -90,7 +90,7 @@ void Dataplane::Publish() {
     next->networks[n.index].fdb = n.fdb.get();
   }
   for (auto& [name, p] : ports_) {
-    next->ports[p.index] = PortSlot{p.port.get(), p.network};
+    next->ports[p.index] = PortSlot{p.port.get(), p.network, MakeVlanPolicy(p.spec.vlan)};
     next->networks[p.network].members.push_back(p.index);
     // Spread rx queues over PMDs by slot; stable while ports come and go.
     next->rx_by_pmd[p.index % pmds_.size()].push_back(p.index);
@@ -295,7 +295,29 @@ Status Dataplane::MovePort(const std::string& name, const std::string& network) 
   return Status::Ok();
 }
 
-Status Dataplane::AddStaticMac(const std::string& network, MacKey mac, const std::string& port) {
+Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
+  auto it = ports_.find(name);
+  if (it == ports_.end()) {
+    return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
+  }
+  if (Status s = ValidateVlanSpec(vlan); !s.ok()) {
+    return s;
+  }
+  PortState& p = it->second;
+  if (p.spec.vlan == vlan) {
+    return Status::Ok();
+  }
+  p.spec.vlan = vlan;
+  Publish();  // from here PMDs learn and forward by the new VLANs
+  if (NetworkState* net = FindNetwork(p.network)) {
+    net->fdb->FlushPort(p.index, false);
+  }
+  SY_INFO("port " << name << ": vlan " << FormatVlan(vlan));
+  return Status::Ok();
+}
+
+Status Dataplane::AddStaticMac(const std::string& network, uint32_t vlan, MacKey mac,
+                               const std::string& port) {
   auto net = networks_.find(network);
   if (net == networks_.end()) {
     return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
@@ -313,7 +335,17 @@ Status Dataplane::AddStaticMac(const std::string& network, MacKey mac, const std
                                                        p->second.spec.network + "', not '" +
                                                        network + "'");
   }
-  if (!net->second.fdb->AddStatic(0, mac, p->second.index, clock_.Seconds())) {
+  if (vlan > kMaxVlanId) {
+    return Status(StatusCode::kInvalidArgument,
+                  "vlan: " + std::to_string(vlan) + " is outside 0..4094");
+  }
+  if (!MakeVlanPolicy(p->second.spec.vlan).Carries(static_cast<uint16_t>(vlan))) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "vlan: port '" + port + "' does not carry VLAN " + std::to_string(vlan) + " (" +
+                      FormatVlan(p->second.spec.vlan) + ")");
+  }
+  if (!net->second.fdb->AddStatic(static_cast<uint16_t>(vlan), mac, p->second.index,
+                                  clock_.Seconds())) {
     return Status(StatusCode::kResourceExhausted, "network '" + network + "': FDB is full (" +
                                                       std::to_string(net->second.spec.fdb_max) +
                                                       " entries)");
@@ -321,14 +353,16 @@ Status Dataplane::AddStaticMac(const std::string& network, MacKey mac, const std
   return Status::Ok();
 }
 
-Status Dataplane::DeleteStaticMac(const std::string& network, MacKey mac) {
+Status Dataplane::DeleteStaticMac(const std::string& network, uint32_t vlan, MacKey mac) {
   auto net = networks_.find(network);
   if (net == networks_.end()) {
     return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
   }
-  if (!net->second.fdb->Delete(0, mac, /*static_only=*/true)) {
-    return Status(StatusCode::kNotFound,
-                  "mac: no static entry for " + MacToString(mac) + " in network '" + network + "'");
+  if (vlan > kMaxVlanId || !net->second.fdb->Delete(static_cast<uint16_t>(vlan), mac,
+                                                    /*static_only=*/true)) {
+    return Status(StatusCode::kNotFound, "mac: no static entry for " + MacToString(mac) +
+                                             " in VLAN " + std::to_string(vlan) + " of network '" +
+                                             network + "'");
   }
   return Status::Ok();
 }
@@ -507,7 +541,9 @@ std::vector<FdbRow> Dataplane::FdbEntries(const std::string& network) const {
     out.push_back(FdbRow{port_names[e.port], e.mac, e.vlan, e.is_static,
                          e.last_seen >= now ? 0 : now - e.last_seen});
   }
-  std::sort(out.begin(), out.end(), [](const FdbRow& a, const FdbRow& b) { return a.mac < b.mac; });
+  std::sort(out.begin(), out.end(), [](const FdbRow& a, const FdbRow& b) {
+    return a.mac != b.mac ? a.mac < b.mac : a.vlan < b.vlan;
+  });
   return out;
 }
 

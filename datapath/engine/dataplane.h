@@ -101,10 +101,16 @@ class Dataplane {
   // Moves a port to another network; its FDB entries (static ones too) are
   // forgotten.
   Status MovePort(const std::string& name, const std::string& network);
+  // Changes a port's VLANs live; the MACs it learned are forgotten (static
+  // entries stay, and are dropped as vlan_filtered while the port does not
+  // carry their VLAN).
+  Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
 
-  // Static FDB entries: never aged, never moved by learning.
-  Status AddStaticMac(const std::string& network, MacKey mac, const std::string& port);
-  Status DeleteStaticMac(const std::string& network, MacKey mac);
+  // Static FDB entries: never aged, never moved by learning. The port must
+  // carry `vlan`.
+  Status AddStaticMac(const std::string& network, uint32_t vlan, MacKey mac,
+                      const std::string& port);
+  Status DeleteStaticMac(const std::string& network, uint32_t vlan, MacKey mac);
   // Removes entries of `network` (only those of `port` when not empty).
   Status FlushFdb(const std::string& network, const std::string& port, bool include_static,
                   size_t* flushed);

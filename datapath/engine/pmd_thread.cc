@@ -46,7 +46,7 @@ void PmdThread::Run() {
   rcu_->Online(id_);
   Egress egress(id_, counters_, &FreeBulk, nullptr);
   TcpSegmenter segmenter(MbufSource::FromPool(pool_));
-  BridgeStage bridge(counters_, &egress, events_, &segmenter);
+  BridgeStage bridge(counters_, &egress, events_, &segmenter, MbufSource::FromPool(pool_));
   rte_mbuf* pkts[kBurstSize];
   uint32_t idle_streak = 0;
   uint32_t sleep_us = 0;

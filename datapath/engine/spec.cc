@@ -116,11 +116,89 @@ Status ValidateNetworkSpec(const NetworkSpec& spec) {
   return Status::Ok();
 }
 
+Status ValidateVlanSpec(const VlanSpec& spec) {
+  auto bad = [](const std::string& why) {
+    return Status(StatusCode::kInvalidArgument, "port.vlan." + why);
+  };
+  auto id = [](uint32_t v) { return std::to_string(v); };
+  if (spec.mode == VlanMode::kAccess) {
+    if (spec.tag < 1 || spec.tag > kMaxVlanId) {
+      return bad("tag: " + id(spec.tag) + " is outside 1..4094 (an access port needs its VLAN)");
+    }
+    if (!spec.trunks.empty() || spec.native != 0 || spec.native_tagged) {
+      return bad("mode: an access port has one VLAN; trunks and native_vlan are for trunks");
+    }
+    return Status::Ok();
+  }
+  if (spec.tag != 0) {
+    return bad("tag: only access ports have one; a trunk's untagged VLAN is native_vlan");
+  }
+  for (const VlanRange& r : spec.trunks) {
+    if (r.first > r.last || r.last > kMaxVlanId) {
+      return bad("trunks: " + id(r.first) + "-" + id(r.last) +
+                 " is not a range of VLAN ids within 0..4094");
+    }
+  }
+  if (spec.native > kMaxVlanId) {
+    return bad("native_vlan: " + id(spec.native) + " is outside 1..4094");
+  }
+  if (spec.native_tagged && spec.native == 0) {
+    return bad("native_tagged: needs a native_vlan");
+  }
+  return Status::Ok();
+}
+
+VlanPolicy MakeVlanPolicy(const VlanSpec& spec) {
+  VlanPolicy p;
+  if (spec.mode == VlanMode::kAccess) {
+    p.access = true;
+    p.native = static_cast<uint16_t>(spec.tag);
+    p.carries.Add(p.native, p.native);
+    return p;
+  }
+  p.native = static_cast<uint16_t>(spec.native);
+  p.native_tagged = spec.native_tagged;
+  if (spec.trunks.empty()) {
+    p.carries = VlanSet::All();
+  }
+  for (const VlanRange& r : spec.trunks) {
+    p.carries.Add(static_cast<uint16_t>(r.first), static_cast<uint16_t>(r.last));
+  }
+  if (spec.native != 0) {
+    p.carries.Add(p.native, p.native);
+  }
+  return p;
+}
+
+std::string FormatVlan(const VlanSpec& spec) {
+  if (spec.mode == VlanMode::kAccess) {
+    return "access " + std::to_string(spec.tag);
+  }
+  std::string out = "trunk ";
+  if (spec.trunks.empty()) {
+    out += "all";
+  }
+  for (size_t i = 0; i < spec.trunks.size(); ++i) {
+    const VlanRange& r = spec.trunks[i];
+    out += (i > 0 ? "," : "") + std::to_string(r.first);
+    if (r.last != r.first) {
+      out += "-" + std::to_string(r.last);
+    }
+  }
+  if (spec.native != 0) {
+    out += " native " + std::to_string(spec.native) + (spec.native_tagged ? " tagged" : "");
+  }
+  return out;
+}
+
 Status ValidatePortSpec(const PortSpec& spec) {
   if (Status s = ValidateName("port.name", spec.name); !s.ok()) {
     return s;
   }
   if (Status s = ValidateName("port.network", spec.network); !s.ok()) {
+    return s;
+  }
+  if (Status s = ValidateVlanSpec(spec.vlan); !s.ok()) {
     return s;
   }
   if (!IsVhost(spec.kind)) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "datapath/core/status.h"
+#include "datapath/core/vlan.h"
 
 namespace switchyard::dp {
 
@@ -39,6 +40,29 @@ std::string_view KernelDriverName(KernelDriver driver);
 // The API field that names a non-vhost port's netdev, for messages.
 std::string_view NetdevField(PortKind kind);
 
+// VLAN membership of a port, as OVS has it; core/vlan.h says what it means
+// for frames. The default is a trunk of every VLAN: tags pass as they came.
+enum class VlanMode { kTrunk, kAccess };
+
+// Ids are as wide as the API's, so an out-of-range one is refused as it
+// was given, never wrapped into range.
+struct VlanRange {
+  uint32_t first = 0;
+  uint32_t last = 0;
+
+  bool operator==(const VlanRange&) const = default;
+};
+
+struct VlanSpec {
+  VlanMode mode = VlanMode::kTrunk;
+  uint32_t tag = 0;                 // kAccess: the port's VLAN, 1..4094
+  std::vector<VlanRange> trunks{};  // kTrunk: VLANs carried, 0..4094; empty: all
+  uint32_t native = 0;              // kTrunk: VLAN of untagged frames, 1..4094; 0: none (VLAN 0)
+  bool native_tagged = false;       // kTrunk: frames of the native VLAN leave tagged
+
+  bool operator==(const VlanSpec&) const = default;
+};
+
 struct PortSpec {
   std::string name{};
   std::string network{};
@@ -50,6 +74,7 @@ struct PortSpec {
   bool tap_multi_queue = false;
   std::vector<std::string> addresses{};       // kInternal: "10.0.0.1/24", ...
   KernelDriver driver = KernelDriver::kAuto;  // kKernel, kTap, kInternal
+  VlanSpec vlan{};
 
   bool operator==(const PortSpec&) const = default;
 };
@@ -66,6 +91,12 @@ std::string CheckCidr(const std::string& cidr);
 Status ValidateName(std::string_view field, std::string_view name);
 Status ValidateNetworkSpec(const NetworkSpec& spec);
 Status ValidatePortSpec(const PortSpec& spec);
+Status ValidateVlanSpec(const VlanSpec& spec);
+
+// What the bridge stage reads: the VLANs a port carries and how it tags them.
+VlanPolicy MakeVlanPolicy(const VlanSpec& spec);
+// "access 10", "trunk all", "trunk 10,20-30 native 5 tagged": for logs.
+std::string FormatVlan(const VlanSpec& spec);
 
 // The driver a port gets before any fallback: kAuto resolved for tap and
 // internal ports, the spec's choice otherwise.

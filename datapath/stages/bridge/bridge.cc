@@ -8,6 +8,56 @@
 
 namespace switchyard::dp {
 
+namespace {
+
+// A frame of VLAN `vid` that arrived in form `in`, tagged: the arriving
+// priority and DEI bits are kept.
+VlanForm TaggedForm(uint16_t vid, VlanForm in) {
+  return VlanForm{true, static_cast<uint16_t>((in.tagged ? in.tci & ~kVidMask : 0) | vid)};
+}
+
+VlanForm EgressForm(const VlanPolicy& port, uint16_t vid, VlanForm in) {
+  return port.EgressTagged(vid) ? TaggedForm(vid, in) : VlanForm{};
+}
+
+// Tags are edited in place only on a frame this stage holds alone.
+bool Editable(const rte_mbuf* m) { return !RTE_MBUF_CLONED(m) && rte_mbuf_refcnt_read(m) == 1; }
+
+int TagLen(VlanForm f) { return f.tagged ? static_cast<int>(kVlanTagLen) : 0; }
+
+}  // namespace
+
+// The common case (frame in the form the port wants, no GSO cut) stays
+// small; the rest is out of line. `out_vlan` is what the egress port does
+// with the frame's VLAN, worked out once per destination in Process().
+void BridgeStage::Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte_mbuf* m,
+                          const FrameVlan& vlan, OutVlan out_vlan) noexcept {
+  if (!out_vlan.carries) {
+    // A static entry for a port that has left the VLAN since.
+    egress_->Drop(m, out, DropReason::kVlanFiltered);
+    return;
+  }
+  // As it is unless the port wants it tagged and it is not (or with
+  // another VID: a priority tag that could not be rewritten), or the reverse.
+  if (out_vlan.tagged != vlan.form.tagged ||
+      (out_vlan.tagged && (vlan.form.tci & kVidMask) != vlan.vid)) {
+    m = IntoForm(m, vlan.form, out_vlan.tagged ? TaggedForm(vlan.vid, vlan.form) : VlanForm{}, out);
+    if (m == nullptr) {
+      return;
+    }
+  }
+  const Port& port = *snap.ports[out].port;
+  if (WireFrameLen(m) > port.max_frame()) {
+    egress_->Drop(m, out, DropReason::kMtuExceeded);
+    return;
+  }
+  if (!IsGso(m) || port.AcceptsGso()) {
+    egress_->Enqueue(out, m);
+    return;
+  }
+  SegmentTo(in, out, m);
+}
+
 void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, uint16_t n,
                           uint32_t now) noexcept {
   PortCounters& pc = counters_->ports[in];
@@ -28,15 +78,19 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
   const NetworkSlot& net = snap.networks[net_index];
   NetworkCounters& nc = counters_->networks[net_index];
   Fdb& fdb = *net.fdb;
+  const VlanPolicy& in_vlan = snap.ports[in].vlan;
 
   // A burst from one port nearly always carries one guest's source MAC and
   // few destinations: remembering the last answer saves a hash probe per
-  // frame (measured: see docs/benchmarks.md).
-  // ~0 is outside the 48-bit MAC range, so the first frame always misses.
-  constexpr MacKey kNone = ~MacKey{0};
-  MacKey last_src = kNone;
-  MacKey last_dst = kNone;
+  // frame (measured: see docs/benchmarks.md). Keys are VLAN << 48 | MAC;
+  // ~0 is outside that range, so the first frame always misses.
+  constexpr uint64_t kNone = ~uint64_t{0};
+  uint64_t last_src = kNone;
+  uint64_t last_dst = kNone;
   PortIndex last_out = kInvalidPort;
+  OutVlan out_vlan{};
+  // Untagged frames, the common case, all join the same VLAN.
+  const int32_t untagged_vid = in_vlan.Ingress(false, 0);
 
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
@@ -46,20 +100,47 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       egress_->Drop(m, in, *drop);
       continue;
     }
-    if (meta.src != last_src) {
+    FrameVlan vlan{0, VlanForm{}};
+    if (meta.n_tags == 0) {
+      if (untagged_vid == VlanPolicy::kRefuse) {
+        egress_->Drop(m, in, DropReason::kVlanFiltered);
+        continue;
+      }
+      vlan.vid = static_cast<uint16_t>(untagged_vid);
+    } else {
+      if (meta.outer_tpid != kEtherTypeVlan) {
+        egress_->Drop(m, in, DropReason::kQinqUnsupported);
+        continue;
+      }
+      const int32_t vid = in_vlan.Ingress(true, meta.outer_tci);
+      if (vid == VlanPolicy::kRefuse) {
+        egress_->Drop(m, in, DropReason::kVlanFiltered);
+        continue;
+      }
+      vlan = FrameVlan{static_cast<uint16_t>(vid), VlanForm{true, meta.outer_tci}};
+      if ((vlan.form.tci & kVidMask) != vlan.vid && Editable(m)) {
+        // A priority tag (VID 0) entering a native or access VLAN: give it
+        // that VLAN's id, keeping its priority, so tagged ports take it as is.
+        const VlanForm retagged = TaggedForm(vlan.vid, vlan.form);
+        SetVlanForm(m, vlan.form, retagged);
+        vlan.form = retagged;
+      }
+    }
+    const uint64_t src_key = static_cast<uint64_t>(vlan.vid) << 48 | meta.src;
+    if (src_key != last_src) {
       if (IsMulticastMac(meta.src) || meta.src == 0) {
         egress_->Drop(m, in, DropReason::kInvalidSrcMac);
         continue;
       }
       PortIndex previous = kInvalidPort;
-      switch (fdb.Learn(0, meta.src, in, now, &previous)) {
+      switch (fdb.Learn(vlan.vid, meta.src, in, now, &previous)) {
         case Fdb::LearnResult::kLearned:
           nc.learned.Add(1);
-          Emit(DpEvent::Type::kMacLearned, net_index, in, kInvalidPort, meta.src);
+          Emit(DpEvent::Type::kMacLearned, net_index, in, kInvalidPort, vlan.vid, meta.src);
           break;
         case Fdb::LearnResult::kMoved:
           nc.moves.Add(1);
-          Emit(DpEvent::Type::kMacMoved, net_index, in, previous, meta.src);
+          Emit(DpEvent::Type::kMacMoved, net_index, in, previous, vlan.vid, meta.src);
           break;
         case Fdb::LearnResult::kFull:
           nc.learn_full.Add(1);
@@ -68,27 +149,32 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         case Fdb::LearnResult::kStaticKept:
           break;
       }
-      last_src = meta.src;
+      last_src = src_key;
     }
     if (IsMulticastMac(meta.dst)) {
-      FloodFrame(snap, net, in, m);
+      FloodFrame(snap, net, in, m, vlan);
       continue;
     }
-    if (meta.dst != last_dst) {
-      last_dst = meta.dst;
-      last_out = fdb.Lookup(0, meta.dst);
-      // An entry may outlive its port by one aging sweep: treat as unknown.
-      if (last_out != kInvalidPort && snap.ports[last_out].port == nullptr) {
-        last_out = kInvalidPort;
+    const uint64_t dst_key = static_cast<uint64_t>(vlan.vid) << 48 | meta.dst;
+    if (dst_key != last_dst) {
+      last_dst = dst_key;
+      last_out = fdb.Lookup(vlan.vid, meta.dst);
+      if (last_out != kInvalidPort) {
+        const PortSlot& out = snap.ports[last_out];
+        // An entry may outlive its port by one aging sweep: treat as unknown.
+        if (out.port == nullptr) {
+          last_out = kInvalidPort;
+        }
+        out_vlan = OutVlan{out.vlan.Carries(vlan.vid), out.vlan.EgressTagged(vlan.vid)};
       }
     }
     if (last_out == kInvalidPort) {
-      FloodFrame(snap, net, in, m);
+      FloodFrame(snap, net, in, m, vlan);
     } else if (last_out == in) {
       egress_->Drop(m, in, DropReason::kHairpin);
     } else {
       nc.unicast.Add(1);
-      Forward(snap, in, last_out, m);
+      Forward(snap, in, last_out, m, vlan, out_vlan);
     }
   }
 }
@@ -104,16 +190,20 @@ uint16_t BridgeStage::Segment(PortIndex in, rte_mbuf* m, rte_mbuf** segs) noexce
   return n;
 }
 
-void BridgeStage::Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte_mbuf* m) noexcept {
-  const Port& port = *snap.ports[out].port;
-  if (WireFrameLen(m) > port.max_frame()) {
-    egress_->Drop(m, out, DropReason::kMtuExceeded);
-    return;
+rte_mbuf* BridgeStage::IntoForm(rte_mbuf* m, VlanForm from, VlanForm to, PortIndex out) noexcept {
+  if (Editable(m) && SetVlanForm(m, from, to)) {
+    return m;
   }
-  if (!IsGso(m) || port.AcceptsGso()) {
-    egress_->Enqueue(out, m);
-    return;
+  rte_mbuf* copy = CopyInVlanForm(m, from, to, copies_);
+  if (copy == nullptr) {
+    egress_->Drop(m, out, DropReason::kNoMbufs);
+    return nullptr;
   }
+  egress_->Free(m);
+  return copy;
+}
+
+void BridgeStage::SegmentTo(PortIndex in, PortIndex out, rte_mbuf* m) noexcept {
   rte_mbuf* segs[TcpSegmenter::kMaxSegments];
   const uint16_t n = Segment(in, m, segs);
   for (uint16_t i = 0; i < n; ++i) {
@@ -122,50 +212,94 @@ void BridgeStage::Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte
 }
 
 void BridgeStage::FloodFrame(const Snapshot& snap, const NetworkSlot& net, PortIndex in,
-                             rte_mbuf* m) noexcept {
+                             rte_mbuf* m, const FrameVlan& vlan) noexcept {
   counters_->networks[snap.ports[in].network].flooded.Add(1);
   if (!IsGso(m)) {
-    Flood(snap, net, in, m);
+    Flood(snap, net, in, m, vlan);
     return;
   }
   // Rare (a TCP stream to a MAC not learned yet): cut once, flood the cuts.
   rte_mbuf* segs[TcpSegmenter::kMaxSegments];
   const uint16_t n = Segment(in, m, segs);
   for (uint16_t i = 0; i < n; ++i) {
-    Flood(snap, net, in, segs[i]);
+    Flood(snap, net, in, segs[i], vlan);
   }
 }
 
-void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex in,
-                        rte_mbuf* m) noexcept {
-  // Collect the live destinations first so the reference count is raised
-  // once, before any port can transmit (and free) the frame.
-  PortIndex outs[kMaxPorts];
-  uint16_t n_out = 0;
+void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m,
+                        const FrameVlan& vlan) noexcept {
+  // The ports of the VLAN, grouped by the form they want the frame in: as
+  // it is, untagged, or tagged. A frame has at most two of these forms
+  // (core/vlan.h), so a flood copies it at most once.
+  struct Group {
+    VlanForm form;
+    uint16_t n = 0;
+    PortIndex ports[kMaxPorts];
+    rte_mbuf* frame = nullptr;
+  };
+  Group groups[3];
+  groups[0].form = vlan.form;
+  groups[1].form = VlanForm{};
+  groups[2].form = TaggedForm(vlan.vid, vlan.form);
   for (PortIndex p : net.members) {
     if (p == in) {
       continue;
     }
-    const Port& port = *snap.ports[p].port;
+    const PortSlot& slot = snap.ports[p];
+    if (!slot.vlan.Carries(vlan.vid)) {
+      continue;
+    }
+    const Port& port = *slot.port;
     if (!port.LinkUp()) {
       counters_->ports[p].drops[static_cast<int>(DropReason::kPortDown)].Add(1);
       continue;
     }
-    if (m->pkt_len > port.max_frame()) {
+    const VlanForm want = EgressForm(slot.vlan, vlan.vid, vlan.form);
+    if (m->pkt_len + TagLen(want) - TagLen(vlan.form) > port.max_frame()) {
       counters_->ports[p].drops[static_cast<int>(DropReason::kMtuExceeded)].Add(1);
       continue;
     }
-    outs[n_out++] = p;
+    Group& g = want == vlan.form ? groups[0] : groups[want.tagged ? 2 : 1];
+    g.ports[g.n++] = p;
   }
-  if (n_out == 0) {
+  // The frame itself serves its own form's ports, or else is edited for
+  // another group's; the other groups get copies, made before any edit.
+  int own = 0;
+  while (own < 3 && groups[own].n == 0) {
+    ++own;
+  }
+  if (own == 3) {
     egress_->Drop(m, in, DropReason::kNoDestination);
     return;
   }
-  if (n_out > 1) {
-    rte_pktmbuf_refcnt_update(m, static_cast<int16_t>(n_out - 1));  // every segment
+  for (int g = own + 1; g < 3; ++g) {
+    if (groups[g].n > 0) {
+      groups[g].frame = CopyInVlanForm(m, vlan.form, groups[g].form, copies_);
+    }
   }
-  for (uint16_t i = 0; i < n_out; ++i) {
-    egress_->Enqueue(outs[i], m);
+  if (own == 0 || (Editable(m) && SetVlanForm(m, vlan.form, groups[own].form))) {
+    groups[own].frame = m;
+  } else {
+    groups[own].frame = CopyInVlanForm(m, vlan.form, groups[own].form, copies_);
+    egress_->Free(m);
+  }
+  for (Group& g : groups) {
+    if (g.n == 0) {
+      continue;
+    }
+    if (g.frame == nullptr) {
+      for (uint16_t i = 0; i < g.n; ++i) {
+        counters_->ports[g.ports[i]].drops[static_cast<int>(DropReason::kNoMbufs)].Add(1);
+      }
+      continue;
+    }
+    // Raise the count once, before any port can transmit (and free) it.
+    if (g.n > 1) {
+      rte_pktmbuf_refcnt_update(g.frame, static_cast<int16_t>(g.n - 1));  // every segment
+    }
+    for (uint16_t i = 0; i < g.n; ++i) {
+      egress_->Enqueue(g.ports[i], g.frame);
+    }
   }
 }
 

@@ -5,6 +5,11 @@
 // every other port of the network (broadcast, multicast, unknown unicast),
 // or drop with a reason. Every frame leaves exactly once, through
 // Egress::Enqueue (a flood enqueues one reference per port) or Egress::Drop.
+// Frames belong to a VLAN, decided by their ingress port (core/vlan.h): the
+// FDB is keyed by (VLAN, MAC), floods reach only the ports that carry the
+// VLAN, and each egress port gets the frame tagged or untagged as it wants
+// it, edited in place when it is the frame's only form, copied once per
+// extra form in a flood.
 // A TCP super-frame (core/offload.h) leaves whole for a port that takes
 // GSO frames and cut into wire frames for any other; floods are cut first.
 // A frame larger than its egress port's MTU is dropped there and counted.
@@ -15,9 +20,11 @@
 #include "datapath/core/counters.h"
 #include "datapath/core/egress.h"
 #include "datapath/core/event_ring.h"
+#include "datapath/core/mbuf_chain.h"
 #include "datapath/core/offload.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/core/types.h"
+#include "datapath/core/vlan_edit.h"
 
 struct rte_mbuf;
 
@@ -25,25 +32,53 @@ namespace switchyard::dp {
 
 class BridgeStage {
  public:
-  // `events` may be null (no MAC events wanted).
-  BridgeStage(PmdCounters* counters, Egress* egress, EventRing* events, TcpSegmenter* segmenter)
-      : counters_(counters), egress_(egress), events_(events), segmenter_(segmenter) {}
+  // `events` may be null (no MAC events wanted). `copies` serves frames a
+  // flood needs in a second VLAN form.
+  BridgeStage(PmdCounters* counters, Egress* egress, EventRing* events, TcpSegmenter* segmenter,
+              MbufSource copies)
+      : counters_(counters),
+        egress_(egress),
+        events_(events),
+        segmenter_(segmenter),
+        copies_(copies) {}
 
   // PMD thread. `now` is in seconds of the FDB clock.
   void Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, uint16_t n,
                uint32_t now) noexcept;
 
  private:
-  void Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte_mbuf* m) noexcept;
-  void FloodFrame(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m) noexcept;
-  void Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m) noexcept;
+  // The VLAN a frame belongs to and how it looks on the wire now. Passed by
+  // reference: built field by field and passed in a register, it stalled
+  // the PMD on a store-forwarding miss every frame (perf).
+  struct FrameVlan {
+    uint16_t vid;
+    VlanForm form;
+  };
+
+  // What the egress port of a unicast does with the frame's VLAN.
+  struct OutVlan {
+    bool carries = false;
+    bool tagged = false;
+  };
+
+  void Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte_mbuf* m,
+               const FrameVlan& vlan, OutVlan out_vlan) noexcept;
+  // `m` in form `to`, edited in place or copied; nullptr (and `m` dropped)
+  // when no copy could be made.
+  rte_mbuf* IntoForm(rte_mbuf* m, VlanForm from, VlanForm to, PortIndex out) noexcept;
+  // Cuts GSO frame `m` and enqueues the segments to `out`.
+  void SegmentTo(PortIndex in, PortIndex out, rte_mbuf* m) noexcept;
+  void FloodFrame(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m,
+                  const FrameVlan& vlan) noexcept;
+  void Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m,
+             const FrameVlan& vlan) noexcept;
   // Cuts GSO frame `m` into segs; 0 (and `m` dropped) when it cannot.
   uint16_t Segment(PortIndex in, rte_mbuf* m, rte_mbuf** segs) noexcept;
 
-  void Emit(DpEvent::Type type, NetworkIndex net, PortIndex port, PortIndex previous,
+  void Emit(DpEvent::Type type, NetworkIndex net, PortIndex port, PortIndex previous, uint16_t vlan,
             MacKey mac) noexcept {
     if (events_ != nullptr) {
-      events_->Push(DpEvent{type, net, port, previous, 0, mac});
+      events_->Push(DpEvent{type, net, port, previous, vlan, mac});
     }
   }
 
@@ -51,6 +86,7 @@ class BridgeStage {
   Egress* egress_;
   EventRing* events_;
   TcpSegmenter* segmenter_;
+  MbufSource copies_;
 };
 
 }  // namespace switchyard::dp

@@ -96,6 +96,69 @@ TEST(ConvertTest, AutoMeansAfPacketForTapAndInternalPortsOnly) {
   EXPECT_EQ(dp::PreferredDriver(spec), dp::KernelDriver::kAfXdp);
 }
 
+TEST(ConvertTest, VlanSettingsRoundTripAndAbsentMeansATrunkOfAll) {
+  v1::Port msg;
+  msg.set_name("p");
+  msg.set_network("lan0");
+  msg.mutable_kernel()->set_netdev("veth0");
+  dp::PortSpec spec;
+  ASSERT_TRUE(PortFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.vlan, dp::VlanSpec{});
+  EXPECT_FALSE(PortToProto(spec).has_vlan());
+
+  auto* vlan = msg.mutable_vlan();
+  vlan->set_mode(v1::VLAN_MODE_TRUNK);
+  auto* single = vlan->add_trunks();
+  single->set_first(10);  // last 0: 10 alone
+  auto* range = vlan->add_trunks();
+  range->set_first(20);
+  range->set_last(29);
+  vlan->set_native_vlan(5);
+  vlan->set_native_tagged(true);
+  ASSERT_TRUE(PortFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.vlan, (dp::VlanSpec{dp::VlanMode::kTrunk, 0, {{10, 10}, {20, 29}}, 5, true}));
+  const v1::Vlan back = PortToProto(spec).vlan();
+  EXPECT_EQ(back.trunks(0).last(), 0u);
+  EXPECT_EQ(back.trunks(1).last(), 29u);
+  EXPECT_EQ(back.native_vlan(), 5u);
+  EXPECT_TRUE(back.native_tagged());
+
+  v1::Vlan access;
+  access.set_mode(v1::VLAN_MODE_ACCESS);
+  access.set_tag(10);
+  dp::VlanSpec v;
+  ASSERT_TRUE(VlanFromProto(access, &v).ok());
+  EXPECT_EQ(v, (dp::VlanSpec{dp::VlanMode::kAccess, 10}));
+}
+
+TEST(ConvertTest, BadVlanSettingsAreRefusedWithTheField) {
+  v1::Vlan vlan;
+  dp::VlanSpec spec;
+  vlan.set_mode(static_cast<v1::VlanMode>(9));
+  EXPECT_EQ(VlanFromProto(vlan, &spec).message(), "port.vlan.mode: 9 is not a VlanMode");
+  vlan.set_mode(v1::VLAN_MODE_ACCESS);
+  EXPECT_EQ(VlanFromProto(vlan, &spec).code(), StatusCode::kInvalidArgument);  // no tag
+  vlan.set_tag(70000);  // not wrapped into 1..4094
+  EXPECT_NE(VlanFromProto(vlan, &spec).message().find("70000"), std::string::npos);
+  v1::Port msg;
+  msg.set_name("p");
+  msg.set_network("lan0");
+  msg.mutable_kernel()->set_netdev("veth0");
+  msg.mutable_vlan()->add_trunks()->set_first(5000);
+  dp::PortSpec port;
+  EXPECT_EQ(PortFromProto(msg, &port).message(),
+            "port.vlan.trunks: 5000-5000 is not a range of VLAN ids within 0..4094");
+}
+
+TEST(ConvertTest, StaticMacsKeepTheirVlanInTheSavedState) {
+  DesiredState state;
+  state.static_macs.push_back(StaticMac{"lan0", 0x020000000001, "p", 20});
+  DesiredState back;
+  ASSERT_TRUE(StateFromProto(StateToProto(state), &back).ok());
+  ASSERT_EQ(back.static_macs.size(), 1u);
+  EXPECT_EQ(back.static_macs[0], state.static_macs[0]);
+}
+
 TEST(ConvertTest, CountersCarryEveryDropReasonByName) {
   dp::PortTotals t;
   t.rx_packets = 5;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "datapath/core/fdb.h"
+#include "datapath/engine/spec.h"
 #include "tests/unit/datapath/test_packets.h"
 
 namespace switchyard::dp {
@@ -26,7 +27,7 @@ class BridgeTest : public ::testing::Test {
   BridgeTest()
       : counters_(std::make_unique<PmdCounters>()),
         egress_(0, counters_.get(), &TestPool::ReleaseBulk, &freed_),
-        bridge_(counters_.get(), &egress_, &events_, &segmenter_) {
+        bridge_(counters_.get(), &egress_, &events_, &segmenter_, pool_.Source()) {
     for (int i = 0; i < 5; ++i) {
       snap_.ports[i].port = &ports_[i];
     }
@@ -285,6 +286,170 @@ TEST_F(BridgeTest, FramesLargerThanTheEgressMtuAreCountedNotForwarded) {
   EXPECT_EQ(SentTo(1), 1u);
   EXPECT_EQ(Drops(1, DropReason::kMtuExceeded), 2u);  // the unicast and the flood
   EXPECT_EQ(SentTo(2), 1u);                           // port 2 has no MTU limit and gets the flood
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+// VLANs. Network 0: port 0 access 10 (A), port 1 trunk of 10 and 20 (B),
+// port 2 access 20 (C).
+class BridgeVlanTest : public BridgeTest {
+ protected:
+  BridgeVlanTest() {
+    SetVlan(0, VlanSpec{VlanMode::kAccess, 10});
+    SetVlan(1, VlanSpec{VlanMode::kTrunk, 0, {{10, 10}, {20, 20}}});
+    SetVlan(2, VlanSpec{VlanMode::kAccess, 20});
+  }
+  void SetVlan(PortIndex p, const VlanSpec& spec) { snap_.ports[p].vlan = MakeVlanPolicy(spec); }
+  // The frame's TPID and TCI (or ethertype and two payload bytes).
+  std::vector<uint8_t> Tag(PortIndex p, size_t i) {
+    const auto& b = ports_[p].sent_bytes.at(i);
+    return {b.begin() + 12, b.begin() + 16};
+  }
+};
+
+std::vector<uint8_t> Dot1q(uint16_t tci) {
+  return {0x81, 0x00, static_cast<uint8_t>(tci >> 8), static_cast<uint8_t>(tci)};
+}
+const std::vector<uint8_t> kUntaggedIpv4 = {0x08, 0x00, 0x00, 0x00};
+
+TEST_F(BridgeVlanTest, AccessFramesLeaveTrunksTaggedAndComeBackUntagged) {
+  Burst(0, {{kBroadcastMac, kA}});
+  ASSERT_EQ(SentTo(1), 1u);
+  EXPECT_EQ(Tag(1, 0), Dot1q(10));
+  EXPECT_EQ(ports_[1].sent_frames[0].len, 68u);
+  EXPECT_EQ(SentTo(2), 0u);  // VLAN 20
+  Burst(1, {{kA, kB, 0x0800, {10}}});
+  ASSERT_EQ(SentTo(0), 1u);
+  EXPECT_EQ(Tag(0, 0), kUntaggedIpv4);
+  EXPECT_EQ(ports_[0].sent_frames[0].len, 60u);
+  EXPECT_EQ(counters_->networks[0].unicast.Get(), 1u);
+  EXPECT_EQ(SentTo(2), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, EachVlanHasItsOwnMacsAndFloods) {
+  // The same MAC in both VLANs, behind different ports.
+  Burst(0, {{kBroadcastMac, kD}});
+  Burst(2, {{kBroadcastMac, kD}});
+  EXPECT_EQ(fdb0_.Lookup(10, kD), 0);
+  EXPECT_EQ(fdb0_.Lookup(20, kD), 2);
+  EXPECT_EQ(counters_->networks[0].moves.Get(), 0u);
+  ClearSent();
+  Burst(1, {{kD, kB, 0x0800, {20}}, {kD, kB, 0x0800, {10}}});
+  EXPECT_EQ(SentTo(0), 1u);
+  EXPECT_EQ(SentTo(2), 1u);
+  Burst(1, {{kBroadcastMac, kB, 0x0800, {20}}});
+  EXPECT_EQ(SentTo(0), 1u);  // no leak from 20 into 10
+  EXPECT_EQ(SentTo(2), 2u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, FramesInAVlanTheirPortDoesNotCarryAreDroppedAndCounted) {
+  Burst(1, {{kBroadcastMac, kB, 0x0800, {30}},    // trunk without 30
+            {kBroadcastMac, kB}});                // trunk with a list, no native VLAN
+  Burst(0, {{kBroadcastMac, kA, 0x0800, {10}}});  // access ports take no tags
+  EXPECT_EQ(Drops(1, DropReason::kVlanFiltered), 2u);
+  EXPECT_EQ(Drops(0, DropReason::kVlanFiltered), 1u);
+  EXPECT_EQ(SentTo(0) + SentTo(1) + SentTo(2), 0u);
+  EXPECT_EQ(fdb0_.size(), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, QinqOuterTagsAreDropped) {
+  // Broadcast from 02:00:00:00:00:02, S-tag 10 (0x88a8), C-tag 10.
+  std::vector<uint8_t> frame = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,    0,    0,    0,
+                                0x02, 0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x0a, 0x08, 0x00};
+  frame.resize(64);
+  rte_mbuf* pkts[1] = {pool_.MakeRaw(frame)};
+  egress_.Begin(&snap_);
+  bridge_.Process(snap_, 1, pkts, 1, 1);
+  egress_.Flush();
+  EXPECT_EQ(Drops(1, DropReason::kQinqUnsupported), 1u);
+  EXPECT_EQ(SentTo(0) + SentTo(2), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, PriorityBitsAreKept) {
+  SetVlan(2, VlanSpec{VlanMode::kTrunk, 0, {{10, 10}}});
+  Burst(1, {{kBroadcastMac, kB, 0x0800, {0xa00a}}});  // PCP 5, VLAN 10
+  EXPECT_EQ(Tag(2, 0), Dot1q(0xa00a));                // trunk to trunk: as it came
+  EXPECT_EQ(Tag(0, 0), kUntaggedIpv4);                // popped for the access port
+  ClearSent();
+  Burst(0, {{kBroadcastMac, kA, 0x0800, {0x6000}}});  // priority-tagged: PCP 3, VID 0
+  EXPECT_EQ(Tag(1, 0), Dot1q(0x600a));
+  EXPECT_EQ(Tag(2, 0), Dot1q(0x600a));
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, NativeVlanIsUntaggedUnlessAskedTagged) {
+  SetVlan(1, VlanSpec{VlanMode::kTrunk, 0, {{20, 20}}, 10});
+  Burst(0, {{kBroadcastMac, kA}});
+  EXPECT_EQ(Tag(1, 0), kUntaggedIpv4);
+  Burst(1, {{kBroadcastMac, kB}});  // untagged on the trunk: VLAN 10
+  EXPECT_EQ(SentTo(0), 1u);
+  EXPECT_EQ(SentTo(2), 0u);
+  SetVlan(1, VlanSpec{VlanMode::kTrunk, 0, {{20, 20}}, 10, true});
+  ClearSent();
+  Burst(0, {{kBroadcastMac, kA}});
+  EXPECT_EQ(Tag(1, 0), Dot1q(10));
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, AFloodIsCopiedOnlyForASecondFormAndEditedInPlaceForOne) {
+  // Only the trunk wants VLAN 10 from port 0: the frame itself gets the tag.
+  size_t made = pool_.made();
+  Burst(0, {{kBroadcastMac, kA}});
+  EXPECT_EQ(pool_.made(), made + 1);  // the frame, no copy
+  EXPECT_EQ(Tag(1, 0), Dot1q(10));
+
+  // Port 2 joins VLAN 10 as an access port: it takes the frame as it is,
+  // the trunk a tagged copy.
+  SetVlan(2, VlanSpec{VlanMode::kAccess, 10});
+  ClearSent();
+  made = pool_.made();
+  Burst(0, {{kBroadcastMac, kA}});
+  EXPECT_EQ(pool_.made(), made + 2);  // the frame and one copy
+  EXPECT_EQ(Tag(1, 0), Dot1q(10));
+  EXPECT_EQ(Tag(2, 0), kUntaggedIpv4);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, NoMbufForTheCopyIsCountedOnThePortsThatMissIt) {
+  SetVlan(2, VlanSpec{VlanMode::kAccess, 10});
+  rte_mbuf* pkts[1] = {pool_.Make({kBroadcastMac, kA})};
+  pool_.budget = 0;
+  egress_.Begin(&snap_);
+  bridge_.Process(snap_, 0, pkts, 1, 1);
+  egress_.Flush();
+  EXPECT_EQ(SentTo(2), 1u);
+  EXPECT_EQ(SentTo(1), 0u);
+  EXPECT_EQ(Drops(1, DropReason::kNoMbufs), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, AStaticEntryOnAPortThatLeftTheVlanDrops) {
+  fdb0_.AddStatic(10, kC, 2, 0);  // port 2 carries only VLAN 20
+  Burst(0, {{kC, kA}});
+  EXPECT_EQ(Drops(2, DropReason::kVlanFiltered), 1u);
+  EXPECT_EQ(SentTo(2), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, SuperFrameGetsItsTagBeforeItIsCut) {
+  Burst(1, {{kBroadcastMac, kB, 0x0800, {10}}});  // learn B in VLAN 10 on the trunk
+  ClearSent();
+  rte_mbuf* m = pool_.MakeChain(testing::TcpFrame(kB, kA, false, 3000), 2048);
+  ASSERT_TRUE(MarkTcpGso(m, false, 1000));
+  rte_mbuf* pkts[1] = {m};
+  egress_.Begin(&snap_);
+  bridge_.Process(snap_, 0, pkts, 1, 1);
+  egress_.Flush();
+  ASSERT_EQ(SentTo(1), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(Tag(1, i), Dot1q(10));
+    EXPECT_EQ(ports_[1].sent_frames[i].len, 18u + 20 + 20 + 1000);
+    const auto& b = ports_[1].sent_bytes[i];
+    EXPECT_EQ(b[18], 0x45);  // the IPv4 header starts after the tag
+  }
   EXPECT_TRUE(pool_.AllReleased());
 }
 

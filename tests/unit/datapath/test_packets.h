@@ -229,6 +229,9 @@ class TestPool {
     }
   }
 
+  // How many mbufs were made so far (frames, segments, copies).
+  size_t made() const { return storage_.size(); }
+
   // True when every frame made so far has no reference left.
   bool AllReleased() const {
     for (auto& s : storage_) {
