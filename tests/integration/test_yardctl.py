@@ -107,6 +107,46 @@ class YardctlTest(SwitchTestCase):
         for name in ("k", "t", "gw"):
             self.y("port", "delete", name)
 
+    def test_vlan_options_of_ports_and_static_macs(self):
+        self.start_switch()
+        self.y("network", "create", "lan0")
+        self.y("port", "add", "acc", "--network", "lan0", "--vhost-server", self.sock("acc"),
+               "--access", "10")
+        self.y("port", "add", "trk", "--network", "lan0", "--vhost-server", self.sock("trk"),
+               "--trunk", "10,20-29", "--native", "5", "--native-tagged")
+        self.y("port", "add", "all", "--network", "lan0", "--vhost-server", self.sock("all"))
+        self.assertIn("access 10", self.y("port", "show", "acc").stdout)
+        table = self.y("port", "list").stdout
+        self.assertIn("trunk 10,20-29 native 5 tagged", table)
+        self.assertIn("trunk all", table)
+        vlan = self.y("port", "show", "trk", json_out=True)["vlan"]
+        self.assertEqual((vlan["mode"], vlan["trunks"], vlan["native_vlan"]),
+                         ("VLAN_MODE_TRUNK", [{"first": 10, "last": 0}, {"first": 20, "last": 29}], 5))
+        # Changed live; the VLAN options replace the old ones as a whole.
+        self.y("port", "set", "trk", "--trunk", "all")
+        self.assertIn("trunk all", self.y("port", "show", "trk").stdout)
+        self.y("port", "set", "acc", "--access", "20")
+        self.assertIn("access 20", self.y("port", "show", "acc").stdout)
+        # Static MACs live in a VLAN the port carries.
+        self.y("fdb", "add", "lan0", A, "acc", "--vlan", "20")
+        entries = self.y("fdb", "show", "lan0", json_out=True)["entries"]
+        self.assertEqual([(e["mac"], e["vlan"], e["port"]) for e in entries], [(A, 20, "acc")])
+        r = self.y("fdb", "add", "lan0", A, "acc", "--vlan", "10", expect=1)
+        self.assertIn("FAILED_PRECONDITION: vlan: port 'acc' does not carry VLAN 10", r.stderr)
+        self.y("fdb", "del", "lan0", A, expect=1)  # VLAN 0: not there
+        self.y("fdb", "del", "lan0", A, "--vlan", "20")
+        cases = [
+            (("port", "set", "acc", "--access", "0"), 1, "INVALID_ARGUMENT: port.vlan.tag"),
+            (("port", "set", "acc", "--trunk", "30-20"), 1, "INVALID_ARGUMENT: port.vlan.trunks"),
+            (("port", "set", "acc", "--trunk", "1x"), 2, "is not a VLAN list"),
+            (("port", "set", "acc", "--access", "5", "--trunk", "6"), 2, "--access excludes"),
+            (("port", "set", "acc", "--native-tagged"), 2, "--native-tagged goes with --native"),
+        ]
+        for args, code, text in cases:
+            with self.subTest(args=args):
+                self.assertIn(text, self.y(*args, expect=code).stderr)
+        self.assertIn("access 20", self.y("port", "show", "acc").stdout)  # unchanged
+
     def test_events_stream_until_count(self):
         self.start_switch()
         self.y("network", "create", "lan0")

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# VLAN benchmark: switchyardd with an access port (VLAN 10) and a trunk port
+# (VLAN 10), so every frame gets a tag pushed (access to trunk) or popped
+# (trunk to access), against the same two ports plain, alternating A/B in
+# one run.
+#
+# The generator is sy_loadgen (tests/tools): open loop, two virtio-user
+# ports, 64-byte frames; in the VLAN run the frames it sends into the trunk
+# side are tagged VLAN 10 (68 bytes), in the plain run nothing is tagged,
+# so both runs are unicast between two learned MACs. Generator on CPU 0, the
+# switch's PMD on CPU 1. The switch is the bottleneck (virtio back-pressure
+# holds the generator to what it takes), and the rate is what crosses it,
+# per direction.
+#
+# Usage: tests/bench/vlan_vs_plain.sh [--samples N] [--seconds S] [--build DIR]
+# Last line: vlan_mpps=X plain_mpps=Y ratio=Z   (medians; Z is the median of
+# the back-to-back pairs' ratios)
+set -euo pipefail
+
+samples=5 seconds=12 build=build
+while [ $# -gt 0 ]; do
+  case $1 in
+    --samples) samples=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+root=$(cd "$(dirname "$0")/../.." && pwd)
+case $build in /*) ;; *) build=$root/$build ;; esac
+daemon=$build/control/switchyardd
+yardctl=$build/control/cli/yardctl
+gen=$build/tests/tools/sy_loadgen
+for f in "$daemon" "$yardctl" "$gen"; do
+  [ -x "$f" ] || { echo "build first: $f missing" >&2; exit 1; }
+done
+
+tag=syvb$$
+work=$(mktemp -d /tmp/$tag.XXXX)
+sw_pid=
+cleanup() {
+  [ -n "$sw_pid" ] && kill "$sw_pid" 2>/dev/null && wait "$sw_pid" 2>/dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+  rm -rf /var/run/dpdk/$tag-*
+}
+trap cleanup EXIT INT TERM
+
+# $1: name of the run; $2, $3: yardctl VLAN options of p0 and p1.
+start_switch() {
+  rm -rf "$work/state" "$work"/g?.sock
+  "$daemon" --socket "$work/api.sock" --state-dir "$work/state" --file-prefix $tag-sy \
+    --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 >"$work/$1.log" 2>&1 &
+  sw_pid=$!
+  for _ in $(seq 100); do "$yardctl" --socket "$work/api.sock" health >/dev/null 2>&1 && break; sleep 0.1; done
+  "$yardctl" --socket "$work/api.sock" network create bench >/dev/null
+  "$yardctl" --socket "$work/api.sock" port add p0 --network bench --vhost-server "$work/g0.sock" $2 >/dev/null
+  "$yardctl" --socket "$work/api.sock" port add p1 --network bench --vhost-server "$work/g1.sock" $3 >/dev/null
+}
+stop_switch() {
+  "$yardctl" --socket "$work/api.sock" --json stats >"$work/$1.stats" 2>/dev/null || true
+  kill "$sw_pid"; wait "$sw_pid" 2>/dev/null || true; sw_pid=
+  rm -rf /var/run/dpdk/$tag-sy
+}
+# Median over the per-second samples after two warm-up seconds of the mean
+# of both directions, in Mpps.
+measure() {  # $1: vlan | plain
+  local tagged=()
+  if [ "$1" = vlan ]; then
+    start_switch vlan "--access 10" "--trunk 10"
+    tagged=(--vlan1 10)
+  else
+    start_switch plain "" ""
+  fi
+  "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
+    --seconds "$seconds" "${tagged[@]}" >"$work/gen-$1.log" 2>&1 || true
+  stop_switch "$1"
+  rm -rf /var/run/dpdk/$tag-gen
+  sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$work/gen-$1.log" |
+    awk '$1 > 2 {print ($2 + $3) / 2 / 1e6}' | median
+}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print 0; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'; }
+
+vl=() pl=() ratios=()
+for i in $(seq 1 "$samples"); do
+  if [ $((i % 2)) -eq 1 ]; then
+    vl+=("$(measure vlan)"); pl+=("$(measure plain)")
+  else
+    pl+=("$(measure plain)"); vl+=("$(measure vlan)")
+  fi
+  ratios+=("$(awk -v a="${vl[-1]}" -v b="${pl[-1]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
+  echo "sample $i: vlan ${vl[-1]} Mpps, plain ${pl[-1]} Mpps, ratio ${ratios[-1]}"
+done
+# A VLAN run that forwarded without pushing and popping measured the wrong thing.
+drops=$(python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(int(v) for p in d['ports'] for k, v in p['counters']['drops'].items()
+          if k in ('vlan_filtered', 'no_mbufs', 'qinq_unsupported')))" "$work/vlan.stats")
+[ "$drops" = 0 ] || { echo "vlan_vs_plain: VLAN drops in the VLAN run: $drops; logs in $work" >&2; KEEP=1; exit 1; }
+vl_med=$(printf '%s\n' "${vl[@]}" | median)
+pl_med=$(printf '%s\n' "${pl[@]}" | median)
+echo "vlan_mpps=$vl_med plain_mpps=$pl_med ratio=$(printf '%s\n' "${ratios[@]}" | median)"
+awk -v a="$vl_med" -v b="$pl_med" 'BEGIN {exit !(a > 0 && b > 0)}' ||
+  { echo "vlan_vs_plain: no traffic measured; logs kept in $work" >&2; KEEP=1; exit 1; }

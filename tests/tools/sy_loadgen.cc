@@ -1,0 +1,239 @@
+// sy_loadgen: open-loop two-port load generator for switch benchmarks.
+//
+//   sy_loadgen --sock0 PATH --sock1 PATH --prefix NAME --seconds S
+//              [--vlan1 VID] [--lcore N]
+//
+// Two net_virtio_user ports connect as vhost-user clients to a switch's
+// sockets. One lcore loops over both ports: receive a burst (count, free),
+// then send a burst of 64-byte frames built from a template. Port p sends
+// from 02:00:00:00:00:0(p+1) to the other port's MAC, so a learning switch
+// sees stable unicast. With --vlan1 the frames port 1 sends carry an 802.1Q
+// tag of that VLAN (68 bytes): a switch with an access port facing port 0
+// and a trunk facing port 1 then pushes a tag one way and pops one the other.
+//
+// Open loop: the generator offers as much as its core can, so the received
+// rate is the switch's forwarding rate under overload (no zero-loss search).
+// Sending starts once both links are up. Every second it prints
+//   t=SECONDS rx0=PPS rx1=PPS tx0=PPS tx1=PPS
+// where rx0 counts frames that crossed the switch from port 1 to port 0.
+// Exit codes: 0 done, 1 EAL or port failure, 2 bad arguments.
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace switchyard::tools {
+namespace {
+
+constexpr uint16_t kBurst = 32;
+constexpr uint16_t kRingSize = 1024;
+constexpr unsigned kPoolSize = 16384;
+constexpr uint32_t kFrame = 64;
+constexpr int kPorts = 2;
+
+volatile sig_atomic_t g_stop = 0;
+
+struct Options {
+  std::string sock[kPorts];
+  std::string prefix;
+  int seconds = 0;
+  uint16_t vlan1 = 0;
+  int lcore = 0;
+};
+
+[[noreturn]] void Usage(const char* why) {
+  std::fprintf(stderr,
+               "sy_loadgen: %s\nusage: sy_loadgen --sock0 PATH --sock1 PATH --prefix NAME "
+               "--seconds S [--vlan1 VID] [--lcore N]\n",
+               why);
+  std::exit(2);
+}
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 >= argc) {
+      Usage("every option takes a value");
+    }
+    const std::string key = argv[i];
+    const char* value = argv[i + 1];
+    if (key == "--sock0") {
+      o.sock[0] = value;
+    } else if (key == "--sock1") {
+      o.sock[1] = value;
+    } else if (key == "--prefix") {
+      o.prefix = value;
+    } else if (key == "--seconds") {
+      o.seconds = std::atoi(value);
+    } else if (key == "--vlan1") {
+      const int vid = std::atoi(value);
+      if (vid < 1 || vid > 4094) {
+        Usage("--vlan1 must be 1..4094");
+      }
+      o.vlan1 = static_cast<uint16_t>(vid);
+    } else if (key == "--lcore") {
+      o.lcore = std::atoi(value);
+    } else {
+      Usage(("unknown option " + key).c_str());
+    }
+  }
+  if (o.sock[0].empty() || o.sock[1].empty() || o.prefix.empty() || o.seconds <= 0) {
+    Usage("--sock0, --sock1, --prefix and --seconds are required");
+  }
+  return o;
+}
+
+[[noreturn]] void Fatal(const std::string& what) {
+  std::fprintf(stderr, "sy_loadgen: %s\n", what.c_str());
+  rte_eal_cleanup();
+  std::exit(1);
+}
+
+rte_ether_addr PortMac(int port) {
+  return rte_ether_addr{{0x02, 0, 0, 0, 0, static_cast<uint8_t>(port + 1)}};
+}
+
+// An IPv4/UDP frame from `port` to the other port, tagged when `vid` != 0.
+std::vector<uint8_t> Template(int port, uint16_t vid) {
+  std::vector<uint8_t> f(kFrame + (vid != 0 ? 4 : 0), 0);
+  const rte_ether_addr dst = PortMac(1 - port);
+  const rte_ether_addr src = PortMac(port);
+  std::memcpy(f.data(), dst.addr_bytes, 6);
+  std::memcpy(f.data() + 6, src.addr_bytes, 6);
+  size_t off = 12;
+  if (vid != 0) {
+    f[off] = 0x81;
+    f[off + 2] = static_cast<uint8_t>(vid >> 8);
+    f[off + 3] = static_cast<uint8_t>(vid);
+    off += 4;
+  }
+  f[off] = 0x08;  // IPv4; the switch only reads the Ethernet header
+  f[off + 2] = 0x45;
+  return f;
+}
+
+void StartPort(uint16_t port, rte_mempool* pool) {
+  rte_eth_conf conf{};
+  if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc < 0) {
+    Fatal(std::string("rte_eth_dev_configure: ") + rte_strerror(-rc));
+  }
+  const int socket = rte_eth_dev_socket_id(port);
+  const unsigned queue_socket = socket < 0 ? 0 : static_cast<unsigned>(socket);
+  if (int rc = rte_eth_rx_queue_setup(port, 0, kRingSize, queue_socket, nullptr, pool); rc < 0) {
+    Fatal(std::string("rte_eth_rx_queue_setup: ") + rte_strerror(-rc));
+  }
+  if (int rc = rte_eth_tx_queue_setup(port, 0, kRingSize, queue_socket, nullptr); rc < 0) {
+    Fatal(std::string("rte_eth_tx_queue_setup: ") + rte_strerror(-rc));
+  }
+  if (int rc = rte_eth_dev_start(port); rc < 0) {
+    Fatal(std::string("rte_eth_dev_start: ") + rte_strerror(-rc));
+  }
+}
+
+bool LinkUp(uint16_t port) {
+  rte_eth_link link{};
+  return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+int Main(int argc, char** argv) {
+  const Options o = Parse(argc, argv);
+  std::vector<std::string> eal = {"sy_loadgen",
+                                  "--no-huge",
+                                  "-m",
+                                  "512",
+                                  "--no-pci",
+                                  "--single-file-segments",
+                                  "--file-prefix=" + o.prefix,
+                                  "-l",
+                                  std::to_string(o.lcore),
+                                  "--log-level=*:error"};
+  for (int p = 0; p < kPorts; ++p) {
+    eal.push_back("--vdev=net_virtio_user" + std::to_string(p) + ",path=" + o.sock[p] +
+                  ",queues=1,queue_size=" + std::to_string(kRingSize));
+  }
+  std::vector<char*> eal_argv;
+  for (auto& a : eal) {
+    eal_argv.push_back(a.data());
+  }
+  if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+    std::fprintf(stderr, "sy_loadgen: EAL init: %s\n", rte_strerror(rte_errno));
+    return 1;
+  }
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  rte_mempool* pool =
+      rte_pktmbuf_pool_create("sy_loadgen", kPoolSize, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+  if (pool == nullptr) {
+    Fatal(std::string("mbuf pool: ") + rte_strerror(rte_errno));
+  }
+  for (uint16_t p = 0; p < kPorts; ++p) {
+    StartPort(p, pool);
+  }
+  const std::vector<uint8_t> tmpl[kPorts] = {Template(0, 0), Template(1, o.vlan1)};
+
+  using Clock = std::chrono::steady_clock;
+  const auto link_deadline = Clock::now() + std::chrono::seconds(10);
+  while (!(LinkUp(0) && LinkUp(1))) {
+    if (Clock::now() > link_deadline || g_stop) {
+      Fatal("links did not come up within 10 s");
+    }
+    rte_delay_ms(10);
+  }
+
+  uint64_t rx[kPorts] = {}, tx[kPorts] = {};
+  uint64_t last_rx[kPorts] = {}, last_tx[kPorts] = {};
+  const auto start = Clock::now();
+  auto next_report = start + std::chrono::seconds(1);
+  int second = 0;
+  rte_mbuf* burst[kBurst];
+  while (!g_stop && second < o.seconds) {
+    for (uint16_t p = 0; p < kPorts; ++p) {
+      const uint16_t n = rte_eth_rx_burst(p, 0, burst, kBurst);
+      rx[p] += n;
+      rte_pktmbuf_free_bulk(burst, n);
+      if (rte_pktmbuf_alloc_bulk(pool, burst, kBurst) != 0) {
+        continue;  // the pool is busy in the switch's rings; try next round
+      }
+      for (rte_mbuf* m : burst) {
+        const auto len = static_cast<uint16_t>(tmpl[p].size());
+        std::memcpy(rte_pktmbuf_mtod(m, void*), tmpl[p].data(), len);
+        m->data_len = len;
+        m->pkt_len = len;
+      }
+      const uint16_t sent = rte_eth_tx_burst(p, 0, burst, kBurst);
+      tx[p] += sent;
+      rte_pktmbuf_free_bulk(burst + sent, kBurst - sent);
+    }
+    if (Clock::now() >= next_report) {
+      next_report += std::chrono::seconds(1);
+      ++second;
+      std::printf("t=%d rx0=%lu rx1=%lu tx0=%lu tx1=%lu\n", second, rx[0] - last_rx[0],
+                  rx[1] - last_rx[1], tx[0] - last_tx[0], tx[1] - last_tx[1]);
+      std::fflush(stdout);
+      std::memcpy(last_rx, rx, sizeof(rx));
+      std::memcpy(last_tx, tx, sizeof(tx));
+    }
+  }
+  for (uint16_t p = 0; p < kPorts; ++p) {
+    rte_eth_dev_stop(p);
+    rte_eth_dev_close(p);
+  }
+  rte_eal_cleanup();
+  return 0;
+}
+
+}  // namespace
+}  // namespace switchyard::tools
+
+int main(int argc, char** argv) { return switchyard::tools::Main(argc, argv); }
