@@ -331,6 +331,9 @@ class SwitchTestCase(unittest.TestCase):
         self.namespaces = []
         global diagnostics
         diagnostics = self._diagnostics
+        # A cleanup, not tearDown(): it also runs when a subclass's setUp()
+        # fails half way, with namespaces and processes already made.
+        self.addCleanup(self._release)
 
     def _diagnostics(self):
         if not self.switch:
@@ -340,7 +343,7 @@ class SwitchTestCase(unittest.TestCase):
         return (f"--- switch stats ---\n{stats}\n--- guests ---\n{guests}\n"
                 f"--- switchyardd log ---\n{self.switch.log()}")
 
-    def tearDown(self):
+    def _release(self):
         global diagnostics
         diagnostics = None
         for g in self.guests:
