@@ -90,9 +90,13 @@ Status Controller::Restore() {
       static_macs_.push_back(m);  // comes back with its port
       continue;
     }
+    // A pin that no longer fits its port (saved by a release that kept the
+    // pins of a moved port) must not keep the switch from starting.
     if (Status s = Pin(m); !s.ok()) {
-      return Status(s.code(),
-                    "restoring static mac " + dp::MacToString(m.mac) + ": " + s.message());
+      SY_ERROR("static mac " << dp::MacToString(m.mac) << " (VLAN " << m.vlan << ") on port "
+                             << m.port
+                             << ": not restored, dropped from the config: " << s.message());
+      continue;
     }
     static_macs_.push_back(m);
   }
@@ -214,6 +218,14 @@ void Controller::PollLinks() {
     }
   }
   links_.swap(now);
+}
+
+void Controller::PinStaticMacsOf(const std::string& port) {
+  for (const auto& m : static_macs_) {
+    if (m.port == port) {
+      Pin(m);
+    }
+  }
 }
 
 void Controller::ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match) {
@@ -368,6 +380,24 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
       return s;
     }
   }
+  // The port's static MACs go with a network move, and with a VLAN the port
+  // no longer carries; the rest are pinned again on a new backend (removing
+  // the old one flushed them). Done before saving, so state.json never
+  // holds a pin that cannot be restored.
+  const auto statics_before = static_macs_;
+  const bool moved = spec.network != old->network;
+  const dp::VlanPolicy vlans = dp::MakeVlanPolicy(spec.vlan);
+  for (const auto& m : statics_before) {
+    if (m.port == name && !moved && !new_backend && !vlans.Carries(static_cast<uint16_t>(m.vlan))) {
+      dataplane_->DeleteStaticMac(m.network, m.vlan, m.mac);
+    }
+  }
+  ForgetStaticMacs([&](const StaticMac& m) {
+    return m.port == name && (moved || !vlans.Carries(static_cast<uint16_t>(m.vlan)));
+  });
+  if (new_backend) {
+    PinStaticMacsOf(name);
+  }
   auto undo = [&] {
     if (new_backend) {
       dataplane_->RemovePort(name);
@@ -376,12 +406,11 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
       dataplane_->MovePort(name, old->network);
       dataplane_->SetPortVlan(name, old->vlan);
     }
+    static_macs_ = statics_before;
+    PinStaticMacsOf(name);
   };
   if (Status s = Persist(undo); !s.ok()) {
     return s;
-  }
-  if (spec.network != old->network) {
-    ForgetStaticMacs([&](const StaticMac& m) { return m.port == name; });
   }
   *updated = spec;
   Announce(EventType::kConfigChanged, spec.network, name, "port " + name + " updated");
@@ -408,11 +437,7 @@ Status Controller::DeletePort(const std::string& name) {
   auto undo = [&] {
     dataplane_->AddPort(*old);
     static_macs_ = statics;
-    for (const auto& m : static_macs_) {
-      if (m.port == name) {
-        Pin(m);
-      }
-    }
+    PinStaticMacsOf(name);
   };
   if (Status s = Persist(undo); !s.ok()) {
     return s;

@@ -82,6 +82,7 @@ class Controller {
   void PollLinks();
   void PublishMacEvent(const dp::MacEvent& e);
   void ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match);
+  void PinStaticMacsOf(const std::string& port);
   Status Pin(const StaticMac& m) {
     return dataplane_->AddStaticMac(m.network, m.vlan, m.mac, m.port);
   }

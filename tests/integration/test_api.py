@@ -111,6 +111,44 @@ class ApiTest(SwitchTestCase):
         self.assertEqual(code_of(lambda: api.create_network("lan0")), "OK")
         self.assertEqual(code_of(lambda: api.create_port("p0", "lan0", self.sock("p0"))), "OK")
 
+    def test_static_macs_follow_their_port_through_moves_vlan_changes_and_restarts(self):
+        sw = self.start_switch()
+        sw.api.create_network("lan0")
+        sw.api.create_network("lan1")
+        sw.api.create_port("a", "lan0", self.sock("a"))
+        sw.api.create_port("b", "lan0", self.sock("b"))
+
+        def pin(port, mac, vlan=0):
+            sw.api.fdb.AddStaticMac(pb.fdb.AddStaticMacRequest(network="lan0", mac=mac,
+                                                               port=port, vlan=vlan))
+
+        def statics(network="lan0"):
+            return sorted((e.mac, e.vlan, e.port) for e in sw.api.fdb_entries(network)
+                          if e.static)
+
+        def update(**kw):
+            sw.api.ports.UpdatePort(pb.port.UpdatePortRequest(**kw), timeout=10)
+
+        pin("a", A)
+        pin("a", B, vlan=10)
+        pin("b", C, vlan=20)
+        # a stops carrying VLAN 10: that pin goes, the untagged one stays.
+        update(name="a", vlan=pb.port.Vlan(mode=pb.port.VLAN_MODE_TRUNK,
+                                           trunks=[pb.port.VlanRange(first=0, last=9)]))
+        self.assertEqual(statics(), [(A, 0, "a"), (C, 20, "b")])
+        # A new backend keeps the pins of the port.
+        update(name="a", vhost_user=pb.port.VhostUser(socket_path=self.sock("a2"),
+                                                      mode=pb.port.VHOST_USER_MODE_SERVER))
+        self.assertEqual(statics(), [(A, 0, "a"), (C, 20, "b")])
+        # b moves to another network: its pins go.
+        update(name="b", network="lan1")
+        self.assertEqual(statics(), [(A, 0, "a")])
+        # What was saved is what is pinned: the daemon comes back with it.
+        sw.kill9()
+        sw.start().wait_running()
+        self.assertEqual(statics(), [(A, 0, "a")])
+        self.assertEqual(statics("lan1"), [])
+
     def test_state_survives_kill_9_and_guests_come_back(self):
         sw = self.start_switch()
         sw.api.create_network("lan0", fdb_aging_seconds=120)
