@@ -34,7 +34,7 @@ void Egress::FlushPort(PortIndex out) noexcept {
     pc.tx_bytes.Add(prefix_bytes[sent - 1]);
   }
   if (sent < n) {
-    pc.drops[static_cast<int>(up ? DropReason::kTxFull : DropReason::kPortDown)].Add(n - sent);
+    Count(out, up ? DropReason::kTxFull : DropReason::kPortDown, n - sent);
   }
 }
 

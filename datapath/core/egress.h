@@ -42,8 +42,14 @@ class Egress {
 
   // Drops `m`, charging `reason` to `port`.
   void Drop(rte_mbuf* m, PortIndex port, DropReason reason) noexcept {
-    counters_->ports[port].drops[static_cast<int>(reason)].Add(1);
+    Count(port, reason);
     Free(m);
+  }
+
+  // Charges `n` drops for `reason` to `port`: frames freed elsewhere, or
+  // never made (a flood's copy without an mbuf).
+  void Count(PortIndex port, DropReason reason, uint64_t n = 1) noexcept {
+    counters_->ports[port].drops[static_cast<int>(reason)].Add(n);
   }
 
   // Frees `m` at the next flush, counting nothing (it lives on as copies).

@@ -41,8 +41,9 @@ void BridgeStage::Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte
   // another VID: a priority tag that could not be rewritten), or the reverse.
   if (out_vlan.tagged != vlan.form.tagged ||
       (out_vlan.tagged && (vlan.form.tci & kVidMask) != vlan.vid)) {
-    m = IntoForm(m, vlan.form, out_vlan.tagged ? TaggedForm(vlan.vid, vlan.form) : VlanForm{}, out);
+    m = IntoForm(m, vlan.form, out_vlan.tagged ? TaggedForm(vlan.vid, vlan.form) : VlanForm{});
     if (m == nullptr) {
+      egress_->Count(out, DropReason::kNoMbufs);
       return;
     }
   }
@@ -161,11 +162,12 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       last_out = fdb.Lookup(vlan.vid, meta.dst);
       if (last_out != kInvalidPort) {
         const PortSlot& out = snap.ports[last_out];
-        // An entry may outlive its port by one aging sweep: treat as unknown.
         if (out.port == nullptr) {
+          // An entry may outlive its port by one aging sweep: treat as unknown.
           last_out = kInvalidPort;
+        } else {
+          out_vlan = OutVlan{out.vlan.Carries(vlan.vid), out.vlan.EgressTagged(vlan.vid)};
         }
-        out_vlan = OutVlan{out.vlan.Carries(vlan.vid), out.vlan.EgressTagged(vlan.vid)};
       }
     }
     if (last_out == kInvalidPort) {
@@ -190,15 +192,11 @@ uint16_t BridgeStage::Segment(PortIndex in, rte_mbuf* m, rte_mbuf** segs) noexce
   return n;
 }
 
-rte_mbuf* BridgeStage::IntoForm(rte_mbuf* m, VlanForm from, VlanForm to, PortIndex out) noexcept {
+rte_mbuf* BridgeStage::IntoForm(rte_mbuf* m, VlanForm from, VlanForm to) noexcept {
   if (Editable(m) && SetVlanForm(m, from, to)) {
     return m;
   }
   rte_mbuf* copy = CopyInVlanForm(m, from, to, copies_);
-  if (copy == nullptr) {
-    egress_->Drop(m, out, DropReason::kNoMbufs);
-    return nullptr;
-  }
   egress_->Free(m);
   return copy;
 }
@@ -251,12 +249,12 @@ void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex 
     }
     const Port& port = *slot.port;
     if (!port.LinkUp()) {
-      counters_->ports[p].drops[static_cast<int>(DropReason::kPortDown)].Add(1);
+      egress_->Count(p, DropReason::kPortDown);
       continue;
     }
     const VlanForm want = EgressForm(slot.vlan, vlan.vid, vlan.form);
     if (m->pkt_len + TagLen(want) - TagLen(vlan.form) > port.max_frame()) {
-      counters_->ports[p].drops[static_cast<int>(DropReason::kMtuExceeded)].Add(1);
+      egress_->Count(p, DropReason::kMtuExceeded);
       continue;
     }
     Group& g = want == vlan.form ? groups[0] : groups[want.tagged ? 2 : 1];
@@ -277,19 +275,14 @@ void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex 
       groups[g].frame = CopyInVlanForm(m, vlan.form, groups[g].form, copies_);
     }
   }
-  if (own == 0 || (Editable(m) && SetVlanForm(m, vlan.form, groups[own].form))) {
-    groups[own].frame = m;
-  } else {
-    groups[own].frame = CopyInVlanForm(m, vlan.form, groups[own].form, copies_);
-    egress_->Free(m);
-  }
+  groups[own].frame = own == 0 ? m : IntoForm(m, vlan.form, groups[own].form);
   for (Group& g : groups) {
     if (g.n == 0) {
       continue;
     }
     if (g.frame == nullptr) {
       for (uint16_t i = 0; i < g.n; ++i) {
-        counters_->ports[g.ports[i]].drops[static_cast<int>(DropReason::kNoMbufs)].Add(1);
+        egress_->Count(g.ports[i], DropReason::kNoMbufs);
       }
       continue;
     }

@@ -63,9 +63,10 @@ class BridgeStage {
 
   void Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte_mbuf* m,
                const FrameVlan& vlan, OutVlan out_vlan) noexcept;
-  // `m` in form `to`, edited in place or copied; nullptr (and `m` dropped)
+  // `m` in form `to`: edited in place when this stage holds it alone, else
+  // a copy (and `m` freed). nullptr, with `m` freed and nothing counted,
   // when no copy could be made.
-  rte_mbuf* IntoForm(rte_mbuf* m, VlanForm from, VlanForm to, PortIndex out) noexcept;
+  rte_mbuf* IntoForm(rte_mbuf* m, VlanForm from, VlanForm to) noexcept;
   // Cuts GSO frame `m` and enqueues the segments to `out`.
   void SegmentTo(PortIndex in, PortIndex out, rte_mbuf* m) noexcept;
   void FloodFrame(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m,
