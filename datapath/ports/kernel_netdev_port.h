@@ -15,6 +15,14 @@
 
 namespace switchyard::dp {
 
+// What a netdev says of itself: up and running, and its MTU (0 when it
+// cannot be read).
+struct NetdevState {
+  bool up = false;
+  uint32_t mtu = 0;
+};
+NetdevState ReadNetdev(const std::string& ifname);
+
 class KernelNetdevPort : public Port {
  public:
   ~KernelNetdevPort() override = default;

@@ -1,11 +1,6 @@
 #include "datapath/ports/kernel_port_factory.h"
 
 #include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cstring>
 
 #include "datapath/core/log.h"
 #include "datapath/ports/afpacket/afpacket_port.h"
@@ -14,19 +9,6 @@
 namespace switchyard::dp {
 
 namespace {
-
-// The netdev's MTU; 0 when it cannot be read.
-uint32_t NetdevMtu(const std::string& ifname) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return 0;
-  }
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
-  const bool ok = ioctl(fd, SIOCGIFMTU, &ifr) == 0;
-  close(fd);
-  return ok && ifr.ifr_mtu > 0 ? static_cast<uint32_t>(ifr.ifr_mtu) : 0;
-}
 
 Status OpenAfXdp(const std::string& name, const std::string& netdev, rte_mempool* pool,
                  std::unique_ptr<KernelNetdevPort>* out) {
@@ -58,10 +40,10 @@ Status OpenKernelPort(const std::string& name, const std::string& netdev, Kernel
     return OpenAfPacket(name, netdev, pool, out);
   }
   std::string why;
-  const uint32_t mtu = NetdevMtu(netdev);
-  if (mtu + 14 + 4 > AfXdpPort::kMaxFrame) {
+  const uint32_t mtu = ReadNetdev(netdev).mtu;
+  if (mtu + Port::kFrameOverhead > AfXdpPort::kMaxFrame) {
     why = "MTU " + std::to_string(mtu) + " is more than AF_XDP carries (" +
-          std::to_string(AfXdpPort::kMaxFrame - 18) + ")";
+          std::to_string(AfXdpPort::kMaxFrame - Port::kFrameOverhead) + ")";
   } else {
     Status s = OpenAfXdp(name, netdev, pool, out);
     if (s.ok()) {

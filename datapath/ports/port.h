@@ -58,8 +58,10 @@ class Port {
   // counted as mtu_exceeded. Any thread; a plain atomic read.
   uint32_t max_frame() const noexcept { return max_frame_.load(std::memory_order_relaxed); }
 
- protected:
+  // What a frame adds to the MTU on the wire: an Ethernet header and a tag.
   static constexpr uint32_t kFrameOverhead = 14 + 4;
+
+ protected:
   void set_max_frame(uint32_t bytes) noexcept {
     max_frame_.store(bytes, std::memory_order_relaxed);
   }
