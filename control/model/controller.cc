@@ -387,14 +387,16 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
   const auto statics_before = static_macs_;
   const bool moved = spec.network != old->network;
   const dp::VlanPolicy vlans = dp::MakeVlanPolicy(spec.vlan);
+  auto goes = [&](const StaticMac& m) {
+    return m.port == name && (moved || !vlans.Carries(static_cast<uint16_t>(m.vlan)));
+  };
   for (const auto& m : statics_before) {
-    if (m.port == name && !moved && !new_backend && !vlans.Carries(static_cast<uint16_t>(m.vlan))) {
+    // A move or a new backend flushed the port's pins from the FDB already.
+    if (goes(m) && !moved && !new_backend) {
       dataplane_->DeleteStaticMac(m.network, m.vlan, m.mac);
     }
   }
-  ForgetStaticMacs([&](const StaticMac& m) {
-    return m.port == name && (moved || !vlans.Carries(static_cast<uint16_t>(m.vlan)));
-  });
+  ForgetStaticMacs(goes);
   if (new_backend) {
     PinStaticMacsOf(name);
   }
