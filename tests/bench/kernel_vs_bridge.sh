@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/bench/lib.sh"
 case $build in /*) ;; *) build=$root/$build ;; esac
 daemon=$build/control/switchyardd
 yardctl=$build/control/cli/yardctl
@@ -93,15 +94,13 @@ measure() {
 run() {  # $1: switchyard | bridge
   "start_$1"; local r; r=$(measure); "stop_$1"; echo "$r"
 }
-median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
 
 sy_pps=() br_pps=() sy_tcp=() br_tcp=() ratios=() tcp_ratios=()
 for i in $(seq 1 "$samples"); do
   if [ $((i % 2)) -eq 1 ]; then a=$(run switchyard); b=$(run bridge); else b=$(run bridge); a=$(run switchyard); fi
   read -r ap at <<<"$a"; read -r bp bt <<<"$b"
   sy_pps+=("$ap") br_pps+=("$bp") sy_tcp+=("$at") br_tcp+=("$bt")
-  ratios+=("$(awk -v a="$ap" -v b="$bp" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
-  tcp_ratios+=("$(awk -v a="$at" -v b="$bt" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
+  ratios+=("$(ratio "$ap" "$bp")") tcp_ratios+=("$(ratio "$at" "$bt")")
   echo "sample $i ($driver): udp64 switchyard $ap pps, bridge $bp pps (ratio ${ratios[-1]});" \
     "tcp switchyard $at Gbit/s, bridge $bt Gbit/s (ratio ${tcp_ratios[-1]})"
 done

@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/bench/lib.sh"
 case $build in /*) ;; *) build=$root/$build ;; esac
 daemon=$build/control/switchyardd
 [ -x "$daemon" ] || { echo "build first: $daemon missing" >&2; exit 1; }
@@ -102,24 +103,7 @@ measure() {  # $1: run_switchyard | run_ceiling
   rm -rf /var/run/dpdk/$tag-* "$work"/g?.sock
   echo "$result"
 }
-median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
-
-# The host's speed drifts over minutes (other tenants), so each sample is a
-# back-to-back pair and the ratio reported is the median of the pairs' ratios.
-sy=() ref=() ratios=()
-for i in $(seq 1 "$samples"); do
-  if [ $((i % 2)) -eq 1 ]; then
-    sy+=("$(measure run_switchyard)"); ref+=("$(measure run_ceiling)")
-  else
-    ref+=("$(measure run_ceiling)"); sy+=("$(measure run_switchyard)")
-  fi
-  ratios+=("$(awk -v a="${sy[-1]}" -v b="${ref[-1]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
-  echo "sample $i: switchyard ${sy[-1]} Mpps, ceiling ${ref[-1]} Mpps, ratio ${ratios[-1]}"
-done
-sy_med=$(printf '%s\n' "${sy[@]}" | median)
-ref_med=$(printf '%s\n' "${ref[@]}" | median)
-ratio=$(printf '%s\n' "${ratios[@]}" | median)
-echo "switchyard_mpps=$sy_med ceiling_mpps=$ref_med ratio=$ratio"
+pairs "$samples" switchyard "measure run_switchyard" ceiling "measure run_ceiling"
 # A run that measured nothing is a broken benchmark, not a slow switch.
-awk -v a="$sy_med" -v b="$ref_med" 'BEGIN {exit !(a > 0 && b > 0)}' ||
+awk -v a="$med_a" -v b="$med_b" 'BEGIN {exit !(a > 0 && b > 0)}' ||
   { echo "vhost_loop: no traffic measured; logs kept in $work" >&2; KEEP=1; exit 1; }

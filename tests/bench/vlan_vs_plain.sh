@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/bench/lib.sh"
 case $build in /*) ;; *) build=$root/$build ;; esac
 daemon=$build/control/switchyardd
 yardctl=$build/control/cli/yardctl
@@ -78,18 +79,7 @@ measure() {  # $1: vlan | plain
   sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$work/gen-$1.log" |
     awk '$1 > 2 {print ($2 + $3) / 2 / 1e6}' | median
 }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print 0; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'; }
-
-vl=() pl=() ratios=()
-for i in $(seq 1 "$samples"); do
-  if [ $((i % 2)) -eq 1 ]; then
-    vl+=("$(measure vlan)"); pl+=("$(measure plain)")
-  else
-    pl+=("$(measure plain)"); vl+=("$(measure vlan)")
-  fi
-  ratios+=("$(awk -v a="${vl[-1]}" -v b="${pl[-1]}" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')")
-  echo "sample $i: vlan ${vl[-1]} Mpps, plain ${pl[-1]} Mpps, ratio ${ratios[-1]}"
-done
+pairs "$samples" vlan "measure vlan" plain "measure plain"
 # A VLAN run that forwarded without pushing and popping measured the wrong thing.
 drops=$(python3 -c "
 import json, sys
@@ -97,8 +87,5 @@ d = json.load(open(sys.argv[1]))
 print(sum(int(v) for p in d['ports'] for k, v in p['counters']['drops'].items()
           if k in ('vlan_filtered', 'no_mbufs', 'qinq_unsupported')))" "$work/vlan.stats")
 [ "$drops" = 0 ] || { echo "vlan_vs_plain: VLAN drops in the VLAN run: $drops; logs in $work" >&2; KEEP=1; exit 1; }
-vl_med=$(printf '%s\n' "${vl[@]}" | median)
-pl_med=$(printf '%s\n' "${pl[@]}" | median)
-echo "vlan_mpps=$vl_med plain_mpps=$pl_med ratio=$(printf '%s\n' "${ratios[@]}" | median)"
-awk -v a="$vl_med" -v b="$pl_med" 'BEGIN {exit !(a > 0 && b > 0)}' ||
+awk -v a="$med_a" -v b="$med_b" 'BEGIN {exit !(a > 0 && b > 0)}' ||
   { echo "vlan_vs_plain: no traffic measured; logs kept in $work" >&2; KEEP=1; exit 1; }

@@ -1,0 +1,29 @@
+# Sourced by the benchmark scripts: medians, ratios, and the back-to-back
+# A/B pairs every figure here is made of.
+
+# Median of the numbers on stdin, "%.3f"; 0.000 for none.
+median() {
+  sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "0.000"; exit}
+                 m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
+}
+
+# A/B, "%.3f"; 0.000 when B is 0.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}'; }
+
+# pairs N NAME_A "CMD_A" NAME_B "CMD_B": N pairs of runs, each command
+# printing one rate in Mpps, back to back and alternating A,B then B,A, as
+# the host's speed drifts over minutes. Prints a line per pair, then
+# "NAME_A_mpps=X NAME_B_mpps=Y ratio=Z": the medians of each side and of the
+# pairs' ratios. Leaves X and Y in med_a and med_b.
+pairs() {
+  local n=$1 name_a=$2 cmd_a=$3 name_b=$4 cmd_b=$5 i a b
+  local as=() bs=() rs=()
+  for i in $(seq 1 "$n"); do
+    if [ $((i % 2)) -eq 1 ]; then a=$($cmd_a); b=$($cmd_b); else b=$($cmd_b); a=$($cmd_a); fi
+    as+=("$a") bs+=("$b") rs+=("$(ratio "$a" "$b")")
+    echo "sample $i: $name_a $a Mpps, $name_b $b Mpps, ratio ${rs[-1]}"
+  done
+  med_a=$(printf '%s\n' "${as[@]}" | median)
+  med_b=$(printf '%s\n' "${bs[@]}" | median)
+  echo "${name_a}_mpps=$med_a ${name_b}_mpps=$med_b ratio=$(printf '%s\n' "${rs[@]}" | median)"
+}
