@@ -1,0 +1,75 @@
+// Overlay headers: VXLAN (RFC 7348) and GRE with Transparent Ethernet
+// Bridging (RFC 2784/2890: protocol 0x6558, the key names the network),
+// both over IPv4. Building the outer headers in front of a frame, and
+// reading them back with every check a decap needs, so the overlay stage
+// only decides what to do with the result.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+
+#include "datapath/core/types.h"
+
+namespace switchyard::dp {
+
+enum class TunnelType : uint8_t { kVxlan, kGre };
+
+inline constexpr uint16_t kVxlanPort = 4789;
+inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+inline constexpr uint16_t kEtherTypeTeb = 0x6558;  // Transparent Ethernet Bridging
+// Outer Ethernet + IPv4 + UDP + VXLAN, and Ethernet + IPv4 + GRE with key.
+inline constexpr uint32_t kVxlanOverhead = 14 + 20 + 8 + 8;
+inline constexpr uint32_t kGreOverhead = 14 + 20 + 4 + 4;
+inline constexpr uint32_t kMaxVni = (1u << 24) - 1;
+
+inline constexpr uint32_t TunnelOverhead(TunnelType type) {
+  return type == TunnelType::kVxlan ? kVxlanOverhead : kGreOverhead;
+}
+
+// The outer headers of one encapsulated frame. Addresses in host order.
+struct OuterHeaders {
+  MacKey src_mac = 0;
+  MacKey dst_mac = 0;  // the next hop's
+  uint32_t src_ip = 0;
+  uint32_t dst_ip = 0;
+  uint16_t udp_src_port = 0;  // VXLAN only: spreads flows over the underlay's ECMP
+  uint8_t ttl = 64;
+};
+
+// Prepends the outer headers of `type` carrying network `id` (VNI or GRE
+// key) to `m`, whose first segment must have TunnelOverhead(type) bytes of
+// headroom. False, with `m` untouched, when it has not.
+bool Encapsulate(rte_mbuf* m, TunnelType type, uint32_t id, const OuterHeaders& outer) noexcept;
+
+// A UDP source port for VXLAN from the inner frame's addresses and ports,
+// in 49152..65535, so one inner flow keeps one outer flow (RFC 7348 5).
+uint16_t VxlanSourcePort(const uint8_t* inner, uint32_t len) noexcept;
+
+// What the outer headers of a received frame say.
+enum class TunnelParse : uint8_t {
+  kTunnel,       // `info` is filled
+  kNotTunnel,    // not IPv4 VXLAN or GRE at all (ARP, other traffic)
+  kBadHeader,    // IPv4, UDP, VXLAN or GRE header malformed or cut short
+  kFragment,     // an IPv4 fragment: never reassembled
+  kUnsupported,  // GRE with routing, a version other than 0, no key, or not TEB
+};
+
+struct TunnelInfo {
+  TunnelType type;
+  uint32_t id;  // VNI or GRE key
+  uint32_t src_ip;
+  uint32_t dst_ip;
+  uint16_t inner_offset;  // where the inner Ethernet frame starts
+  uint32_t inner_len;     // and how long it is (outer padding excluded)
+};
+
+// Reads the outer Ethernet (untagged), IPv4 and UDP/VXLAN or GRE headers of
+// the `len` contiguous bytes at `data` (a frame's first segment, which must
+// hold the whole outer packet when GRE carries a checksum). The IPv4 header
+// checksum and a GRE checksum are verified; a VXLAN UDP checksum is not.
+// `vxlan_port` is the UDP port VXLAN arrives on.
+TunnelParse ParseTunnel(const uint8_t* data, uint32_t len, uint16_t vxlan_port,
+                        TunnelInfo* info) noexcept;
+
+}  // namespace switchyard::dp
