@@ -116,6 +116,93 @@ Status ValidateNetworkSpec(const NetworkSpec& spec) {
   return Status::Ok();
 }
 
+std::optional<uint32_t> ParseIpv4(const std::string& text) {
+  in_addr a{};
+  if (inet_pton(AF_INET, text.c_str(), &a) != 1) {
+    return std::nullopt;
+  }
+  return ntohl(a.s_addr);
+}
+
+std::optional<Ipv4Prefix> ParseIpv4Prefix(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) {
+    return std::nullopt;
+  }
+  auto address = ParseIpv4(text.substr(0, slash));
+  int length = -1;
+  const char* first = text.data() + slash + 1;
+  const char* last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(first, last, length);
+  if (!address || ec != std::errc() || end != last || first == last || length < 0 || length > 32) {
+    return std::nullopt;
+  }
+  return Ipv4Prefix{*address, length};
+}
+
+namespace {
+
+// Unicast and usable as an endpoint: not 0.0.0.0, loopback, multicast or
+// broadcast.
+bool UsableUnicast(uint32_t a) {
+  return a != 0 && (a >> 24) != 127 && (a >> 28) != 0xe && a != 0xffffffffu;
+}
+
+}  // namespace
+
+Status ValidateUnderlay(const UnderlaySpec& spec) {
+  auto bad = [](const std::string& why) {
+    return Status(StatusCode::kInvalidArgument, "port.underlay." + why);
+  };
+  auto prefix = ParseIpv4Prefix(spec.address);
+  if (!prefix || !UsableUnicast(prefix->address) || prefix->length == 0 || prefix->length > 30) {
+    return bad("address: '" + spec.address +
+               "' is not a unicast IPv4 ADDRESS/PREFIX with a prefix of 1..30");
+  }
+  if (spec.gateway.empty()) {
+    return Status::Ok();
+  }
+  auto gateway = ParseIpv4(spec.gateway);
+  const uint32_t mask = ~uint32_t{0} << (32 - prefix->length);
+  if (!gateway || !UsableUnicast(*gateway) || (*gateway & mask) != (prefix->address & mask) ||
+      *gateway == prefix->address) {
+    return bad("gateway: '" + spec.gateway + "' is not another address in " + spec.address);
+  }
+  return Status::Ok();
+}
+
+Status ValidateTunnel(const TunnelSpec& spec) {
+  auto bad = [](const std::string& why) {
+    return Status(StatusCode::kInvalidArgument, "network.tunnel." + why);
+  };
+  if (spec.kind == TunnelKind::kNone) {
+    return spec == TunnelSpec{} ? Status::Ok() : bad("type: settings given without a type");
+  }
+  if (spec.kind == TunnelKind::kVxlan && (spec.id < 1 || spec.id > (1u << 24) - 1)) {
+    return bad("id: " + std::to_string(spec.id) + " is not a VNI (1..16777215)");
+  }
+  if (spec.kind == TunnelKind::kVxlan && (spec.udp_port < 1 || spec.udp_port > 65535)) {
+    return bad("udp_port: " + std::to_string(spec.udp_port) + " is outside 1..65535");
+  }
+  if (Status s = ValidateName("network.tunnel.uplink", spec.uplink); !s.ok()) {
+    return s;
+  }
+  std::vector<uint32_t> seen;
+  for (const std::string& r : spec.remotes) {
+    auto a = ParseIpv4(r);
+    if (!a || !UsableUnicast(*a)) {
+      return bad("remotes: '" + r + "' is not a unicast IPv4 address");
+    }
+    for (uint32_t other : seen) {
+      if (other == *a) {
+        return bad("remotes: " + r + " is given twice");
+      }
+    }
+    seen.push_back(*a);
+  }
+  return Status::Ok();
+}
+
 Status ValidateVlanSpec(const VlanSpec& spec) {
   auto bad = [](const std::string& why) {
     return Status(StatusCode::kInvalidArgument, "port.vlan." + why);

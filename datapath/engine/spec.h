@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,38 @@
 #include "datapath/core/vlan.h"
 
 namespace switchyard::dp {
+
+// An uplink's own IPv4 address on the underlay that tunnels run over.
+struct UnderlaySpec {
+  std::string address{};  // "10.77.0.1/24"; empty: the port is no uplink
+  std::string gateway{};  // next hop for endpoints off the subnet; empty: on-link only
+
+  bool operator==(const UnderlaySpec&) const = default;
+};
+
+enum class TunnelKind { kNone, kVxlan, kGre };
+
+// A network stretched over an underlay: its id (VXLAN VNI or GRE key), the
+// uplink port it leaves by and the remote endpoints it reaches.
+struct TunnelSpec {
+  TunnelKind kind = TunnelKind::kNone;
+  uint32_t id = 0;
+  std::string uplink{};
+  std::vector<std::string> remotes{};  // IPv4 addresses
+  uint32_t udp_port = 4789;            // VXLAN
+
+  bool operator==(const TunnelSpec&) const = default;
+};
+
+struct Ipv4Prefix {
+  uint32_t address = 0;  // host order
+  int length = 0;
+};
+
+// "a.b.c.d" in host order, or nullopt.
+std::optional<uint32_t> ParseIpv4(const std::string& text);
+// "a.b.c.d/N", or nullopt.
+std::optional<Ipv4Prefix> ParseIpv4Prefix(const std::string& text);
 
 struct NetworkSpec {
   std::string name;
@@ -92,6 +125,8 @@ Status ValidateName(std::string_view field, std::string_view name);
 Status ValidateNetworkSpec(const NetworkSpec& spec);
 Status ValidatePortSpec(const PortSpec& spec);
 Status ValidateVlanSpec(const VlanSpec& spec);
+Status ValidateUnderlay(const UnderlaySpec& spec);
+Status ValidateTunnel(const TunnelSpec& spec);
 
 // What the bridge stage reads: the VLANs a port carries and how it tags them.
 VlanPolicy MakeVlanPolicy(const VlanSpec& spec);
