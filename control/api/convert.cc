@@ -24,16 +24,53 @@ grpc::Status ToGrpc(const Status& status) {
   return grpc::Status(grpc::StatusCode::INTERNAL, status.message());
 }
 
-dp::NetworkSpec NetworkFromProto(const v1::Network& msg) {
-  dp::NetworkSpec spec;
-  spec.name = msg.name();
+Status TunnelFromProto(const v1::Tunnel& msg, dp::TunnelSpec* spec) {
+  dp::TunnelSpec t;
+  switch (msg.type()) {
+    case v1::TUNNEL_TYPE_UNSPECIFIED:
+      t.kind = dp::TunnelKind::kNone;
+      break;
+    case v1::TUNNEL_TYPE_VXLAN:
+      t.kind = dp::TunnelKind::kVxlan;
+      break;
+    case v1::TUNNEL_TYPE_GRE:
+      t.kind = dp::TunnelKind::kGre;
+      break;
+    default:
+      return Status(StatusCode::kInvalidArgument,
+                    "network.tunnel.type: " + std::to_string(static_cast<int>(msg.type())) +
+                        " is not a TunnelType");
+  }
+  t.id = msg.id();
+  t.uplink = msg.uplink();
+  t.remotes.assign(msg.remotes().begin(), msg.remotes().end());
+  if (t.kind == dp::TunnelKind::kVxlan) {
+    t.udp_port = msg.udp_port() == 0 ? dp::kVxlanPort : msg.udp_port();
+  } else if (msg.udp_port() != 0) {
+    return Status(StatusCode::kInvalidArgument, "network.tunnel.udp_port: only VXLAN has one");
+  }
+  if (t.kind != dp::TunnelKind::kVxlan) {
+    t.udp_port = dp::TunnelSpec{}.udp_port;
+  }
+  if (Status s = dp::ValidateTunnel(t); !s.ok()) {
+    return s;
+  }
+  *spec = std::move(t);
+  return Status::Ok();
+}
+
+Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec) {
+  spec->name = msg.name();
   if (msg.fdb_aging_seconds() != 0) {
-    spec.fdb_aging_s = msg.fdb_aging_seconds();
+    spec->fdb_aging_s = msg.fdb_aging_seconds();
   }
   if (msg.fdb_max_entries() != 0) {
-    spec.fdb_max = msg.fdb_max_entries();
+    spec->fdb_max = msg.fdb_max_entries();
   }
-  return spec;
+  if (msg.has_tunnel()) {
+    return TunnelFromProto(msg.tunnel(), &spec->tunnel);
+  }
+  return Status::Ok();
 }
 
 v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
@@ -41,6 +78,31 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
   msg.set_name(spec.name);
   msg.set_fdb_aging_seconds(spec.fdb_aging_s);
   msg.set_fdb_max_entries(spec.fdb_max);
+  const dp::TunnelSpec& t = spec.tunnel;
+  if (t.kind != dp::TunnelKind::kNone) {
+    auto* tunnel = msg.mutable_tunnel();
+    tunnel->set_type(t.kind == dp::TunnelKind::kVxlan ? v1::TUNNEL_TYPE_VXLAN
+                                                      : v1::TUNNEL_TYPE_GRE);
+    tunnel->set_id(t.id);
+    tunnel->set_uplink(t.uplink);
+    for (const auto& r : t.remotes) {
+      tunnel->add_remotes(r);
+    }
+    if (t.kind == dp::TunnelKind::kVxlan) {
+      tunnel->set_udp_port(t.udp_port);
+    }
+  }
+  return msg;
+}
+
+v1::TunnelEndpointStatus EndpointToProto(const dp::EndpointReport& e) {
+  v1::TunnelEndpointStatus msg;
+  msg.set_remote(e.remote);
+  msg.set_port(e.name);
+  msg.set_next_hop(e.next_hop);
+  msg.set_next_hop_mac(e.next_hop_mac == 0 ? "" : dp::MacToString(e.next_hop_mac));
+  msg.set_up(e.link_up);
+  msg.set_max_frame(e.max_frame);
   return msg;
 }
 
@@ -162,6 +224,9 @@ v1::Vlan VlanToProto(const dp::VlanSpec& spec) {
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->name = msg.name();
   spec->network = msg.network();
+  if (msg.has_underlay()) {
+    spec->underlay = dp::UnderlaySpec{msg.underlay().address(), msg.underlay().gateway()};
+  }
   if (msg.has_vlan()) {
     if (Status s = VlanFromProto(msg.vlan(), &spec->vlan); !s.ok()) {
       return s;
@@ -189,6 +254,10 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   msg.set_network(spec.network);
   if (spec.vlan != dp::VlanSpec{}) {
     *msg.mutable_vlan() = VlanToProto(spec.vlan);
+  }
+  if (spec.IsUplink()) {
+    msg.mutable_underlay()->set_address(spec.underlay.address);
+    msg.mutable_underlay()->set_gateway(spec.underlay.gateway);
   }
   if (spec.kind == dp::PortKind::kKernel) {
     msg.mutable_kernel()->set_netdev(spec.netdev);
@@ -273,7 +342,11 @@ Status StateFromProto(const store::State& msg, DesiredState* state) {
   }
   DesiredState out;
   for (const auto& n : msg.networks()) {
-    out.networks.push_back(NetworkFromProto(n));
+    dp::NetworkSpec spec;
+    if (Status s = NetworkFromProto(n, &spec); !s.ok()) {
+      return Status(s.code(), "state: network " + n.name() + ": " + s.message());
+    }
+    out.networks.push_back(spec);
   }
   for (const auto& p : msg.ports()) {
     dp::PortSpec spec;

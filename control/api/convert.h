@@ -18,7 +18,9 @@ namespace switchyard::ctl {
 grpc::Status ToGrpc(const Status& status);
 
 // Fills defaults (0 -> 300 s, 8192 entries); validation is the Dataplane's.
-dp::NetworkSpec NetworkFromProto(const v1::Network& msg);
+Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec);
+Status TunnelFromProto(const v1::Tunnel& msg, dp::TunnelSpec* spec);
+v1::TunnelEndpointStatus EndpointToProto(const dp::EndpointReport& e);
 v1::Network NetworkToProto(const dp::NetworkSpec& spec);
 
 // INVALID_ARGUMENT when no backend or an unspecified mode is given.

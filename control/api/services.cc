@@ -16,7 +16,21 @@ v1::Port PortWithStatus(const dp::PortReport& r) {
   p.mutable_status()->set_guest_connects(r.info.connects);
   p.mutable_status()->set_driver(r.info.driver);
   p.mutable_status()->set_fallback_reason(r.info.fallback_reason);
+  if (r.uplink_mac != 0) {
+    p.mutable_status()->set_uplink_mac(dp::MacToString(r.uplink_mac));
+  }
   return p;
+}
+
+v1::Network NetworkWithStatus(const dp::NetworkSpec& spec,
+                              const std::vector<dp::EndpointReport>& endpoints) {
+  v1::Network n = NetworkToProto(spec);
+  for (const auto& e : endpoints) {
+    if (e.network == spec.name) {
+      *n.mutable_status()->add_endpoints() = EndpointToProto(e);
+    }
+  }
+  return n;
 }
 
 v1::Port FailedPortToProto(const FailedPort& f) {
@@ -37,12 +51,15 @@ Status NoSuchPort(const std::string& name) {
 grpc::Status NetworksService::CreateNetwork(grpc::ServerContext*,
                                             const v1::CreateNetworkRequest* req,
                                             v1::Network* resp) {
-  const dp::NetworkSpec spec = NetworkFromProto(req->network());
+  dp::NetworkSpec spec;
+  if (Status s = NetworkFromProto(req->network(), &spec); !s.ok()) {
+    return ToGrpc(s);
+  }
   Status s;
   c_->Run([&] {
     s = c_->CreateNetwork(spec);
     if (s.ok()) {
-      *resp = NetworkToProto(*c_->FindNetwork(spec.name));
+      *resp = NetworkWithStatus(*c_->FindNetwork(spec.name), c_->dataplane().Endpoints());
     }
   });
   return ToGrpc(s);
@@ -53,7 +70,7 @@ grpc::Status NetworksService::GetNetwork(grpc::ServerContext*, const v1::GetNetw
   Status s;
   c_->Run([&] {
     if (auto n = c_->FindNetwork(req->name())) {
-      *resp = NetworkToProto(*n);
+      *resp = NetworkWithStatus(*n, c_->dataplane().Endpoints());
     } else {
       s = Status(StatusCode::kNotFound, "network.name: '" + req->name() + "' does not exist");
     }
@@ -64,8 +81,9 @@ grpc::Status NetworksService::GetNetwork(grpc::ServerContext*, const v1::GetNetw
 grpc::Status NetworksService::ListNetworks(grpc::ServerContext*, const v1::ListNetworksRequest*,
                                            v1::ListNetworksResponse* resp) {
   c_->Run([&] {
+    const auto endpoints = c_->dataplane().Endpoints();
     for (const auto& n : c_->dataplane().NetworkSpecs()) {
-      *resp->add_networks() = NetworkToProto(n);
+      *resp->add_networks() = NetworkWithStatus(n, endpoints);
     }
   });
   return grpc::Status::OK;
@@ -81,12 +99,19 @@ grpc::Status NetworksService::UpdateNetwork(grpc::ServerContext*,
   if (req->has_fdb_max_entries()) {
     max = req->fdb_max_entries();
   }
+  std::optional<dp::TunnelSpec> tunnel;
+  if (req->has_tunnel()) {
+    tunnel.emplace();
+    if (Status s = TunnelFromProto(req->tunnel(), &*tunnel); !s.ok()) {
+      return ToGrpc(s);
+    }
+  }
   Status s;
   c_->Run([&] {
     dp::NetworkSpec updated;
-    s = c_->UpdateNetwork(req->name(), aging, max, &updated);
+    s = c_->UpdateNetwork(req->name(), aging, max, tunnel, &updated);
     if (s.ok()) {
-      *resp = NetworkToProto(updated);
+      *resp = NetworkWithStatus(updated, c_->dataplane().Endpoints());
     }
   });
   return ToGrpc(s);
@@ -184,10 +209,14 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
       return ToGrpc(s);
     }
   }
+  std::optional<dp::UnderlaySpec> underlay;
+  if (req->has_underlay()) {
+    underlay = dp::UnderlaySpec{req->underlay().address(), req->underlay().gateway()};
+  }
   Status s;
   c_->Run([&] {
     dp::PortSpec updated;
-    s = c_->UpdatePort(req->name(), network, backend, vlan, &updated);
+    s = c_->UpdatePort(req->name(), network, backend, vlan, underlay, &updated);
     if (s.ok()) {
       *resp = PortToProto(updated);
     }
@@ -293,6 +322,16 @@ grpc::Status StatsService::GetStats(grpc::ServerContext*, const v1::GetStatsRequ
         s = NoSuchPort(name);
         return;
       }
+    }
+    for (const auto& e : dp.Endpoints()) {
+      if (!want_ports.empty() || (!want_nets.empty() && !want_nets.count(e.network))) {
+        continue;
+      }
+      auto* p = resp->add_tunnel_endpoints();
+      p->set_name(e.name);
+      p->set_network(e.network);
+      p->set_link(e.link_up ? v1::LINK_STATE_UP : v1::LINK_STATE_DOWN);
+      *p->mutable_counters() = CountersToProto(e.totals);
     }
     seen.clear();
     for (const auto& r : dp.Networks()) {

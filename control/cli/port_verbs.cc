@@ -147,6 +147,9 @@ std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
 
 // "access 10", "trunk all", "trunk 10,20-30 native 5 tagged".
 std::string VlanText(const v1::Port& port) {
+  if (port.has_underlay()) {
+    return "-";  // an uplink: tunnels leave untagged
+  }
   const v1::Vlan& v = port.vlan();
   if (v.mode() == v1::VLAN_MODE_ACCESS) {
     return "access " + std::to_string(v.tag());
@@ -231,15 +234,41 @@ std::string VlanFromArgs(const ParsedArgs& args, std::optional<v1::Vlan>* out) {
   return "";
 }
 
+// --underlay CIDR [--gateway IP]: the port is an uplink.
+std::string UnderlayFromArgs(const ParsedArgs& args, std::optional<v1::Underlay>* out) {
+  auto address = args.String("--underlay");
+  auto gateway = args.String("--gateway");
+  if (gateway && !address) {
+    return "--gateway goes with --underlay";
+  }
+  if (address) {
+    v1::Underlay u;
+    u.set_address(*address);
+    u.set_gateway(gateway.value_or(""));
+    *out = u;
+  }
+  return "";
+}
+
 int Add(const Call& call) {
   v1::CreatePortRequest request;
   v1::Port* port = request.mutable_port();
   port->set_name(call.args().positional(0));
-  auto network = call.args().String("--network");
-  if (!network) {
-    return call.Usage("--network is required");
+  std::optional<v1::Underlay> underlay;
+  if (auto reason = UnderlayFromArgs(call.args(), &underlay); !reason.empty()) {
+    return call.Usage(reason);
   }
-  port->set_network(*network);
+  auto network = call.args().String("--network");
+  if (!network && !underlay) {
+    return call.Usage("--network is required (or --underlay, for an uplink)");
+  }
+  if (network && underlay) {
+    return call.Usage("--network and --underlay exclude each other: an uplink has no network");
+  }
+  port->set_network(network.value_or(""));
+  if (underlay) {
+    *port->mutable_underlay() = *underlay;
+  }
   BackendArgs backend;
   if (auto reason = BackendFromArgs(call.args(), &backend); !reason.empty()) {
     return call.Usage(reason);
@@ -270,7 +299,12 @@ int Add(const Call& call) {
   auto status =
       call.Unary([&](grpc::ClientContext* c) { return stub->CreatePort(c, request, &reply); });
   return call.Reply(status, reply, [&] {
-    std::cout << "port " << reply.name() << " added to network " << reply.network() << "\n";
+    if (reply.has_underlay()) {
+      std::cout << "uplink " << reply.name() << " added with underlay address "
+                << reply.underlay().address() << "\n";
+    } else {
+      std::cout << "port " << reply.name() << " added to network " << reply.network() << "\n";
+    }
   });
 }
 
@@ -291,8 +325,9 @@ int List(const Call& call) {
                  {"CONNECTS", Table::Align::kRight}});
     std::vector<std::string> errors;
     for (const v1::Port& p : reply.ports()) {
-      table.AddRow({p.name(), p.network(), KindName(p), BackendName(p), VlanText(p),
-                    LinkName(p.status().link()), std::to_string(p.status().guest_connects())});
+      table.AddRow({p.name(), p.has_underlay() ? "(uplink)" : p.network(), KindName(p),
+                    BackendName(p), VlanText(p), LinkName(p.status().link()),
+                    std::to_string(p.status().guest_connects())});
       if (!p.status().error().empty()) {
         errors.push_back("  " + p.name() + ": " + p.status().error());
       }
@@ -325,6 +360,13 @@ int Show(const Call& call) {
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
+    if (reply.has_underlay()) {
+      lines[1] = {"network", "- (uplink)"};
+      lines.emplace_back("underlay", reply.underlay().address());
+      lines.emplace_back("gateway",
+                         reply.underlay().gateway().empty() ? "-" : reply.underlay().gateway());
+      lines.emplace_back("uplink-mac", reply.status().uplink_mac());
+    }
     if (!reply.status().fallback_reason().empty()) {
       lines.emplace_back("fallback-reason", reply.status().fallback_reason());
     }
@@ -361,11 +403,18 @@ int Set(const Call& call) {
   if (vlan) {
     *request.mutable_vlan() = *vlan;
   }
-  if (!request.has_network() && !backend.given() && !vlan) {
+  std::optional<v1::Underlay> underlay;
+  if (auto reason = UnderlayFromArgs(call.args(), &underlay); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (underlay) {
+    *request.mutable_underlay() = *underlay;
+  }
+  if (!request.has_network() && !backend.given() && !vlan && !underlay) {
     return call.Usage(
         "nothing to change: give --network, "
-        "--vhost-server/--vhost-client/--kernel/--tap/--internal and/or "
-        "--access/--trunk/--native");
+        "--vhost-server/--vhost-client/--kernel/--tap/--internal, "
+        "--access/--trunk/--native and/or --underlay");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -399,7 +448,9 @@ std::vector<OptionSpec> PortOptions() {
           {"--access", OptionSpec::Kind::kU32},
           {"--trunk"},
           {"--native", OptionSpec::Kind::kU32},
-          {"--native-tagged", OptionSpec::Kind::kFlag}};
+          {"--native-tagged", OptionSpec::Kind::kFlag},
+          {"--underlay"},
+          {"--gateway"}};
 }
 
 }  // namespace
@@ -407,7 +458,8 @@ std::vector<OptionSpec> PortOptions() {
 std::vector<Verb> PortVerbs() {
   return {
       {"port add",
-       "NAME --network NET (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
+       "NAME (--network NET | --underlay CIDR [--gateway IP])\n"
+       "    (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N])\n"
        "    [--driver auto|af_xdp|af_packet]\n"
@@ -420,7 +472,8 @@ std::vector<Verb> PortVerbs() {
        "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]\n"
-       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]",
+       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]\n"
+       "    [--underlay CIDR [--gateway IP]]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

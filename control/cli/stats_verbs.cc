@@ -95,7 +95,7 @@ void PrintTotals(const v1::GetStatsResponse& r) {
     }
     first = false;
   };
-  if (r.ports_size() > 0) {
+  if (r.ports_size() + r.tunnel_endpoints_size() > 0) {
     next_section();
     Table table({{"PORT"},
                  {"NETWORK"},
@@ -114,6 +114,14 @@ void PrintTotals(const v1::GetStatsResponse& r) {
                     std::to_string(c.tx_bytes()), std::to_string(TotalDrops(c))});
       drops.emplace_back(p.name(), &c.drops());
       backend.emplace_back(p.name(), &p.backend_counters());
+    }
+    // Remote tunnel endpoints, as ports of their network.
+    for (const v1::PortStats& p : r.tunnel_endpoints()) {
+      const v1::Counters& c = p.counters();
+      table.AddRow({p.name(), p.network(), LinkName(p.link()), std::to_string(c.rx_packets()),
+                    std::to_string(c.rx_bytes()), std::to_string(c.tx_packets()),
+                    std::to_string(c.tx_bytes()), std::to_string(TotalDrops(c))});
+      drops.emplace_back(p.name() + "@" + p.network(), &c.drops());
     }
     table.Print(std::cout);
     PrintNamedCounters("drops by reason", drops);

@@ -11,6 +11,8 @@ namespace switchyard::ctl {
 namespace {
 constexpr auto kEventPeriod = std::chrono::milliseconds(50);  // MAC events from the PMDs
 constexpr auto kTickPeriod = std::chrono::seconds(1);
+// ARP on uplinks: answered, and next hops asked for, within this.
+constexpr auto kUnderlayPeriod = std::chrono::milliseconds(20);
 }  // namespace
 
 std::optional<dp::NetworkSpec> Controller::FindNetwork(const std::string& name) const {
@@ -74,15 +76,26 @@ Status Controller::Restore() {
     SY_INFO("state: nothing saved in " << store_->dir() << " yet; starting empty");
     return Status::Ok();
   }
+  auto restore_port = [&](const dp::PortSpec& p) {
+    if (Status s = dataplane_->AddPort(p); !s.ok()) {
+      SY_ERROR("port " << p.name << ": not restored, kept in the config: " << s.message());
+      failed_ports_[p.name] = FailedPort{p, s.message()};
+    }
+  };
+  // Uplinks first, so tunnels find them; they belong to no network.
+  for (const auto& p : saved.ports) {
+    if (p.IsUplink()) {
+      restore_port(p);
+    }
+  }
   for (const auto& n : saved.networks) {
     if (Status s = dataplane_->AddNetwork(n); !s.ok()) {
       return Status(s.code(), "restoring network " + n.name + ": " + s.message());
     }
   }
   for (const auto& p : saved.ports) {
-    if (Status s = dataplane_->AddPort(p); !s.ok()) {
-      SY_ERROR("port " << p.name << ": not restored, kept in the config: " << s.message());
-      failed_ports_[p.name] = FailedPort{p, s.message()};
+    if (!p.IsUplink()) {
+      restore_port(p);
     }
   }
   for (const auto& m : saved.static_macs) {
@@ -130,12 +143,13 @@ void Controller::Loop(const std::function<bool()>& should_stop) {
   auto next_events = now;
   auto next_links = now;
   auto next_tick = now;
+  auto next_underlay = now;
   while (!should_stop()) {
     std::deque<std::function<void()>> batch;
     bool links_changed = false;
     {
       std::unique_lock<std::mutex> lock(tasks_mu_);
-      tasks_cv_.wait_until(lock, std::min(next_events, next_links),
+      tasks_cv_.wait_until(lock, std::min({next_events, next_links, next_underlay}),
                            [&] { return !tasks_.empty() || links_changed_; });
       batch.swap(tasks_);
       std::swap(links_changed, links_changed_);
@@ -155,6 +169,10 @@ void Controller::Loop(const std::function<bool()>& should_stop) {
     if (links_changed || now >= next_links) {
       next_links = now + link_poll_period_;
       PollLinks();
+    }
+    if (now >= next_underlay) {
+      next_underlay = now + kUnderlayPeriod;
+      dataplane_->ServiceUnderlay();
     }
     if (now >= next_tick) {
       next_tick = now + kTickPeriod;
@@ -233,8 +251,43 @@ void Controller::ForgetStaticMacs(const std::function<bool(const StaticMac&)>& m
                      static_macs_.end());
 }
 
+Status Controller::CheckUplink(const dp::TunnelSpec& tunnel) const {
+  if (tunnel.kind == dp::TunnelKind::kNone) {
+    return Status::Ok();
+  }
+  std::optional<dp::PortSpec> port = FindPort(tunnel.uplink);
+  if (auto f = failed_ports_.find(tunnel.uplink); f != failed_ports_.end()) {
+    port = f->second.spec;
+  }
+  if (!port) {
+    return Status(StatusCode::kNotFound,
+                  "network.tunnel.uplink: port '" + tunnel.uplink + "' does not exist");
+  }
+  if (!port->IsUplink()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "network.tunnel.uplink: port '" + tunnel.uplink +
+                      "' has no underlay address (Port.underlay); it is no uplink");
+  }
+  return Status::Ok();
+}
+
+std::string Controller::NetworksOverUplink(const std::string& port) const {
+  std::string users;
+  for (const auto& n : dataplane_->NetworkSpecs()) {
+    if (n.tunnel.kind != dp::TunnelKind::kNone && n.tunnel.uplink == port) {
+      users += (users.empty() ? "" : ", ") + n.name;
+    }
+  }
+  return users;
+}
+
 Status Controller::CreateNetwork(const dp::NetworkSpec& spec) {
   const bool existed = FindNetwork(spec.name).has_value();
+  if (!existed) {
+    if (Status s = CheckUplink(spec.tunnel); !s.ok()) {
+      return s;
+    }
+  }
   if (Status s = dataplane_->AddNetwork(spec); !s.ok() || existed) {
     return s;  // an identical create changes nothing
   }
@@ -246,7 +299,8 @@ Status Controller::CreateNetwork(const dp::NetworkSpec& spec) {
 }
 
 Status Controller::UpdateNetwork(const std::string& name, std::optional<uint32_t> fdb_aging_s,
-                                 std::optional<uint32_t> fdb_max, dp::NetworkSpec* updated) {
+                                 std::optional<uint32_t> fdb_max,
+                                 std::optional<dp::TunnelSpec> tunnel, dp::NetworkSpec* updated) {
   auto old = FindNetwork(name);
   if (!old) {
     return Status(StatusCode::kNotFound, "network.name: '" + name + "' does not exist");
@@ -254,9 +308,16 @@ Status Controller::UpdateNetwork(const std::string& name, std::optional<uint32_t
   dp::NetworkSpec spec = *old;
   spec.fdb_aging_s = fdb_aging_s.value_or(spec.fdb_aging_s);
   spec.fdb_max = fdb_max.value_or(spec.fdb_max);
+  spec.tunnel = tunnel.value_or(spec.tunnel);
   *updated = spec;
   if (spec == *old) {
     return Status::Ok();
+  }
+  if (!(spec.tunnel == old->tunnel)) {
+    if (Status s = CheckUplink(spec.tunnel); !s.ok()) {
+      *updated = *old;
+      return s;
+    }
   }
   if (Status s = dataplane_->UpdateNetwork(spec); !s.ok()) {
     return s;
@@ -320,7 +381,7 @@ Status Controller::CreatePort(const dp::PortSpec& spec) {
 
 Status Controller::UpdatePort(const std::string& name, std::optional<std::string> network,
                               std::optional<dp::PortSpec> backend, std::optional<dp::VlanSpec> vlan,
-                              dp::PortSpec* updated) {
+                              std::optional<dp::UnderlaySpec> underlay, dp::PortSpec* updated) {
   auto old = FindPort(name);
   if (!old) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
@@ -348,27 +409,41 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
   if (vlan) {
     spec.vlan = *vlan;
   }
+  if (underlay) {
+    spec.underlay = *underlay;
+  }
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();
   }
+  if (spec.IsUplink() != old->IsUplink()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.underlay: '" + name +
+                      "' would change between uplink and network port; delete and add it");
+  }
   if (Status s = dp::ValidatePortSpec(spec); !s.ok()) {
     return s;
   }
-  if (!FindNetwork(spec.network)) {
+  if (!spec.IsUplink() && !FindNetwork(spec.network)) {
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
   // Any backend setting (a TAP's MTU, an internal port's addresses, the
-  // driver) makes the port again; a network or VLAN change alone is live.
+  // driver) makes the port again; a network, VLAN or underlay change alone
+  // is live.
   dp::PortSpec backend_only = spec;
   backend_only.network = old->network;
   backend_only.vlan = old->vlan;
+  backend_only.underlay = old->underlay;
   const bool new_backend = !(backend_only == *old);
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
     dataplane_->RemovePort(name);
     if (Status s = dataplane_->AddPort(spec); !s.ok()) {
       dataplane_->AddPort(*old);
+      return s;
+    }
+  } else if (spec.IsUplink()) {
+    if (Status s = dataplane_->SetPortUnderlay(name, spec.underlay); !s.ok()) {
       return s;
     }
   } else {
@@ -404,6 +479,8 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
     if (new_backend) {
       dataplane_->RemovePort(name);
       dataplane_->AddPort(*old);
+    } else if (spec.IsUplink()) {
+      dataplane_->SetPortUnderlay(name, old->underlay);
     } else {
       dataplane_->MovePort(name, old->network);
       dataplane_->SetPortVlan(name, old->vlan);
@@ -420,6 +497,11 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
 }
 
 Status Controller::DeletePort(const std::string& name) {
+  if (std::string users = NetworksOverUplink(name); !users.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "port '" + name +
+                                                       "' is the uplink of network(s) " + users +
+                                                       "; remove or change their tunnel first");
+  }
   if (auto f = failed_ports_.find(name); f != failed_ports_.end()) {
     FailedPort gone = f->second;
     failed_ports_.erase(f);

@@ -54,14 +54,16 @@ class Controller {
   void Loop(const std::function<bool()>& should_stop);
 
   Status CreateNetwork(const dp::NetworkSpec& spec);
+  // `tunnel`, when set, replaces the network's tunnel as a whole.
   Status UpdateNetwork(const std::string& name, std::optional<uint32_t> fdb_aging_s,
-                       std::optional<uint32_t> fdb_max, dp::NetworkSpec* updated);
+                       std::optional<uint32_t> fdb_max, std::optional<dp::TunnelSpec> tunnel,
+                       dp::NetworkSpec* updated);
   Status DeleteNetwork(const std::string& name);
   Status CreatePort(const dp::PortSpec& spec);
   // `backend` carries kind and socket_path when set.
   Status UpdatePort(const std::string& name, std::optional<std::string> network,
                     std::optional<dp::PortSpec> backend, std::optional<dp::VlanSpec> vlan,
-                    dp::PortSpec* updated);
+                    std::optional<dp::UnderlaySpec> underlay, dp::PortSpec* updated);
   Status DeletePort(const std::string& name);
   Status AddStaticMac(const StaticMac& entry);
   Status DeleteStaticMac(const std::string& network, uint32_t vlan, dp::MacKey mac);
@@ -80,6 +82,11 @@ class Controller {
   void Announce(EventType type, const std::string& network, const std::string& port,
                 const std::string& detail);
   void PollLinks();
+  // A network's tunnel must name an existing uplink (restored ones may not
+  // have come up).
+  Status CheckUplink(const dp::TunnelSpec& tunnel) const;
+  // Networks whose tunnels leave by `port`, for messages; empty if none.
+  std::string NetworksOverUplink(const std::string& port) const;
   void PublishMacEvent(const dp::MacEvent& e);
   void ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match);
   void PinStaticMacsOf(const std::string& port);

@@ -11,20 +11,30 @@
 namespace switchyard::dp {
 
 // X(enum name, wire name, description)
-#define SY_FOREACH_DROP_REASON(X)                                                    \
-  X(kRuntFrame, "runt_frame", "frame shorter than an Ethernet header")               \
-  X(kInvalidSrcMac, "invalid_src_mac", "source MAC is multicast, broadcast or zero") \
-  X(kNoNetwork, "no_network", "ingress port is not attached to a network")           \
-  X(kHairpin, "hairpin", "destination was learned on the ingress port")              \
-  X(kNoDestination, "no_destination", "flood with no other port in the network")     \
-  X(kPortDown, "port_down", "egress port has no guest connected")                    \
-  X(kTxFull, "tx_full", "egress queue full (guest not draining)")                    \
-  X(kTruncated, "truncated", "headers continue past the first segment")              \
-  X(kMtuExceeded, "mtu_exceeded", "frame larger than the egress port's MTU")         \
-  X(kGsoFailed, "gso_failed", "TCP super-frame could not be segmented (no mbufs)")   \
-  X(kVlanFiltered, "vlan_filtered", "frame in a VLAN its port does not carry")       \
-  X(kQinqUnsupported, "qinq_unsupported", "802.1ad (QinQ) outer tag")                \
-  X(kNoMbufs, "no_mbufs", "no mbuf for a copy with another VLAN tag")
+#define SY_FOREACH_DROP_REASON(X)                                                            \
+  X(kRuntFrame, "runt_frame", "frame shorter than an Ethernet header")                       \
+  X(kInvalidSrcMac, "invalid_src_mac", "source MAC is multicast, broadcast or zero")         \
+  X(kNoNetwork, "no_network", "ingress port is not attached to a network")                   \
+  X(kHairpin, "hairpin", "destination was learned on the ingress port")                      \
+  X(kNoDestination, "no_destination", "flood with no other port in the network")             \
+  X(kPortDown, "port_down", "egress port has no guest connected")                            \
+  X(kTxFull, "tx_full", "egress queue full (guest not draining)")                            \
+  X(kTruncated, "truncated", "headers continue past the first segment")                      \
+  X(kMtuExceeded, "mtu_exceeded", "frame larger than the egress port's MTU")                 \
+  X(kGsoFailed, "gso_failed", "TCP super-frame could not be segmented (no mbufs)")           \
+  X(kVlanFiltered, "vlan_filtered", "frame in a VLAN its port does not carry")               \
+  X(kQinqUnsupported, "qinq_unsupported", "802.1ad (QinQ) outer tag")                        \
+  X(kNoMbufs, "no_mbufs", "no mbuf for a copy or a tunnel header")                           \
+  X(kTunnelBadHeader, "tunnel_bad_header", "outer IPv4, UDP, VXLAN or GRE header malformed") \
+  X(kTunnelFragment, "tunnel_fragment", "outer IPv4 fragment (never reassembled)")           \
+  X(kTunnelUnsupported, "tunnel_unsupported", "GRE other than plain TEB with a key")         \
+  X(kTunnelUnknownId, "tunnel_unknown_id", "VNI or GRE key of no network on this uplink")    \
+  X(kTunnelUnknownEndpoint, "tunnel_unknown_endpoint",                                       \
+    "outer source not a remote of the network, or destination not this uplink")              \
+  X(kNoNeighbor, "no_neighbor", "tunnel next hop's MAC not resolved (ARP pending)")          \
+  X(kUplinkOther, "uplink_other", "uplink frame that is neither a tunnel nor ARP")           \
+  X(kSlowPathFull, "slow_path_full", "ARP for the control thread while its queue was full")  \
+  X(kSplitHorizon, "split_horizon", "from one tunnel endpoint to another: never relayed")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

@@ -2,16 +2,22 @@
 
 #include <rte_mbuf.h>
 
+#include "datapath/core/tunnel.h"
 #include "datapath/ports/port.h"
 
 namespace switchyard::dp {
 
 void Egress::FlushPort(PortIndex out) noexcept {
+  const PortSlot& slot = snap_->ports[out];
+  if (slot.tunnel != nullptr && slot.port != nullptr) {
+    FlushTunnel(out, *slot.tunnel);
+    return;
+  }
   TxBuffer& b = tx_[out];
   const uint16_t n = b.n;
   b.n = 0;
   PortCounters& pc = counters_->ports[out];
-  Port* port = snap_->ports[out].port;
+  Port* port = slot.port;
   if (port == nullptr) {
     // The port left between enqueue and flush: impossible within one
     // snapshot, but never hand frames to a null port.
@@ -36,6 +42,36 @@ void Egress::FlushPort(PortIndex out) noexcept {
   if (sent < n) {
     Count(out, up ? DropReason::kTxFull : DropReason::kPortDown, n - sent);
   }
+}
+
+void Egress::FlushTunnel(PortIndex out, const TunnelPath& path) noexcept {
+  TxBuffer& b = tx_[out];
+  const uint16_t n = b.n;
+  b.n = 0;
+  if (path.uplink == kInvalidPort || snap_->ports[path.uplink].port == nullptr) {
+    for (uint16_t i = 0; i < n; ++i) {
+      Drop(b.pkts[i], out, DropReason::kPortDown);
+    }
+    return;
+  }
+  PortCounters& pc = counters_->ports[out];
+  uint16_t sent = 0;
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = b.pkts[i];
+    const uint32_t len = m->pkt_len;
+    DropReason why{};
+    rte_mbuf* outer = EncapsulateForPath(m, path, headers_, &why);
+    if (outer == nullptr) {
+      Drop(m, out, why);
+      continue;
+    }
+    ++sent;
+    bytes += len;
+    Enqueue(path.uplink, outer);
+  }
+  pc.tx_packets.Add(sent);
+  pc.tx_bytes.Add(bytes);
 }
 
 void Egress::Flush() noexcept {

@@ -9,6 +9,7 @@
 
 #include "datapath/core/counters.h"
 #include "datapath/core/drop_reasons.h"
+#include "datapath/core/mbuf_chain.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/core/types.h"
 
@@ -24,6 +25,10 @@ class Egress {
 
   Egress(uint16_t pmd, PmdCounters* counters, FreeFn free_fn, void* free_ctx)
       : pmd_(pmd), counters_(counters), free_fn_(free_fn), free_ctx_(free_ctx) {}
+
+  // Where outer-header segments for shared frames leaving by a tunnel come
+  // from; without one such frames are dropped as no_mbufs.
+  void set_headers(MbufSource headers) noexcept { headers_ = headers; }
 
   // Called once per loop iteration before any Enqueue.
   void Begin(const Snapshot* snap) noexcept { snap_ = snap; }
@@ -71,6 +76,9 @@ class Egress {
   };
 
   void FlushPort(PortIndex out) noexcept;
+  // A remote endpoint's frames: counted as its tx, encapsulated and queued
+  // on its uplink, which counts them again as outer frames.
+  void FlushTunnel(PortIndex out, const TunnelPath& path) noexcept;
   void FreeDrops() noexcept {
     free_fn_(drops_.data(), n_drops_, free_ctx_);
     n_drops_ = 0;
@@ -80,6 +88,7 @@ class Egress {
   PmdCounters* counters_;
   FreeFn free_fn_;
   void* free_ctx_;
+  MbufSource headers_{[](void*) -> rte_mbuf* { return nullptr; }, [](rte_mbuf*, void*) {}, nullptr};
   const Snapshot* snap_ = nullptr;
   std::array<TxBuffer, kMaxPorts> tx_{};
   std::array<PortIndex, kMaxPorts> dirty_{};

@@ -9,6 +9,12 @@
 
 namespace switchyard::dp {
 
+// True when `m`'s bytes may be edited in place: no other reference (a
+// flood's other ports, a clone) sees them.
+inline bool HeldAlone(const rte_mbuf* m) noexcept {
+  return !RTE_MBUF_CLONED(m) && rte_mbuf_refcnt_read(m) == 1;
+}
+
 // Where new segments come from: rte_pktmbuf_alloc on the port's pool in the
 // datapath, a plain-memory pool in unit tests.
 struct MbufSource {

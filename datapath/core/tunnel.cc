@@ -61,20 +61,15 @@ void WriteIpv4(uint8_t* ip, const OuterHeaders& o, uint8_t proto, uint32_t total
 
 }  // namespace
 
-bool Encapsulate(rte_mbuf* m, TunnelType type, uint32_t id, const OuterHeaders& outer) noexcept {
-  const uint32_t overhead = TunnelOverhead(type);
-  const uint32_t inner_len = m->pkt_len;
-  auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(overhead)));
-  if (p == nullptr) {
-    return false;
-  }
+void WriteOuterHeaders(uint8_t* p, TunnelType type, uint32_t id, const OuterHeaders& outer,
+                       uint32_t inner_len) noexcept {
   WriteEthernet(p, outer);
   uint8_t* ip = p + 14;
   uint8_t* l4 = ip + 20;
   if (type == TunnelType::kVxlan) {
     WriteIpv4(ip, outer, kProtoUdp, 20 + 8 + 8 + inner_len);
     Store16(l4, outer.udp_src_port);
-    Store16(l4 + 2, kVxlanPort);
+    Store16(l4 + 2, outer.udp_dst_port);
     Store16(l4 + 4, static_cast<uint16_t>(8 + 8 + inner_len));
     Store16(l4 + 6, 0);  // no UDP checksum over IPv4 (RFC 7348 5)
     uint8_t* vxlan = l4 + 8;
@@ -86,7 +81,57 @@ bool Encapsulate(rte_mbuf* m, TunnelType type, uint32_t id, const OuterHeaders& 
     Store16(l4 + 2, kEtherTypeTeb);
     Store32(l4 + 4, id);
   }
+}
+
+bool Encapsulate(rte_mbuf* m, TunnelType type, uint32_t id, const OuterHeaders& outer) noexcept {
+  const uint32_t inner_len = m->pkt_len;
+  auto* p = reinterpret_cast<uint8_t*>(
+      rte_pktmbuf_prepend(m, static_cast<uint16_t>(TunnelOverhead(type))));
+  if (p == nullptr) {
+    return false;
+  }
+  WriteOuterHeaders(p, type, id, outer, inner_len);
   return true;
+}
+
+rte_mbuf* EncapsulateForPath(rte_mbuf* m, const TunnelPath& path, const MbufSource& headers,
+                             DropReason* why) noexcept {
+  OuterHeaders outer;
+  outer.dst_mac = path.next_hop_mac->load(std::memory_order_relaxed);
+  if (outer.dst_mac == 0) {
+    *why = DropReason::kNoNeighbor;
+    return nullptr;
+  }
+  outer.src_mac = path.local_mac;
+  outer.src_ip = path.local_ip;
+  outer.dst_ip = path.remote_ip;
+  outer.udp_dst_port = path.udp_port;
+  if (path.type == TunnelType::kVxlan) {
+    outer.udp_src_port = VxlanSourcePort(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len);
+  }
+  const uint32_t overhead = TunnelOverhead(path.type);
+  if (HeldAlone(m) && rte_pktmbuf_headroom(m) >= overhead) {
+    Encapsulate(m, path.type, path.id, outer);
+    return m;
+  }
+  rte_mbuf* head = headers.alloc(headers.ctx);
+  if (head == nullptr) {
+    *why = DropReason::kNoMbufs;
+    return nullptr;
+  }
+  auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, static_cast<uint16_t>(overhead)));
+  if (p == nullptr || m->nb_segs >= RTE_MBUF_MAX_NB_SEGS) {
+    headers.free(head, headers.ctx);
+    *why = DropReason::kNoMbufs;
+    return nullptr;
+  }
+  WriteOuterHeaders(p, path.type, path.id, outer, m->pkt_len);
+  // Chained by hand: rte_pktmbuf_chain would rewrite the shared frame's
+  // pkt_len, which the other ports of a flood still read.
+  head->next = m;
+  head->nb_segs = static_cast<uint16_t>(1 + m->nb_segs);
+  head->pkt_len = overhead + m->pkt_len;
+  return head;
 }
 
 uint16_t VxlanSourcePort(const uint8_t* inner, uint32_t len) noexcept {
@@ -120,14 +165,15 @@ uint16_t VxlanSourcePort(const uint8_t* inner, uint32_t len) noexcept {
   return static_cast<uint16_t>(49152 + (h ^ (h >> 16)) % 16384);
 }
 
-TunnelParse ParseTunnel(const uint8_t* data, uint32_t len, uint16_t vxlan_port,
-                        TunnelInfo* info) noexcept {
-  if (len < 14 || Load16(data + 12) != kEtherTypeIpv4) {
+TunnelParse ParseTunnel(const uint8_t* data, uint32_t head_len, uint32_t frame_len,
+                        uint16_t vxlan_port, TunnelInfo* info) noexcept {
+  if (head_len < 14 || Load16(data + 12) != kEtherTypeIpv4) {
     return TunnelParse::kNotTunnel;
   }
   const uint8_t* ip = data + 14;
-  const uint32_t avail = len - 14;  // bytes after the Ethernet header, padding included
-  if (avail < 20) {
+  const uint32_t avail = frame_len - 14;  // bytes after the Ethernet header, padding included
+  const uint32_t head = head_len - 14;    // and those of them at hand
+  if (head < 20) {
     return TunnelParse::kBadHeader;
   }
   const uint8_t proto = ip[9];
@@ -136,7 +182,7 @@ TunnelParse ParseTunnel(const uint8_t* data, uint32_t len, uint16_t vxlan_port,
   }
   const uint32_t ihl = (ip[0] & 0x0f) * 4u;
   const uint32_t total = Load16(ip + 2);
-  if ((ip[0] >> 4) != 4 || ihl < 20 || ihl > avail || total < ihl || total > avail ||
+  if ((ip[0] >> 4) != 4 || ihl < 20 || ihl > head || total < ihl || total > avail ||
       !ChecksumOk(ip, ihl)) {
     return TunnelParse::kBadHeader;
   }
@@ -150,14 +196,15 @@ TunnelParse ParseTunnel(const uint8_t* data, uint32_t len, uint16_t vxlan_port,
   out.dst_ip = Load32(ip + 16);
   uint32_t inner = 0;  // offset of the inner frame within l4
   if (proto == kProtoUdp) {
-    if (l4_len < 8) {
+    if (l4_len < 8 || ihl + 8 > head) {
       return TunnelParse::kBadHeader;
     }
     if (Load16(l4 + 2) != vxlan_port) {
       return TunnelParse::kNotTunnel;
     }
     const uint32_t udp_len = Load16(l4 + 4);
-    if (udp_len < 8 + 8 + 14 || udp_len > l4_len || (l4[8] & kVxlanFlagVni) == 0) {
+    if (udp_len < 8 + 8 + 14 || udp_len > l4_len || ihl + 16 > head ||
+        (l4[8] & kVxlanFlagVni) == 0) {
       return TunnelParse::kBadHeader;
     }
     out.type = TunnelType::kVxlan;
@@ -165,7 +212,7 @@ TunnelParse ParseTunnel(const uint8_t* data, uint32_t len, uint16_t vxlan_port,
     inner = 16;
     out.inner_len = udp_len - inner;
   } else {
-    if (l4_len < 4) {
+    if (l4_len < 4 || ihl + 4 > head) {
       return TunnelParse::kBadHeader;
     }
     const uint16_t flags = Load16(l4);
@@ -175,8 +222,16 @@ TunnelParse ParseTunnel(const uint8_t* data, uint32_t len, uint16_t vxlan_port,
     }
     const uint32_t key_at = 4 + ((flags & kGreChecksum) != 0 ? 4 : 0);
     inner = key_at + 4 + ((flags & kGreSequence) != 0 ? 4 : 0);
-    if (l4_len < inner + 14 || ((flags & kGreChecksum) != 0 && !ChecksumOk(l4, l4_len))) {
+    if (l4_len < inner + 14 || ihl + inner > head) {
       return TunnelParse::kBadHeader;
+    }
+    if ((flags & kGreChecksum) != 0) {
+      if (ihl + l4_len > head) {
+        return TunnelParse::kUnsupported;  // a checksum over several segments
+      }
+      if (!ChecksumOk(l4, l4_len)) {
+        return TunnelParse::kBadHeader;
+      }
     }
     out.type = TunnelType::kGre;
     out.id = Load32(l4 + key_at);

@@ -39,10 +39,11 @@ Dataplane::Dataplane(const EalInfo& eal, const DataplaneOptions& options)
   rcu_ = std::make_unique<Rcu>(n);
   counters_ = std::make_unique<PmdCounters[]>(n);
   events_ = std::make_unique<EventRing[]>(n);
+  slow_path_ = std::make_unique<SlowPath>(n, pool_);
   for (int i = 0; i < n; ++i) {
-    pmds_.push_back(std::make_unique<PmdThread>(static_cast<uint16_t>(i), eal.pmd_lcores[i],
-                                                &snapshot_, rcu_.get(), &clock_, &counters_[i],
-                                                &events_[i], pool_, options.idle_sleep_max_us));
+    pmds_.push_back(std::make_unique<PmdThread>(
+        static_cast<uint16_t>(i), eal.pmd_lcores[i], &snapshot_, rcu_.get(), &clock_, &counters_[i],
+        &events_[i], pool_, slow_path_.get(), options.idle_sleep_max_us));
   }
   auto* empty = new Snapshot();
   empty->rx_by_pmd.resize(n);
@@ -52,6 +53,7 @@ Dataplane::Dataplane(const EalInfo& eal, const DataplaneOptions& options)
 Dataplane::~Dataplane() {
   Stop();
   delete snapshot_.load();
+  slow_path_.reset();  // its queued frames go back to the pool first
   rte_mempool_free(pool_);
 }
 
@@ -86,18 +88,178 @@ void Dataplane::Publish() {
   auto* next = new Snapshot();
   next->generation = ++generation_;
   next->rx_by_pmd.resize(pmds_.size());
+  // Slots point into these: reserved once, so they never move.
+  next->tunnel_paths.reserve(kMaxPorts);
+  next->uplinks.reserve(kMaxPorts);
+  std::map<std::string, UplinkSlot*> uplinks;
+  for (auto& [name, p] : ports_) {
+    PortSlot& slot = next->ports[p.index];
+    slot = PortSlot{p.port.get(), p.network, nullptr, nullptr, MakeVlanPolicy(p.spec.vlan)};
+    if (p.spec.IsUplink()) {
+      UplinkSlot& up = next->uplinks.emplace_back();
+      up.address = AddressOf(p).address;
+      slot.underlay = &up;
+      uplinks[name] = &up;
+    } else {
+      next->networks[p.network].members.push_back(p.index);
+    }
+    // Spread rx queues over PMDs by slot; stable while ports come and go.
+    next->rx_by_pmd[PmdOf(p.index)].push_back(p.index);
+  }
   for (auto& [name, n] : networks_) {
     next->networks[n.index].fdb = n.fdb.get();
-  }
-  for (auto& [name, p] : ports_) {
-    next->ports[p.index] = PortSlot{p.port.get(), p.network, MakeVlanPolicy(p.spec.vlan)};
-    next->networks[p.network].members.push_back(p.index);
-    // Spread rx queues over PMDs by slot; stable while ports come and go.
-    next->rx_by_pmd[p.index % pmds_.size()].push_back(p.index);
+    if (n.endpoints.empty()) {
+      continue;
+    }
+    const TunnelSpec& t = n.spec.tunnel;
+    const PortState* u = FindUplink(t.uplink);
+    auto up = uplinks.find(t.uplink);
+    TunnelRoute route{
+        t.kind == TunnelKind::kVxlan ? TunnelType::kVxlan : TunnelType::kGre, t.id, n.index, {}};
+    for (const EndpointState& e : n.endpoints) {
+      TunnelPath& path = next->tunnel_paths.emplace_back();
+      path.type = route.type;
+      path.id = t.id;
+      path.udp_port = static_cast<uint16_t>(t.udp_port);
+      path.remote_ip = e.port->remote_ip();
+      path.next_hop_mac = e.port->next_hop_mac_cell();
+      if (u != nullptr) {
+        const UplinkAddress a = AddressOf(*u);
+        path.local_ip = a.address;
+        path.local_mac = a.mac;
+        path.uplink = u->index;
+      }
+      next->ports[e.index] =
+          PortSlot{e.port.get(), n.index, &path, nullptr, VlanPolicy::TrunkOfAll()};
+      next->networks[n.index].members.push_back(e.index);
+      route.endpoints.emplace_back(path.remote_ip, e.index);
+    }
+    if (up != uplinks.end()) {
+      if (route.type == TunnelType::kVxlan) {
+        up->second->vxlan_port = static_cast<uint16_t>(t.udp_port);
+      }
+      up->second->routes.push_back(std::move(route));
+    }
   }
   const Snapshot* old = snapshot_.exchange(next, std::memory_order_acq_rel);
   rcu_->Synchronize();
   delete old;
+}
+
+UplinkAddress Dataplane::AddressOf(const PortState& uplink) {
+  const UnderlaySpec& u = uplink.spec.underlay;
+  const Ipv4Prefix a = *ParseIpv4Prefix(u.address);
+  return UplinkAddress{uplink.index, a.address, a.length,
+                       u.gateway.empty() ? 0 : *ParseIpv4(u.gateway),
+                       Underlay::UplinkMac(a.address, uplink.spec.name)};
+}
+
+const Dataplane::PortState* Dataplane::FindUplink(const std::string& name) const {
+  auto it = ports_.find(name);
+  return it != ports_.end() && it->second.spec.IsUplink() ? &it->second : nullptr;
+}
+
+Status Dataplane::CheckTunnelClash(const NetworkSpec& spec) const {
+  const TunnelSpec& t = spec.tunnel;
+  if (t.kind == TunnelKind::kNone) {
+    return Status::Ok();
+  }
+  for (auto& [name, n] : networks_) {
+    const TunnelSpec& o = n.spec.tunnel;
+    if (name == spec.name || o.kind == TunnelKind::kNone || o.uplink != t.uplink) {
+      continue;
+    }
+    if (o.kind == t.kind && o.id == t.id) {
+      return Status(StatusCode::kAlreadyExists,
+                    "network.tunnel.id: network '" + name + "' uses " +
+                        (t.kind == TunnelKind::kVxlan ? "VNI " : "GRE key ") +
+                        std::to_string(t.id) + " on uplink " + t.uplink + " already");
+    }
+    if (o.kind == TunnelKind::kVxlan && t.kind == TunnelKind::kVxlan && o.udp_port != t.udp_port) {
+      return Status(StatusCode::kInvalidArgument, "network.tunnel.udp_port: uplink " + t.uplink +
+                                                      " takes VXLAN on port " +
+                                                      std::to_string(o.udp_port) + " (network '" +
+                                                      name + "'); one port per uplink");
+    }
+  }
+  return Status::Ok();
+}
+
+bool Dataplane::SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel) {
+  const TunnelSpec& t = n.spec.tunnel;
+  // Another type, id, port or uplink: every endpoint is another one.
+  const bool same_tunnel = t.kind == old_tunnel.kind && t.id == old_tunnel.id &&
+                           t.udp_port == old_tunnel.udp_port && t.uplink == old_tunnel.uplink;
+  std::vector<uint32_t> wanted;
+  if (t.kind != TunnelKind::kNone) {
+    for (const std::string& r : t.remotes) {
+      wanted.push_back(*ParseIpv4(r));
+    }
+  }
+  std::vector<EndpointState> kept;
+  std::vector<EndpointState> gone;
+  for (EndpointState& e : n.endpoints) {
+    const bool keep =
+        same_tunnel && std::find(wanted.begin(), wanted.end(), e.port->remote_ip()) != wanted.end();
+    (keep ? kept : gone).push_back(std::move(e));
+  }
+  std::vector<int> taken;
+  for (uint32_t remote : wanted) {
+    const bool have = std::any_of(kept.begin(), kept.end(), [&](const EndpointState& e) {
+      return e.port->remote_ip() == remote;
+    });
+    if (have) {
+      continue;
+    }
+    const int slot = TakeSlot(port_slot_used_);
+    if (slot < 0) {
+      for (int t_slot : taken) {
+        port_slot_used_[t_slot] = false;
+      }
+      // Nothing changed: the old endpoints go back as they were.
+      for (EndpointState& e : gone) {
+        kept.push_back(std::move(e));
+      }
+      n.endpoints = std::move(kept);
+      return false;
+    }
+    taken.push_back(slot);
+    const auto index = static_cast<PortIndex>(slot);
+    auto port = std::make_unique<TunnelEndpoint>(
+        t.kind == TunnelKind::kVxlan ? TunnelType::kVxlan : TunnelType::kGre, remote);
+    const PortState* u = FindUplink(t.uplink);
+    port->FollowUplink(u != nullptr ? u->port.get() : nullptr);
+    kept.push_back(
+        EndpointState{std::move(port), index, SumPort(counters_.get(), n_pmds(), index)});
+  }
+  n.endpoints = std::move(kept);
+  if (!taken.empty() || !gone.empty()) {
+    Publish();
+    FreeEndpoints(n, std::move(gone));
+  }
+  return true;
+}
+
+void Dataplane::FreeEndpoints(NetworkState& n, std::vector<EndpointState> gone) {
+  // Called after a Publish without them: no PMD sends to them any more.
+  for (EndpointState& e : gone) {
+    n.fdb->FlushPort(e.index, true);
+    PortTotals t = SumPort(counters_.get(), n_pmds(), e.index);
+    t -= e.base;
+    n.departed += t;
+    port_slot_used_[e.index] = false;
+    SY_INFO("network " << n.spec.name << ": tunnel endpoint " << e.port->Name() << " removed");
+  }
+}
+
+void Dataplane::RefreshUnderlay() {
+  std::vector<UplinkAddress> uplinks;
+  for (auto& [name, p] : ports_) {
+    if (p.spec.IsUplink()) {
+      uplinks.push_back(AddressOf(p));
+    }
+  }
+  underlay_.SetUplinks(std::move(uplinks));
 }
 
 Status Dataplane::AddNetwork(const NetworkSpec& spec) {
@@ -110,6 +272,9 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
                : Status(StatusCode::kAlreadyExists,
                         "network.name: '" + spec.name + "' exists with another spec");
   }
+  if (Status s = CheckTunnelClash(spec); !s.ok()) {
+    return s;
+  }
   const int slot = TakeSlot(network_slot_used_);
   if (slot < 0) {
     return Status(StatusCode::kResourceExhausted,
@@ -120,11 +285,22 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
                  std::make_unique<Fdb>(spec.fdb_max),
                  SumNetwork(counters_.get(), n_pmds(), static_cast<NetworkIndex>(slot)),
                  0,
-                 PortTotals{}};
-  networks_.emplace(spec.name, std::move(n));
+                 PortTotals{},
+                 {}};
+  NetworkState& added = networks_.emplace(spec.name, std::move(n)).first->second;
+  if (!SyncEndpoints(added, TunnelSpec{})) {
+    networks_.erase(spec.name);
+    network_slot_used_[slot] = false;
+    return Status(StatusCode::kResourceExhausted,
+                  "network.tunnel.remotes: no port slots left for the endpoints");
+  }
   Publish();
   SY_INFO("network " << spec.name << ": created (fdb aging " << spec.fdb_aging_s << " s, max "
-                     << spec.fdb_max << " entries)");
+                     << spec.fdb_max << " entries"
+                     << (spec.tunnel.kind == TunnelKind::kNone
+                             ? ""
+                             : ", tunnel over " + spec.tunnel.uplink)
+                     << ")");
   return Status::Ok();
 }
 
@@ -136,12 +312,29 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
   if (it == networks_.end()) {
     return Status(StatusCode::kNotFound, "network.name: '" + spec.name + "' does not exist");
   }
+  if (Status s = CheckTunnelClash(spec); !s.ok()) {
+    return s;
+  }
   NetworkState& n = it->second;
+  const NetworkSpec before = n.spec;
+  n.spec = spec;
+  if (!SyncEndpoints(n, before.tunnel)) {
+    n.spec = before;
+    return Status(StatusCode::kResourceExhausted,
+                  "network.tunnel.remotes: no port slots left for the endpoints");
+  }
+  if (!(spec.tunnel == before.tunnel)) {
+    Publish();  // routes and paths follow the new tunnel even when no endpoint changed
+    SY_INFO("network " << spec.name << ": tunnel "
+                       << (spec.tunnel.kind == TunnelKind::kNone
+                               ? "removed"
+                               : "now over " + spec.tunnel.uplink + " to " +
+                                     std::to_string(spec.tunnel.remotes.size()) + " remote(s)"));
+  }
   std::unique_ptr<Fdb> old_fdb;
-  if (spec.fdb_max != n.spec.fdb_max) {
+  if (spec.fdb_max != before.fdb_max) {
     old_fdb = std::exchange(n.fdb, std::make_unique<Fdb>(spec.fdb_max));
   }
-  n.spec = spec;
   if (old_fdb) {
     Publish();  // the old FDB is freed below, after the grace period
     SY_INFO("network " << spec.name << ": fdb_max now " << spec.fdb_max << ", FDB relearned");
@@ -167,6 +360,7 @@ Status Dataplane::RemoveNetwork(const std::string& name) {
   NetworkState gone = std::move(it->second);
   networks_.erase(it);
   Publish();
+  FreeEndpoints(gone, std::move(gone.endpoints));
   network_slot_used_[gone.index] = false;
   SY_INFO("network " << name << ": removed");
   return Status::Ok();
@@ -183,7 +377,7 @@ Status Dataplane::AddPort(const PortSpec& spec) {
                         "port.name: '" + spec.name + "' exists with another spec");
   }
   auto net = networks_.find(spec.network);
-  if (net == networks_.end()) {
+  if (!spec.IsUplink() && net == networks_.end()) {
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
   if (!IsVhost(spec.kind)) {
@@ -241,12 +435,20 @@ Status Dataplane::AddPort(const PortSpec& spec) {
   const auto index = static_cast<PortIndex>(slot);
   PortState p{spec,
               index,
-              net->second.index,
+              spec.IsUplink() ? kInvalidNetwork : net->second.index,
               std::move(port),
               SumPort(counters_.get(), n_pmds(), index),
               PortTotals{}};
   ports_.emplace(spec.name, std::move(p));
+  if (spec.IsUplink()) {
+    RefreshUnderlay();
+  }
   Publish();
+  if (spec.IsUplink()) {
+    PollPorts();  // endpoints on it follow its link and MTU at once
+    SY_INFO("port " << spec.name << ": uplink with underlay address " << spec.underlay.address
+                    << ", MAC " << MacToString(AddressOf(ports_.at(spec.name)).mac));
+  }
   return Status::Ok();
 }
 
@@ -257,6 +459,9 @@ Status Dataplane::RemovePort(const std::string& name) {
   }
   PortState gone = std::move(it->second);
   ports_.erase(it);
+  if (gone.spec.IsUplink()) {
+    RefreshUnderlay();
+  }
   Publish();  // from here no PMD polls, learns on or sends to the port
   if (NetworkState* n = FindNetwork(gone.network)) {
     n->fdb->FlushPort(gone.index, true);
@@ -264,6 +469,9 @@ Status Dataplane::RemovePort(const std::string& name) {
   }
   gone.port.reset();  // closes the socket; a connected guest sees it go
   port_slot_used_[gone.index] = false;
+  if (gone.spec.IsUplink()) {
+    PollPorts();  // its endpoints go down
+  }
   SY_INFO("port " << name << ": closed");
   return Status::Ok();
 }
@@ -278,6 +486,10 @@ Status Dataplane::MovePort(const std::string& name, const std::string& network) 
     return Status(StatusCode::kNotFound, "port.network: '" + network + "' does not exist");
   }
   PortState& p = it->second;
+  if (p.spec.IsUplink()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.network: '" + name + "' is an uplink and belongs to no network");
+  }
   if (p.network == net->second.index) {
     return Status::Ok();
   }
@@ -307,12 +519,41 @@ Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
   if (p.spec.vlan == vlan) {
     return Status::Ok();
   }
+  if (p.spec.IsUplink()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.vlan: '" + name + "' is an uplink; it carries tunnels untagged");
+  }
   p.spec.vlan = vlan;
   Publish();  // from here PMDs learn and forward by the new VLANs
   if (NetworkState* net = FindNetwork(p.network)) {
     net->fdb->FlushPort(p.index, false);
   }
   SY_INFO("port " << name << ": vlan " << FormatVlan(vlan));
+  return Status::Ok();
+}
+
+Status Dataplane::SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay) {
+  auto it = ports_.find(name);
+  if (it == ports_.end()) {
+    return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
+  }
+  PortState& p = it->second;
+  if (!p.spec.IsUplink() || underlay.address.empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.underlay: '" + name +
+                      "' would change between uplink and network port; delete and add it");
+  }
+  if (Status s = ValidateUnderlay(underlay); !s.ok()) {
+    return s;
+  }
+  if (p.spec.underlay == underlay) {
+    return Status::Ok();
+  }
+  p.spec.underlay = underlay;
+  RefreshUnderlay();
+  Publish();
+  SY_INFO("port " << name << ": underlay address " << underlay.address
+                  << (underlay.gateway.empty() ? "" : " gateway " + underlay.gateway));
   return Status::Ok();
 }
 
@@ -406,6 +647,43 @@ void Dataplane::PollPorts() {
       SY_INFO("port " << name << ": netdev " << p.spec.netdev << " came back, attached again");
     }
   }
+  for (auto& [name, n] : networks_) {
+    const PortState* u = FindUplink(n.spec.tunnel.uplink);
+    for (EndpointState& e : n.endpoints) {
+      e.port->FollowUplink(u != nullptr ? u->port.get() : nullptr);
+    }
+  }
+}
+
+void Dataplane::ServiceUnderlay() {
+  const uint64_t now_ms = clock_.Milliseconds();
+  auto send = [this](PortIndex port, const uint8_t* frame, uint32_t len) {
+    slow_path_->Inject(PmdOf(port), port, frame, len);
+  };
+  slow_path_->DrainPunted([&](PortIndex port, const uint8_t* frame, uint32_t len) {
+    underlay_.HandleFrame(port, frame, len, now_ms, send);
+  });
+  std::vector<std::pair<PortIndex, uint32_t>> wanted;
+  for (auto& [name, n] : networks_) {
+    const PortState* u = FindUplink(n.spec.tunnel.uplink);
+    if (u == nullptr) {
+      continue;
+    }
+    const UplinkAddress a = AddressOf(*u);
+    for (EndpointState& e : n.endpoints) {
+      wanted.emplace_back(u->index, Underlay::NextHop(a, e.port->remote_ip()));
+    }
+  }
+  underlay_.Tick(wanted, now_ms, send);
+  for (auto& [name, n] : networks_) {
+    const PortState* u = FindUplink(n.spec.tunnel.uplink);
+    for (EndpointState& e : n.endpoints) {
+      e.port->set_next_hop_mac(
+          u == nullptr
+              ? 0
+              : underlay_.Lookup(u->index, Underlay::NextHop(AddressOf(*u), e.port->remote_ip())));
+    }
+  }
 }
 
 void Dataplane::Tick(const std::function<void(const MacEvent&)>& on_aged) {
@@ -414,9 +692,7 @@ void Dataplane::Tick(const std::function<void(const MacEvent&)>& on_aged) {
     const std::string& net_name = name;
     n.aged += n.fdb->Age(now, n.spec.fdb_aging_s, [&](const Fdb::Entry& e) {
       if (on_aged) {
-        const PortState* p = FindPort(e.port);
-        on_aged(
-            MacEvent{MacEvent::Type::kAged, net_name, p ? p->spec.name : "", "", e.mac, e.vlan});
+        on_aged(MacEvent{MacEvent::Type::kAged, net_name, PortName(e.port), "", e.mac, e.vlan});
       }
     });
   }
@@ -426,15 +702,13 @@ void Dataplane::DrainEvents(const std::function<void(const MacEvent&)>& fn) {
   for (int i = 0; i < n_pmds(); ++i) {
     events_[i].Drain([&](const DpEvent& e) {
       NetworkState* n = FindNetwork(e.network);
-      const PortState* p = FindPort(e.port);
-      if (n == nullptr || p == nullptr) {
+      const std::string port = PortName(e.port);
+      if (n == nullptr || port.empty()) {
         return;  // gone since: nothing left to tell
       }
-      const PortState* prev =
-          e.type == DpEvent::Type::kMacMoved ? FindPort(e.previous_port) : nullptr;
-      fn(MacEvent{
-          e.type == DpEvent::Type::kMacMoved ? MacEvent::Type::kMoved : MacEvent::Type::kLearned,
-          n->spec.name, p->spec.name, prev ? prev->spec.name : "", e.mac, e.vlan});
+      const bool moved = e.type == DpEvent::Type::kMacMoved;
+      fn(MacEvent{moved ? MacEvent::Type::kMoved : MacEvent::Type::kLearned, n->spec.name, port,
+                  moved ? PortName(e.previous_port) : "", e.mac, e.vlan});
     });
   }
 }
@@ -466,6 +740,20 @@ Dataplane::NetworkState* Dataplane::FindNetwork(NetworkIndex index) {
     }
   }
   return nullptr;
+}
+
+std::string Dataplane::PortName(PortIndex index) const {
+  if (const PortState* p = FindPort(index)) {
+    return p->spec.name;
+  }
+  for (auto& [name, n] : networks_) {
+    for (const EndpointState& e : n.endpoints) {
+      if (e.index == index) {
+        return e.port->Name();
+      }
+    }
+  }
+  return "";
 }
 
 const Dataplane::PortState* Dataplane::FindPort(PortIndex index) const {
@@ -501,7 +789,34 @@ std::vector<PortReport> Dataplane::Ports() const {
     r.link_up = p.port->LinkUp();
     r.info = p.port->Info();
     r.totals = PortCountersOf(p);
+    if (p.spec.IsUplink()) {
+      r.uplink_mac = AddressOf(p).mac;
+    }
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<EndpointReport> Dataplane::Endpoints() const {
+  std::vector<EndpointReport> out;
+  for (auto& [name, n] : networks_) {
+    const PortState* u = FindUplink(n.spec.tunnel.uplink);
+    for (const EndpointState& e : n.endpoints) {
+      EndpointReport r;
+      r.network = name;
+      r.name = e.port->Name();
+      r.remote = Ipv4ToString(e.port->remote_ip());
+      if (u != nullptr) {
+        const uint32_t hop = Underlay::NextHop(AddressOf(*u), e.port->remote_ip());
+        r.next_hop = hop == 0 ? "" : Ipv4ToString(hop);
+      }
+      r.next_hop_mac = e.port->next_hop_mac();
+      r.link_up = e.port->LinkUp();
+      r.max_frame = e.port->max_frame();
+      r.totals = SumPort(counters_.get(), n_pmds(), e.index);
+      r.totals -= e.base;
+      out.push_back(std::move(r));
+    }
   }
   return out;
 }
@@ -521,6 +836,11 @@ std::vector<NetworkReport> Dataplane::Networks() const {
         r.ports += NetworkShareOf(p);
       }
     }
+    for (const EndpointState& e : n.endpoints) {
+      PortTotals t = SumPort(counters_.get(), n_pmds(), e.index);
+      t -= e.base;
+      r.ports += t;
+    }
     out.push_back(std::move(r));
   }
   return out;
@@ -535,6 +855,9 @@ std::vector<FdbRow> Dataplane::FdbEntries(const std::string& network) const {
   std::vector<std::string> port_names(kMaxPorts);
   for (auto& [name, p] : ports_) {
     port_names[p.index] = name;
+  }
+  for (const EndpointState& e : it->second.endpoints) {
+    port_names[e.index] = e.port->Name();
   }
   const uint32_t now = clock_.Seconds();
   for (const Fdb::Entry& e : it->second.fdb->Dump()) {

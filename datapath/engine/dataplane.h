@@ -21,11 +21,14 @@
 #include "datapath/core/snapshot.h"
 #include "datapath/core/status.h"
 #include "datapath/engine/pmd_thread.h"
+#include "datapath/engine/slow_path.h"
 #include "datapath/engine/spec.h"
+#include "datapath/engine/underlay.h"
 #include "datapath/platform/dpdk/clock.h"
 #include "datapath/platform/dpdk/eal.h"
 #include "datapath/platform/dpdk/rcu.h"
 #include "datapath/ports/port.h"
+#include "datapath/ports/tunnel/tunnel_endpoint.h"
 
 struct rte_mempool;
 
@@ -40,6 +43,19 @@ struct PortReport {
   PortSpec spec;
   bool link_up = false;
   PortInfo info;  // connects, driver, backend counters
+  PortTotals totals;
+  MacKey uplink_mac = 0;  // uplinks: the MAC tunnels and ARP leave with
+};
+
+// A remote endpoint of a network's tunnel, as `fdb show` and stats name it.
+struct EndpointReport {
+  std::string network;
+  std::string name;  // "vxlan-10.77.0.2"
+  std::string remote;
+  std::string next_hop;     // empty: no route (off-subnet, no gateway)
+  MacKey next_hop_mac = 0;  // 0: unresolved
+  bool link_up = false;     // the uplink is there and up
+  uint32_t max_frame = 0;   // largest inner frame that fits the uplink
   PortTotals totals;
 };
 
@@ -105,6 +121,9 @@ class Dataplane {
   // entries stay, and are dropped as vlan_filtered while the port does not
   // carry their VLAN).
   Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
+  // Changes an uplink's address or gateway live; its neighbours are
+  // resolved again.
+  Status SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay);
 
   // Static FDB entries: never aged, never moved by learning. The port must
   // carry `vlan`.
@@ -117,6 +136,9 @@ class Dataplane {
 
   // Lets ports refresh their link state (kernel netdevs). Every 50 ms.
   void PollPorts();
+  // The underlay's slow path: ARP that uplinks received, and requests for
+  // the next hops tunnel endpoints lack. Every few tens of ms.
+  void ServiceUnderlay();
 
   // Periodic housekeeping (FDB aging). Call about once a second.
   void Tick(const std::function<void(const MacEvent&)>& on_aged = {});
@@ -129,19 +151,26 @@ class Dataplane {
   std::vector<PortSpec> PortSpecs() const;
   std::vector<PortReport> Ports() const;
   std::vector<NetworkReport> Networks() const;
+  std::vector<EndpointReport> Endpoints() const;
   std::vector<FdbRow> FdbEntries(const std::string& network) const;
   std::vector<PmdReport> Pmds() const;
   uint64_t tsc_hz() const { return clock_.hz(); }
   uint64_t generation() const { return generation_; }
 
  private:
+  struct EndpointState {
+    std::unique_ptr<TunnelEndpoint> port;
+    PortIndex index;
+    PortTotals base;  // slot counters before this endpoint existed
+  };
   struct NetworkState {
     NetworkSpec spec;
     NetworkIndex index;
     std::unique_ptr<Fdb> fdb;
     NetworkTotals base;  // counters of earlier users of this slot
     uint64_t aged = 0;
-    PortTotals departed;  // port counters of ports that left the network
+    PortTotals departed;                   // port counters of ports that left the network
+    std::vector<EndpointState> endpoints;  // one per tunnel remote
   };
   struct PortState {
     PortSpec spec;
@@ -161,6 +190,19 @@ class Dataplane {
   PortTotals NetworkShareOf(const PortState& p) const;
   NetworkState* FindNetwork(NetworkIndex index);
   const PortState* FindPort(PortIndex index) const;
+  // A port's or an endpoint's name; empty when the slot is free.
+  std::string PortName(PortIndex index) const;
+  const PortState* FindUplink(const std::string& name) const;
+  static UplinkAddress AddressOf(const PortState& uplink);
+  // Another network's tunnel that `spec`'s would clash with on their uplink.
+  Status CheckTunnelClash(const NetworkSpec& spec) const;
+  // Makes `n`'s endpoints match its tunnel's remotes: endpoints of remotes
+  // still wanted on an unchanged tunnel stay (with their MACs and counters).
+  // Publishes when anything changed. False when the port table is full.
+  bool SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel);
+  void FreeEndpoints(NetworkState& n, std::vector<EndpointState> gone);
+  void RefreshUnderlay();  // uplink addresses to underlay_
+  int PmdOf(PortIndex port) const { return port % n_pmds(); }
 
   const EalInfo eal_;
   const DataplaneOptions options_;
@@ -169,6 +211,8 @@ class Dataplane {
   std::unique_ptr<Rcu> rcu_;
   std::unique_ptr<PmdCounters[]> counters_;
   std::unique_ptr<EventRing[]> events_;
+  std::unique_ptr<SlowPath> slow_path_;
+  Underlay underlay_;
   std::vector<std::unique_ptr<PmdThread>> pmds_;
   std::atomic<const Snapshot*> snapshot_{nullptr};
   uint64_t generation_ = 0;

@@ -8,8 +8,10 @@
 #include <algorithm>
 
 #include "datapath/core/egress.h"
+#include "datapath/engine/slow_path.h"
 #include "datapath/ports/port.h"
 #include "datapath/stages/bridge/bridge.h"
+#include "datapath/stages/overlay/overlay.h"
 
 namespace switchyard::dp {
 
@@ -45,8 +47,10 @@ void PmdThread::Run() {
   rcu_->Register(id_);
   rcu_->Online(id_);
   Egress egress(id_, counters_, &FreeBulk, nullptr);
+  egress.set_headers(MbufSource::FromPool(pool_));
   TcpSegmenter segmenter(MbufSource::FromPool(pool_));
   BridgeStage bridge(counters_, &egress, events_, &segmenter, MbufSource::FromPool(pool_));
+  OverlayStage overlay(counters_, &egress, &bridge, &SlowPath::Punt, slow_path_->punt_ring(id_));
   rte_mbuf* pkts[kBurstSize];
   uint32_t idle_streak = 0;
   uint32_t sleep_us = 0;
@@ -59,13 +63,30 @@ void PmdThread::Run() {
     uint32_t received = 0;
     if (id_ < snap->rx_by_pmd.size()) {
       for (PortIndex p : snap->rx_by_pmd[id_]) {
-        const uint16_t n = snap->ports[p].port->RxBurst(id_, pkts, kBurstSize);
-        if (n > 0) {
-          bridge.Process(*snap, p, pkts, n, now);
-          received += n;
+        const PortSlot& slot = snap->ports[p];
+        const uint16_t n = slot.port->RxBurst(id_, pkts, kBurstSize);
+        if (n == 0) {
+          continue;
         }
+        if (slot.underlay != nullptr) {
+          overlay.Process(*snap, p, pkts, n, now);
+        } else {
+          bridge.Process(*snap, p, pkts, n, now);
+        }
+        received += n;
       }
     }
+    // Frames from the control thread (ARP): sent like any other.
+    const uint16_t injected = slow_path_->TakeInjected(id_, pkts, kBurstSize);
+    for (uint16_t i = 0; i < injected; ++i) {
+      rte_mbuf* m = pkts[i];
+      if (m->port < kMaxPorts && snap->ports[m->port].port != nullptr) {
+        egress.Enqueue(m->port, m);
+      } else {
+        rte_pktmbuf_free(m);  // its port left meanwhile
+      }
+    }
+    received += injected;
     egress.Flush();
     rcu_->Quiescent(id_);  // nothing of `snap` is held past this point
     const uint64_t t1 = Clock::Cycles();

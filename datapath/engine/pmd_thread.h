@@ -17,11 +17,13 @@ struct rte_mempool;
 
 namespace switchyard::dp {
 
+class SlowPath;
+
 class PmdThread {
  public:
   PmdThread(uint16_t id, unsigned lcore, const std::atomic<const Snapshot*>* snapshot, Rcu* rcu,
             const Clock* clock, PmdCounters* counters, EventRing* events, rte_mempool* pool,
-            uint32_t idle_sleep_max_us)
+            SlowPath* slow_path, uint32_t idle_sleep_max_us)
       : id_(id),
         lcore_(lcore),
         snapshot_(snapshot),
@@ -30,6 +32,7 @@ class PmdThread {
         counters_(counters),
         events_(events),
         pool_(pool),
+        slow_path_(slow_path),
         idle_sleep_max_us_(idle_sleep_max_us) {}
 
   // Control thread.
@@ -49,7 +52,8 @@ class PmdThread {
   const Clock* const clock_;
   PmdCounters* const counters_;
   EventRing* const events_;
-  rte_mempool* const pool_;  // segments of cut TCP super-frames
+  rte_mempool* const pool_;  // segments of cut TCP super-frames, tunnel headers
+  SlowPath* const slow_path_;
   const uint32_t idle_sleep_max_us_;
   std::atomic<bool> stop_{false};
   bool launched_ = false;

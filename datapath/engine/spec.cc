@@ -113,7 +113,7 @@ Status ValidateNetworkSpec(const NetworkSpec& spec) {
                   "network.fdb_max_entries: " + std::to_string(spec.fdb_max) + " is outside " +
                       std::to_string(kMinFdbMax) + ".." + std::to_string(kMaxFdbMax));
   }
-  return Status::Ok();
+  return ValidateTunnel(spec.tunnel);
 }
 
 std::optional<uint32_t> ParseIpv4(const std::string& text) {
@@ -186,6 +186,9 @@ Status ValidateTunnel(const TunnelSpec& spec) {
   }
   if (Status s = ValidateName("network.tunnel.uplink", spec.uplink); !s.ok()) {
     return s;
+  }
+  if (spec.remotes.size() > kMaxTunnelRemotes) {
+    return bad("remotes: more than " + std::to_string(kMaxTunnelRemotes) + " endpoints");
   }
   std::vector<uint32_t> seen;
   for (const std::string& r : spec.remotes) {
@@ -282,11 +285,26 @@ Status ValidatePortSpec(const PortSpec& spec) {
   if (Status s = ValidateName("port.name", spec.name); !s.ok()) {
     return s;
   }
-  if (Status s = ValidateName("port.network", spec.network); !s.ok()) {
-    return s;
-  }
-  if (Status s = ValidateVlanSpec(spec.vlan); !s.ok()) {
-    return s;
+  if (spec.IsUplink()) {
+    if (Status s = ValidateUnderlay(spec.underlay); !s.ok()) {
+      return s;
+    }
+    if (!spec.network.empty() || !(spec.vlan == VlanSpec{})) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.underlay: an uplink belongs to no network and has no VLANs; "
+                    "networks reach it through their tunnel");
+    }
+  } else {
+    if (!spec.underlay.gateway.empty()) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.underlay.gateway: given without an address");
+    }
+    if (Status s = ValidateName("port.network", spec.network); !s.ok()) {
+      return s;
+    }
+    if (Status s = ValidateVlanSpec(spec.vlan); !s.ok()) {
+      return s;
+    }
   }
   if (!IsVhost(spec.kind)) {
     const std::string field(NetdevField(spec.kind));

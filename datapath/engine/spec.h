@@ -50,6 +50,7 @@ struct NetworkSpec {
   std::string name;
   uint32_t fdb_aging_s = 300;
   uint32_t fdb_max = 8192;
+  TunnelSpec tunnel{};  // kind kNone: the network stays on this host
 
   bool operator==(const NetworkSpec&) const = default;
 };
@@ -108,11 +109,18 @@ struct PortSpec {
   std::vector<std::string> addresses{};       // kInternal: "10.0.0.1/24", ...
   KernelDriver driver = KernelDriver::kAuto;  // kKernel, kTap, kInternal
   VlanSpec vlan{};
+  // Set: the port is an uplink. It has no network (and no VLANs); it
+  // carries the tunnels of the networks that name it, and ARP for its
+  // address.
+  UnderlaySpec underlay{};
 
+  bool IsUplink() const { return !underlay.address.empty(); }
   bool operator==(const PortSpec&) const = default;
 };
 
 inline constexpr uint32_t kMinFdbAgingS = 10;
+// Each remote endpoint takes a slot of the port table.
+inline constexpr size_t kMaxTunnelRemotes = 64;
 inline constexpr uint32_t kMaxFdbAgingS = 1000000;
 inline constexpr uint32_t kMinFdbMax = 16;
 inline constexpr uint32_t kMaxFdbMax = 1u << 20;

@@ -147,6 +147,55 @@ class YardctlTest(SwitchTestCase):
                 self.assertIn(text, self.y(*args, expect=code).stderr)
         self.assertIn("access 20", self.y("port", "show", "acc").stdout)  # unchanged
 
+    def test_uplinks_and_tunnels(self):
+        self.start_switch()
+        out = self.y("port", "add", "up0", "--underlay", "10.77.0.1/24", "--vhost-server",
+                     self.sock("up0")).stdout
+        self.assertIn("uplink up0 added with underlay address 10.77.0.1/24", out)
+        show = self.y("port", "show", "up0").stdout
+        self.assertIn("10.77.0.1/24", show)
+        self.assertRegex(show, r"uplink-mac:\s+02:")
+        self.assertIn("(uplink)", self.y("port", "list").stdout)
+        self.y("network", "create", "lan0", "--vxlan", "42", "--uplink", "up0", "--remote",
+               "10.77.0.2", "--remote", "10.77.0.3")
+        self.assertIn("vxlan 42 via up0", self.y("network", "list").stdout)
+        show = self.y("network", "show", "lan0").stdout
+        for text in ("vxlan-10.77.0.2", "vxlan-10.77.0.3", "(resolving)", "down"):
+            self.assertIn(text, show)
+        net = self.y("network", "show", "lan0", json_out=True)
+        self.assertEqual(net["tunnel"]["remotes"], ["10.77.0.2", "10.77.0.3"])
+        self.assertEqual(len(net["status"]["endpoints"]), 2)
+        self.assertIn("vxlan-10.77.0.3", self.y("stats").stdout)
+        # The whole tunnel is replaced by set, or removed.
+        self.y("network", "set", "lan0", "--gre", "7", "--uplink", "up0", "--remote", "10.77.0.2")
+        self.assertIn("gre 7 via up0", self.y("network", "show", "lan0").stdout)
+        self.y("port", "set", "up0", "--underlay", "10.77.0.9/24", "--gateway", "10.77.0.254")
+        self.assertIn("10.77.0.254", self.y("port", "show", "up0").stdout)
+        cases = [
+            (("network", "set", "lan0", "--uplink", "up0"), 2, "go with --vxlan VNI or --gre KEY"),
+            (("network", "set", "lan0", "--gre", "7", "--uplink", "up0", "--udp-port", "8472"), 2,
+             "--udp-port goes with --vxlan"),
+            (("network", "set", "lan0", "--vxlan", "5"), 2, "--uplink PORT is required"),
+            (("network", "set", "lan0", "--vxlan", "5", "--uplink", "nope"), 1,
+             "NOT_FOUND: network.tunnel.uplink: port 'nope' does not exist"),
+            (("network", "set", "lan0", "--vxlan", "0", "--uplink", "up0"), 1,
+             "INVALID_ARGUMENT: network.tunnel.id"),
+            (("network", "set", "lan0", "--vxlan", "5", "--uplink", "up0", "--remote", "300.1.1.1"),
+             1, "INVALID_ARGUMENT: network.tunnel.remotes"),
+            (("port", "delete", "up0"), 1, "FAILED_PRECONDITION: port 'up0' is the uplink of"),
+            (("port", "set", "up0", "--underlay", "10.77.0.9"), 1,
+             "INVALID_ARGUMENT: port.underlay.address"),
+            (("port", "add", "x", "--network", "lan0", "--underlay", "10.0.0.1/24",
+              "--vhost-server", self.sock("x")), 2, "exclude each other"),
+        ]
+        for args, code, text in cases:
+            with self.subTest(args=args):
+                self.assertIn(text, self.y(*args, expect=code).stderr)
+        self.assertIn("gre 7 via up0", self.y("network", "show", "lan0").stdout)  # unchanged
+        self.y("network", "set", "lan0", "--no-tunnel")
+        self.assertNotIn("gre-10.77.0.2", self.y("network", "show", "lan0").stdout)
+        self.y("port", "delete", "up0")
+
     def test_events_stream_until_count(self):
         self.start_switch()
         self.y("network", "create", "lan0")

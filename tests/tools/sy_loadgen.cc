@@ -1,7 +1,7 @@
 // sy_loadgen: open-loop two-port load generator for switch benchmarks.
 //
 //   sy_loadgen --sock0 PATH --sock1 PATH --prefix NAME --seconds S
-//              [--vlan1 VID] [--lcore N]
+//              [--vlan1 VID | --vxlan1 VNI] [--lcore N]
 //
 // Two net_virtio_user ports connect as vhost-user clients to a switch's
 // sockets. One lcore loops over both ports: receive a burst (count, free),
@@ -10,6 +10,10 @@
 // sees stable unicast. With --vlan1 the frames port 1 sends carry an 802.1Q
 // tag of that VLAN (68 bytes): a switch with an access port facing port 0
 // and a trunk facing port 1 then pushes a tag one way and pops one the other.
+// With --vxlan1 port 1 plays a remote VXLAN endpoint, 10.77.0.2, facing a
+// switch uplink at 10.77.0.1: it sends its frames encapsulated in that VNI
+// (114 bytes) and answers ARP for 10.77.0.2, so the switch encapsulates one
+// way and decapsulates the other.
 //
 // Open loop: the generator offers as much as its core can, so the received
 // rate is the switch's forwarding rate under overload (no zero-loss search).
@@ -49,13 +53,14 @@ struct Options {
   std::string prefix;
   int seconds = 0;
   uint16_t vlan1 = 0;
+  uint32_t vxlan1 = 0;
   int lcore = 0;
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "sy_loadgen: %s\nusage: sy_loadgen --sock0 PATH --sock1 PATH --prefix NAME "
-               "--seconds S [--vlan1 VID] [--lcore N]\n",
+               "--seconds S [--vlan1 VID | --vxlan1 VNI] [--lcore N]\n",
                why);
   std::exit(2);
 }
@@ -82,11 +87,20 @@ Options Parse(int argc, char** argv) {
         Usage("--vlan1 must be 1..4094");
       }
       o.vlan1 = static_cast<uint16_t>(vid);
+    } else if (key == "--vxlan1") {
+      const long vni = std::atol(value);
+      if (vni < 1 || vni > 0xffffff) {
+        Usage("--vxlan1 must be 1..16777215");
+      }
+      o.vxlan1 = static_cast<uint32_t>(vni);
     } else if (key == "--lcore") {
       o.lcore = std::atoi(value);
     } else {
       Usage(("unknown option " + key).c_str());
     }
+  }
+  if (o.vlan1 != 0 && o.vxlan1 != 0) {
+    Usage("--vlan1 and --vxlan1 exclude each other");
   }
   if (o.sock[0].empty() || o.sock[1].empty() || o.prefix.empty() || o.seconds <= 0) {
     Usage("--sock0, --sock1, --prefix and --seconds are required");
@@ -121,6 +135,72 @@ std::vector<uint8_t> Template(int port, uint16_t vid) {
   f[off] = 0x08;  // IPv4; the switch only reads the Ethernet header
   f[off + 2] = 0x45;
   return f;
+}
+
+constexpr uint8_t kRemoteIp[4] = {10, 77, 0, 2};
+constexpr uint8_t kSwitchIp[4] = {10, 77, 0, 1};
+
+void Put16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+// `inner` as the remote endpoint sends it to the switch in VNI `vni`.
+std::vector<uint8_t> VxlanTemplate(const std::vector<uint8_t>& inner, uint32_t vni) {
+  std::vector<uint8_t> f(50 + inner.size(), 0);
+  std::memset(f.data(), 0xff, 6);  // the switch takes any outer destination MAC
+  const rte_ether_addr src = PortMac(1);
+  std::memcpy(f.data() + 6, src.addr_bytes, 6);
+  Put16(f.data() + 12, 0x0800);
+  uint8_t* ip = f.data() + 14;
+  ip[0] = 0x45;
+  Put16(ip + 2, static_cast<uint16_t>(f.size() - 14));
+  Put16(ip + 6, 0x4000);
+  ip[8] = 64;
+  ip[9] = 17;
+  std::memcpy(ip + 12, kRemoteIp, 4);
+  std::memcpy(ip + 16, kSwitchIp, 4);
+  uint32_t sum = 0;
+  for (int i = 0; i < 20; i += 2) {
+    sum += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
+  }
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  Put16(ip + 10, static_cast<uint16_t>(~sum));
+  uint8_t* udp = ip + 20;
+  Put16(udp, 50000);
+  Put16(udp + 2, 4789);
+  Put16(udp + 4, static_cast<uint16_t>(16 + inner.size()));
+  udp[8] = 0x08;  // VNI present
+  udp[12] = static_cast<uint8_t>(vni >> 16);
+  udp[13] = static_cast<uint8_t>(vni >> 8);
+  udp[14] = static_cast<uint8_t>(vni);
+  std::memcpy(udp + 16, inner.data(), inner.size());
+  return f;
+}
+
+// An ARP reply from the remote endpoint when `m` asks for it, else nullptr.
+rte_mbuf* ArpReply(const rte_mbuf* m, rte_mempool* pool) {
+  const auto* q = rte_pktmbuf_mtod(m, const uint8_t*);
+  if (m->data_len < 42 || q[12] != 0x08 || q[13] != 0x06 || q[21] != 1 ||
+      std::memcmp(q + 38, kRemoteIp, 4) != 0) {
+    return nullptr;
+  }
+  rte_mbuf* r = rte_pktmbuf_alloc(pool);
+  if (r == nullptr) {
+    return nullptr;
+  }
+  auto* a = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, 60));
+  std::memset(a, 0, 60);
+  const rte_ether_addr mine = PortMac(1);
+  std::memcpy(a, q + 6, 6);
+  std::memcpy(a + 6, mine.addr_bytes, 6);
+  std::memcpy(a + 12, q + 12, 8);  // ARP, Ethernet/IPv4 sizes
+  a[21] = 2;                       // reply
+  std::memcpy(a + 22, mine.addr_bytes, 6);
+  std::memcpy(a + 28, kRemoteIp, 4);
+  std::memcpy(a + 32, q + 22, 10);  // the asker's MAC and IP
+  return r;
 }
 
 void StartPort(uint16_t port, rte_mempool* pool) {
@@ -180,7 +260,9 @@ int Main(int argc, char** argv) {
   for (uint16_t p = 0; p < kPorts; ++p) {
     StartPort(p, pool);
   }
-  const std::vector<uint8_t> tmpl[kPorts] = {Template(0, 0), Template(1, o.vlan1)};
+  const std::vector<uint8_t> tmpl[kPorts] = {
+      Template(0, 0),
+      o.vxlan1 != 0 ? VxlanTemplate(Template(1, 0), o.vxlan1) : Template(1, o.vlan1)};
 
   using Clock = std::chrono::steady_clock;
   const auto link_deadline = Clock::now() + std::chrono::seconds(10);
@@ -201,6 +283,16 @@ int Main(int argc, char** argv) {
     for (uint16_t p = 0; p < kPorts; ++p) {
       const uint16_t n = rte_eth_rx_burst(p, 0, burst, kBurst);
       rx[p] += n;
+      if (p == 1 && o.vxlan1 != 0) {
+        for (uint16_t i = 0; i < n; ++i) {
+          if (rte_mbuf* reply = ArpReply(burst[i], pool)) {
+            --rx[p];  // not a frame that crossed the switch
+            if (rte_eth_tx_burst(p, 0, &reply, 1) == 0) {
+              rte_pktmbuf_free(reply);
+            }
+          }
+        }
+      }
       rte_pktmbuf_free_bulk(burst, n);
       if (rte_pktmbuf_alloc_bulk(pool, burst, kBurst) != 0) {
         continue;  // the pool is busy in the switch's rings; try next round

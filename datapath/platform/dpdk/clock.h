@@ -15,6 +15,7 @@ class Clock {
   uint64_t hz() const { return hz_; }
   static uint64_t Cycles() { return rte_rdtsc(); }
   uint32_t Seconds() const { return static_cast<uint32_t>((rte_rdtsc() - start_) / hz_); }
+  uint64_t Milliseconds() const { return (rte_rdtsc() - start_) / (hz_ / 1000); }
   uint32_t SecondsAt(uint64_t tsc) const { return static_cast<uint32_t>((tsc - start_) / hz_); }
 
  private:

@@ -20,9 +20,6 @@ VlanForm EgressForm(const VlanPolicy& port, uint16_t vid, VlanForm in) {
   return port.EgressTagged(vid) ? TaggedForm(vid, in) : VlanForm{};
 }
 
-// Tags are edited in place only on a frame this stage holds alone.
-bool Editable(const rte_mbuf* m) { return !RTE_MBUF_CLONED(m) && rte_mbuf_refcnt_read(m) == 1; }
-
 int TagLen(VlanForm f) { return f.tagged ? static_cast<int>(kVlanTagLen) : 0; }
 
 }  // namespace
@@ -90,6 +87,10 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
   uint64_t last_dst = kNone;
   PortIndex last_out = kInvalidPort;
   OutVlan out_vlan{};
+  // Remote endpoints form a full mesh: each host floods to all of them
+  // itself, so what one sends is never relayed to another (split horizon).
+  const bool from_tunnel = snap.ports[in].tunnel != nullptr;
+  bool split = false;
   // Untagged frames, the common case, all join the same VLAN.
   const int32_t untagged_vid = in_vlan.Ingress(false, 0);
 
@@ -119,7 +120,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         continue;
       }
       vlan = FrameVlan{static_cast<uint16_t>(vid), VlanForm{true, meta.outer_tci}};
-      if ((vlan.form.tci & kVidMask) != vlan.vid && Editable(m)) {
+      if ((vlan.form.tci & kVidMask) != vlan.vid && HeldAlone(m)) {
         // A priority tag (VID 0) entering a native or access VLAN: give it
         // that VLAN's id, keeping its priority, so tagged ports take it as is.
         const VlanForm retagged = TaggedForm(vlan.vid, vlan.form);
@@ -160,6 +161,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
     if (dst_key != last_dst) {
       last_dst = dst_key;
       last_out = fdb.Lookup(vlan.vid, meta.dst);
+      split = false;
       if (last_out != kInvalidPort) {
         const PortSlot& out = snap.ports[last_out];
         if (out.port == nullptr) {
@@ -167,6 +169,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
           last_out = kInvalidPort;
         } else {
           out_vlan = OutVlan{out.vlan.Carries(vlan.vid), out.vlan.EgressTagged(vlan.vid)};
+          split = from_tunnel && out.tunnel != nullptr;
         }
       }
     }
@@ -174,6 +177,8 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       FloodFrame(snap, net, in, m, vlan);
     } else if (last_out == in) {
       egress_->Drop(m, in, DropReason::kHairpin);
+    } else if (split) {
+      egress_->Drop(m, in, DropReason::kSplitHorizon);
     } else {
       nc.unicast.Add(1);
       Forward(snap, in, last_out, m, vlan, out_vlan);
@@ -193,7 +198,7 @@ uint16_t BridgeStage::Segment(PortIndex in, rte_mbuf* m, rte_mbuf** segs) noexce
 }
 
 rte_mbuf* BridgeStage::IntoForm(rte_mbuf* m, VlanForm from, VlanForm to) noexcept {
-  if (Editable(m) && SetVlanForm(m, from, to)) {
+  if (HeldAlone(m) && SetVlanForm(m, from, to)) {
     return m;
   }
   rte_mbuf* copy = CopyInVlanForm(m, from, to, copies_);
@@ -239,12 +244,13 @@ void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex 
   groups[0].form = vlan.form;
   groups[1].form = VlanForm{};
   groups[2].form = TaggedForm(vlan.vid, vlan.form);
+  const bool from_tunnel = snap.ports[in].tunnel != nullptr;
   for (PortIndex p : net.members) {
     if (p == in) {
       continue;
     }
     const PortSlot& slot = snap.ports[p];
-    if (!slot.vlan.Carries(vlan.vid)) {
+    if (!slot.vlan.Carries(vlan.vid) || (from_tunnel && slot.tunnel != nullptr)) {
       continue;
     }
     const Port& port = *slot.port;

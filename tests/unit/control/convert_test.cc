@@ -26,12 +26,87 @@ TEST(ConvertTest, StatusCodesMapOneToOne) {
 TEST(ConvertTest, NetworkDefaultsApplyToZeroFields) {
   v1::Network msg;
   msg.set_name("lan0");
-  dp::NetworkSpec spec = NetworkFromProto(msg);
+  dp::NetworkSpec spec;
+  ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
   EXPECT_EQ(spec.fdb_aging_s, 300u);
   EXPECT_EQ(spec.fdb_max, 8192u);
+  EXPECT_EQ(spec.tunnel, dp::TunnelSpec{});
   msg.set_fdb_aging_seconds(60);
-  EXPECT_EQ(NetworkFromProto(msg).fdb_aging_s, 60u);
-  EXPECT_EQ(NetworkToProto(NetworkFromProto(msg)).fdb_aging_seconds(), 60u);
+  ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.fdb_aging_s, 60u);
+  EXPECT_EQ(NetworkToProto(spec).fdb_aging_seconds(), 60u);
+  EXPECT_FALSE(NetworkToProto(spec).has_tunnel());
+}
+
+TEST(ConvertTest, TunnelsRoundTripWithTheirDefaults) {
+  v1::Network msg;
+  msg.set_name("lan0");
+  auto* t = msg.mutable_tunnel();
+  t->set_type(v1::TUNNEL_TYPE_VXLAN);
+  t->set_id(42);
+  t->set_uplink("up0");
+  t->add_remotes("10.77.0.2");
+  t->add_remotes("10.77.0.3");
+  dp::NetworkSpec spec;
+  ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.tunnel.kind, dp::TunnelKind::kVxlan);
+  EXPECT_EQ(spec.tunnel.udp_port, 4789u);  // 0 means the IANA port
+  EXPECT_EQ(spec.tunnel.remotes, (std::vector<std::string>{"10.77.0.2", "10.77.0.3"}));
+  dp::NetworkSpec back;
+  ASSERT_TRUE(NetworkFromProto(NetworkToProto(spec), &back).ok());
+  EXPECT_EQ(back, spec);
+
+  t->set_type(v1::TUNNEL_TYPE_GRE);
+  t->set_id(0xdeadbeef);
+  ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.tunnel.kind, dp::TunnelKind::kGre);
+  EXPECT_EQ(spec.tunnel.id, 0xdeadbeefu);
+  EXPECT_EQ(NetworkToProto(spec).tunnel().udp_port(), 0u);  // GRE has none
+}
+
+TEST(ConvertTest, BadTunnelsAreRefusedWithTheField) {
+  auto refused = [](auto edit) {
+    v1::Network msg;
+    msg.set_name("lan0");
+    auto* t = msg.mutable_tunnel();
+    t->set_type(v1::TUNNEL_TYPE_VXLAN);
+    t->set_id(42);
+    t->set_uplink("up0");
+    edit(t);
+    dp::NetworkSpec spec;
+    Status s = NetworkFromProto(msg, &spec);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    return s.message();
+  };
+  EXPECT_NE(refused([](v1::Tunnel* t) {
+              t->set_type(static_cast<v1::TunnelType>(9));
+            }).find("network.tunnel.type"),
+            std::string::npos);
+  EXPECT_NE(refused([](v1::Tunnel* t) { t->set_id(1u << 24); }).find("network.tunnel.id"),
+            std::string::npos);
+  EXPECT_NE(
+      refused([](v1::Tunnel* t) { t->add_remotes("10.0.0.300"); }).find("network.tunnel.remotes"),
+      std::string::npos);
+  EXPECT_NE(refused([](v1::Tunnel* t) {
+              t->set_type(v1::TUNNEL_TYPE_GRE);
+              t->set_udp_port(4789);
+            }).find("network.tunnel.udp_port"),
+            std::string::npos);
+}
+
+TEST(ConvertTest, UplinksKeepTheirUnderlay) {
+  v1::Port msg;
+  msg.set_name("up0");
+  msg.mutable_kernel()->set_netdev("veth0");
+  msg.mutable_underlay()->set_address("10.77.0.1/24");
+  msg.mutable_underlay()->set_gateway("10.77.0.254");
+  dp::PortSpec spec;
+  ASSERT_TRUE(PortFromProto(msg, &spec).ok());
+  EXPECT_TRUE(spec.IsUplink());
+  EXPECT_EQ(spec.underlay.gateway, "10.77.0.254");
+  v1::Port back = PortToProto(spec);
+  EXPECT_EQ(back.underlay().address(), "10.77.0.1/24");
+  EXPECT_TRUE(back.network().empty());
 }
 
 TEST(ConvertTest, PortNeedsABackendAndAMode) {

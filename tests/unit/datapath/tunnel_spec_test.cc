@@ -63,5 +63,37 @@ TEST(TunnelSpecTest, VxlanAndGreSettingsAreChecked) {
             "network.tunnel.type: settings given without a type");
 }
 
+TEST(TunnelSpecTest, AnUplinkHasAnAddressAndNeitherNetworkNorVlans) {
+  PortSpec up;
+  up.name = "up0";
+  up.kind = PortKind::kKernel;
+  up.netdev = "eth1";
+  up.underlay.address = "10.77.0.1/24";
+  EXPECT_TRUE(up.IsUplink());
+  EXPECT_TRUE(ValidatePortSpec(up).ok());
+  PortSpec in_network = up;
+  in_network.network = "lan0";
+  EXPECT_EQ(ValidatePortSpec(in_network).code(), StatusCode::kInvalidArgument);
+  PortSpec with_vlan = up;
+  with_vlan.vlan.mode = VlanMode::kAccess;
+  with_vlan.vlan.tag = 10;
+  EXPECT_EQ(ValidatePortSpec(with_vlan).code(), StatusCode::kInvalidArgument);
+  PortSpec gateway_only = up;
+  gateway_only.underlay.address.clear();
+  gateway_only.underlay.gateway = "10.77.0.254";
+  gateway_only.network = "lan0";
+  EXPECT_EQ(ValidatePortSpec(gateway_only).message(),
+            "port.underlay.gateway: given without an address");
+  NetworkSpec net;
+  net.name = "lan0";
+  net.tunnel.kind = TunnelKind::kVxlan;
+  net.tunnel.id = 42;
+  net.tunnel.uplink = "up0";
+  for (int i = 0; i <= static_cast<int>(kMaxTunnelRemotes); ++i) {
+    net.tunnel.remotes.push_back("10.1.0." + std::to_string(i + 1));
+  }
+  EXPECT_EQ(ValidateNetworkSpec(net).message(), "network.tunnel.remotes: more than 64 endpoints");
+}
+
 }  // namespace
 }  // namespace switchyard::dp

@@ -10,7 +10,13 @@ namespace {
 using testing::FrameSpec;
 using testing::TestPool;
 
-const OuterHeaders kOuter{0x020000000101, 0x020000000202, 0x0a000001, 0x0a000002, 50000, 64};
+const OuterHeaders kOuter{.src_mac = 0x020000000101,
+                          .dst_mac = 0x020000000202,
+                          .src_ip = 0x0a000001,
+                          .dst_ip = 0x0a000002,
+                          .udp_src_port = 50000,
+                          .udp_dst_port = kVxlanPort,
+                          .ttl = 64};
 
 // Recomputes the outer IPv4 header checksum after a test edited the header.
 void Rechecksum(std::vector<uint8_t>& f) {
@@ -37,7 +43,8 @@ std::vector<uint8_t> Encapsulated(TunnelType type, uint32_t id, std::vector<uint
 }
 
 TunnelParse Parse(const std::vector<uint8_t>& f, TunnelInfo* info) {
-  return ParseTunnel(f.data(), static_cast<uint32_t>(f.size()), kVxlanPort, info);
+  return ParseTunnel(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()),
+                     kVxlanPort, info);
 }
 
 TEST(TunnelTest, VxlanRoundTrip) {
@@ -112,7 +119,8 @@ TEST(TunnelTest, WhatIsNotATunnelIsSaidSo) {
   std::vector<uint8_t> inner;
   auto f = Encapsulated(TunnelType::kVxlan, 1, &inner);
   TunnelInfo info{};
-  EXPECT_EQ(ParseTunnel(f.data(), static_cast<uint32_t>(f.size()), 8472, &info),
+  EXPECT_EQ(ParseTunnel(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()),
+                        8472, &info),
             TunnelParse::kNotTunnel);  // another UDP port
   auto arp = f;
   arp[12] = 0x08, arp[13] = 0x06;
@@ -164,6 +172,17 @@ const std::vector<uint8_t> kLinuxVxlanFrame = {
     0x8f, 0x00, 0x4d, 0xae, 0x00, 0x00, 0x00, 0x01, 0x04, 0x00, 0x00, 0x00, 0xff, 0x02, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xff, 0x7e, 0x21, 0x5e,
 };
+
+TEST(TunnelTest, OuterHeadersMustLieInTheFirstSegment) {
+  std::vector<uint8_t> inner;
+  const auto vxlan = Encapsulated(TunnelType::kVxlan, 1, &inner);
+  const auto size = static_cast<uint32_t>(vxlan.size());
+  TunnelInfo info{};
+  // The VXLAN header ends at byte 50: a first segment of 49 bytes is short.
+  EXPECT_EQ(ParseTunnel(vxlan.data(), 49, size, kVxlanPort, &info), TunnelParse::kBadHeader);
+  EXPECT_EQ(ParseTunnel(vxlan.data(), 50, size, kVxlanPort, &info), TunnelParse::kTunnel);
+  EXPECT_EQ(info.inner_len, inner.size());
+}
 
 TEST(TunnelTest, ReadsWhatTheLinuxVxlanDeviceSends) {
   TunnelInfo info{};

@@ -1,0 +1,93 @@
+#include "datapath/engine/slow_path.h"
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace switchyard::dp {
+
+namespace {
+
+rte_ring* MakeRing(const std::string& name) {
+  rte_ring* r = rte_ring_create(name.c_str(), SlowPath::kRingSize, SOCKET_ID_ANY,
+                                RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (r == nullptr) {
+    throw std::runtime_error("cannot create ring " + name + ": " + rte_strerror(rte_errno));
+  }
+  return r;
+}
+
+void FreeAll(rte_ring* r) {
+  void* obj = nullptr;
+  while (rte_ring_dequeue(r, &obj) == 0) {
+    rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
+  }
+  rte_ring_free(r);
+}
+
+}  // namespace
+
+SlowPath::SlowPath(int n_pmds, rte_mempool* pool) : pool_(pool) {
+  for (int i = 0; i < n_pmds; ++i) {
+    punt_.push_back(MakeRing("sy_punt_" + std::to_string(i)));
+    inject_.push_back(MakeRing("sy_inject_" + std::to_string(i)));
+  }
+}
+
+SlowPath::~SlowPath() {
+  for (rte_ring* r : punt_) {
+    FreeAll(r);
+  }
+  for (rte_ring* r : inject_) {
+    FreeAll(r);
+  }
+}
+
+bool SlowPath::Punt(rte_mbuf* m, void* ring) noexcept {
+  return rte_ring_enqueue(static_cast<rte_ring*>(ring), m) == 0;
+}
+
+uint16_t SlowPath::TakeInjected(int pmd, rte_mbuf** pkts, uint16_t n) noexcept {
+  return static_cast<uint16_t>(
+      rte_ring_dequeue_burst(inject_[pmd], reinterpret_cast<void**>(pkts), n, nullptr));
+}
+
+void SlowPath::DrainPunted(const std::function<void(PortIndex, const uint8_t*, uint32_t)>& fn) {
+  for (rte_ring* r : punt_) {
+    void* obj = nullptr;
+    while (rte_ring_dequeue(r, &obj) == 0) {
+      auto* m = static_cast<rte_mbuf*>(obj);
+      uint8_t copy[kMaxSlowPathFrame];
+      const uint32_t len = m->pkt_len < sizeof(copy) ? m->pkt_len : sizeof(copy);
+      if (const void* p = rte_pktmbuf_read(m, 0, len, copy)) {
+        fn(m->port, static_cast<const uint8_t*>(p), len);
+      }
+      rte_pktmbuf_free(m);
+    }
+  }
+}
+
+bool SlowPath::Inject(int pmd, PortIndex port, const uint8_t* frame, uint32_t len) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr) {
+    return false;
+  }
+  void* p = rte_pktmbuf_append(m, static_cast<uint16_t>(len));
+  if (p == nullptr) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  std::memcpy(p, frame, len);
+  m->port = port;
+  if (rte_ring_enqueue(inject_[pmd], m) != 0) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace switchyard::dp

@@ -1,0 +1,117 @@
+#include "datapath/stages/overlay/overlay.h"
+
+#include <rte_mbuf.h>
+
+#include "datapath/core/arp.h"
+#include "datapath/core/tunnel.h"
+
+namespace switchyard::dp {
+
+namespace {
+
+bool IsArp(const rte_mbuf* m) {
+  const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  return m->data_len >= 14 && p[12] == (kEtherTypeArp >> 8) && p[13] == (kEtherTypeArp & 0xff);
+}
+
+DropReason ReasonOf(TunnelParse parse) {
+  switch (parse) {
+    case TunnelParse::kFragment:
+      return DropReason::kTunnelFragment;
+    case TunnelParse::kUnsupported:
+      return DropReason::kTunnelUnsupported;
+    case TunnelParse::kNotTunnel:
+      return DropReason::kUplinkOther;
+    case TunnelParse::kBadHeader:
+    case TunnelParse::kTunnel:
+      break;
+  }
+  return DropReason::kTunnelBadHeader;
+}
+
+}  // namespace
+
+PortIndex OverlayStage::Decapsulate(const UplinkSlot& up, PortIndex in, rte_mbuf* m) noexcept {
+  TunnelInfo t;
+  const TunnelParse parse =
+      ParseTunnel(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, up.vxlan_port, &t);
+  if (parse != TunnelParse::kTunnel) {
+    if (parse == TunnelParse::kNotTunnel && IsArp(m)) {
+      m->port = in;  // which uplink it came by, for the control thread
+      if (!punt_(m, punt_ctx_)) {
+        egress_->Drop(m, in, DropReason::kSlowPathFull);
+      }
+      return kInvalidPort;
+    }
+    egress_->Drop(m, in, ReasonOf(parse));
+    return kInvalidPort;
+  }
+  if (t.dst_ip != up.address) {
+    egress_->Drop(m, in, DropReason::kTunnelUnknownEndpoint);
+    return kInvalidPort;
+  }
+  const TunnelRoute* route = nullptr;
+  for (const TunnelRoute& r : up.routes) {
+    if (r.type == t.type && r.id == t.id) {
+      route = &r;
+      break;
+    }
+  }
+  if (route == nullptr) {
+    egress_->Drop(m, in, DropReason::kTunnelUnknownId);
+    return kInvalidPort;
+  }
+  PortIndex from = kInvalidPort;
+  for (const auto& [remote, port] : route->endpoints) {
+    if (remote == t.src_ip) {
+      from = port;
+      break;
+    }
+  }
+  if (from == kInvalidPort) {
+    egress_->Drop(m, in, DropReason::kTunnelUnknownEndpoint);
+    return kInvalidPort;
+  }
+  // Outer headers off, then the outer frame's Ethernet padding.
+  rte_pktmbuf_adj(m, t.inner_offset);
+  if (m->pkt_len > t.inner_len &&
+      rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - t.inner_len)) != 0) {
+    egress_->Drop(m, in, DropReason::kTunnelBadHeader);
+    return kInvalidPort;
+  }
+  return from;
+}
+
+void OverlayStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, uint16_t n,
+                           uint32_t now) noexcept {
+  PortCounters& pc = counters_->ports[in];
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    bytes += pkts[i]->pkt_len;
+  }
+  pc.rx_packets.Add(n);
+  pc.rx_bytes.Add(bytes);
+
+  const UplinkSlot& up = *snap.ports[in].underlay;
+  rte_mbuf* run[kBurstSize];
+  uint16_t n_run = 0;
+  PortIndex run_from = kInvalidPort;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    const PortIndex from = Decapsulate(up, in, m);
+    if (from == kInvalidPort) {
+      continue;
+    }
+    if (from != run_from && n_run > 0) {
+      bridge_->Process(snap, run_from, run, n_run, now);
+      n_run = 0;
+    }
+    run_from = from;
+    run[n_run++] = m;
+  }
+  if (n_run > 0) {
+    bridge_->Process(snap, run_from, run, n_run, now);
+  }
+}
+
+}  // namespace switchyard::dp
