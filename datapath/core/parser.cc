@@ -1,10 +1,8 @@
 #include "datapath/core/parser.h"
 
-namespace switchyard::dp {
+#include "datapath/core/wire.h"
 
-namespace {
-uint16_t Load16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-}  // namespace
+namespace switchyard::dp {
 
 std::optional<DropReason> ParseFrame(const uint8_t* data, uint32_t seg_len, uint32_t pkt_len,
                                      PacketMeta* meta) noexcept {

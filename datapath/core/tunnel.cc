@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "datapath/core/wire.h"
+
 namespace switchyard::dp {
 
 namespace {
@@ -19,20 +21,6 @@ constexpr uint16_t kGreRouting = 0x4000;
 constexpr uint16_t kGreKey = 0x2000;
 constexpr uint16_t kGreSequence = 0x1000;
 constexpr uint16_t kGreVersionMask = 0x0007;
-
-uint16_t Load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t Load32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-         static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
-void Store16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void Store32(uint8_t* p, uint32_t v) {
-  Store16(p, static_cast<uint16_t>(v >> 16));
-  Store16(p + 2, static_cast<uint16_t>(v));
-}
 
 // 0xffff over a header and its checksum when the checksum is right; DPDK's
 // sum is in memory order, and 0xffff reads the same either way.
