@@ -6,6 +6,8 @@
 // to a plain load/add/store of a cache line only this thread writes.
 #pragma once
 
+#include <rte_mbuf.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -36,6 +38,16 @@ struct PortCounters {
   // tx port.
   std::array<Counter, kDropReasonCount> drops;
 };
+
+// Counts a received burst on its port: frames and their bytes.
+inline void CountRx(PortCounters& pc, rte_mbuf* const* pkts, uint16_t n) noexcept {
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    bytes += pkts[i]->pkt_len;
+  }
+  pc.rx_packets.Add(n);
+  pc.rx_bytes.Add(bytes);
+}
 
 struct NetworkCounters {
   Counter learned;     // new FDB entries

@@ -58,13 +58,7 @@ void BridgeStage::Forward(const Snapshot& snap, PortIndex in, PortIndex out, rte
 
 void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, uint16_t n,
                           uint32_t now) noexcept {
-  PortCounters& pc = counters_->ports[in];
-  uint64_t bytes = 0;
-  for (uint16_t i = 0; i < n; ++i) {
-    bytes += pkts[i]->pkt_len;
-  }
-  pc.rx_packets.Add(n);
-  pc.rx_bytes.Add(bytes);
+  CountRx(counters_->ports[in], pkts, n);
 
   const NetworkIndex net_index = snap.ports[in].network;
   if (net_index == kInvalidNetwork || snap.networks[net_index].fdb == nullptr) {

@@ -84,13 +84,7 @@ PortIndex OverlayStage::Decapsulate(const UplinkSlot& up, PortIndex in, rte_mbuf
 
 void OverlayStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, uint16_t n,
                            uint32_t now) noexcept {
-  PortCounters& pc = counters_->ports[in];
-  uint64_t bytes = 0;
-  for (uint16_t i = 0; i < n; ++i) {
-    bytes += pkts[i]->pkt_len;
-  }
-  pc.rx_packets.Add(n);
-  pc.rx_bytes.Add(bytes);
+  CountRx(counters_->ports[in], pkts, n);
 
   const UplinkSlot& up = *snap.ports[in].underlay;
   rte_mbuf* run[kBurstSize];
