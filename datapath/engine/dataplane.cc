@@ -185,7 +185,8 @@ Status Dataplane::CheckTunnelClash(const NetworkSpec& spec) const {
   return Status::Ok();
 }
 
-bool Dataplane::SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel) {
+bool Dataplane::SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel,
+                              std::vector<EndpointState>* gone) {
   const TunnelSpec& t = n.spec.tunnel;
   // Another type, id, port or uplink: every endpoint is another one.
   const bool same_tunnel = t.kind == old_tunnel.kind && t.id == old_tunnel.id &&
@@ -196,47 +197,41 @@ bool Dataplane::SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel) {
       wanted.push_back(*ParseIpv4(r));
     }
   }
-  std::vector<EndpointState> kept;
-  std::vector<EndpointState> gone;
-  for (EndpointState& e : n.endpoints) {
-    const bool keep =
-        same_tunnel && std::find(wanted.begin(), wanted.end(), e.port->remote_ip()) != wanted.end();
-    (keep ? kept : gone).push_back(std::move(e));
-  }
-  std::vector<int> taken;
+  auto kept = [&](uint32_t remote) {
+    return same_tunnel &&
+           std::any_of(n.endpoints.begin(), n.endpoints.end(),
+                       [&](const EndpointState& e) { return e.port->remote_ip() == remote; });
+  };
+  const PortState* uplink = FindUplink(t.uplink);
+  std::vector<EndpointState> added;
   for (uint32_t remote : wanted) {
-    const bool have = std::any_of(kept.begin(), kept.end(), [&](const EndpointState& e) {
-      return e.port->remote_ip() == remote;
-    });
-    if (have) {
+    if (kept(remote)) {
       continue;
     }
     const int slot = TakeSlot(port_slot_used_);
     if (slot < 0) {
-      for (int t_slot : taken) {
-        port_slot_used_[t_slot] = false;
+      for (const EndpointState& e : added) {  // nothing changes
+        port_slot_used_[e.index] = false;
       }
-      // Nothing changed: the old endpoints go back as they were.
-      for (EndpointState& e : gone) {
-        kept.push_back(std::move(e));
-      }
-      n.endpoints = std::move(kept);
       return false;
     }
-    taken.push_back(slot);
     const auto index = static_cast<PortIndex>(slot);
     auto port = std::make_unique<TunnelEndpoint>(
         t.kind == TunnelKind::kVxlan ? TunnelType::kVxlan : TunnelType::kGre, remote);
-    const PortState* u = FindUplink(t.uplink);
-    port->FollowUplink(u != nullptr ? u->port.get() : nullptr);
-    kept.push_back(
+    port->FollowUplink(uplink != nullptr ? uplink->port.get() : nullptr);
+    added.push_back(
         EndpointState{std::move(port), index, SumPort(counters_.get(), n_pmds(), index)});
   }
-  n.endpoints = std::move(kept);
-  if (!taken.empty() || !gone.empty()) {
-    Publish();
-    FreeEndpoints(n, std::move(gone));
+  std::vector<EndpointState> now;
+  for (EndpointState& e : n.endpoints) {
+    const bool wanted_still =
+        same_tunnel && std::find(wanted.begin(), wanted.end(), e.port->remote_ip()) != wanted.end();
+    (wanted_still ? now : *gone).push_back(std::move(e));
   }
+  for (EndpointState& e : added) {
+    now.push_back(std::move(e));
+  }
+  n.endpoints = std::move(now);
   return true;
 }
 
@@ -288,7 +283,8 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
                  PortTotals{},
                  {}};
   NetworkState& added = networks_.emplace(spec.name, std::move(n)).first->second;
-  if (!SyncEndpoints(added, TunnelSpec{})) {
+  std::vector<EndpointState> none;  // a new network has no old endpoints
+  if (!SyncEndpoints(added, TunnelSpec{}, &none)) {
     networks_.erase(spec.name);
     network_slot_used_[slot] = false;
     return Status(StatusCode::kResourceExhausted,
@@ -318,25 +314,31 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
   NetworkState& n = it->second;
   const NetworkSpec before = n.spec;
   n.spec = spec;
-  if (!SyncEndpoints(n, before.tunnel)) {
+  std::vector<EndpointState> gone;
+  if (!SyncEndpoints(n, before.tunnel, &gone)) {
     n.spec = before;
     return Status(StatusCode::kResourceExhausted,
                   "network.tunnel.remotes: no port slots left for the endpoints");
   }
-  if (!(spec.tunnel == before.tunnel)) {
-    Publish();  // routes and paths follow the new tunnel even when no endpoint changed
+  const bool new_tunnel = !(spec.tunnel == before.tunnel);
+  std::unique_ptr<Fdb> old_fdb;
+  if (spec.fdb_max != before.fdb_max) {
+    old_fdb = std::exchange(n.fdb, std::make_unique<Fdb>(spec.fdb_max));
+  }
+  if (new_tunnel || old_fdb) {
+    // One grace period for all of it: the new routes, paths and FDB are in,
+    // and no PMD sends to the old endpoints or uses the old FDB below.
+    Publish();
+  }
+  FreeEndpoints(n, std::move(gone));
+  if (new_tunnel) {
     SY_INFO("network " << spec.name << ": tunnel "
                        << (spec.tunnel.kind == TunnelKind::kNone
                                ? "removed"
                                : "now over " + spec.tunnel.uplink + " to " +
                                      std::to_string(spec.tunnel.remotes.size()) + " remote(s)"));
   }
-  std::unique_ptr<Fdb> old_fdb;
-  if (spec.fdb_max != before.fdb_max) {
-    old_fdb = std::exchange(n.fdb, std::make_unique<Fdb>(spec.fdb_max));
-  }
   if (old_fdb) {
-    Publish();  // the old FDB is freed below, after the grace period
     SY_INFO("network " << spec.name << ": fdb_max now " << spec.fdb_max << ", FDB relearned");
   }
   return Status::Ok();

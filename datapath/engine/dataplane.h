@@ -198,8 +198,11 @@ class Dataplane {
   Status CheckTunnelClash(const NetworkSpec& spec) const;
   // Makes `n`'s endpoints match its tunnel's remotes: endpoints of remotes
   // still wanted on an unchanged tunnel stay (with their MACs and counters).
-  // Publishes when anything changed. False when the port table is full.
-  bool SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel);
+  // Those no longer wanted go to `gone`, for FreeEndpoints() after the
+  // caller's Publish(). False, with nothing changed, when the port table is
+  // full.
+  bool SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel,
+                     std::vector<EndpointState>* gone);
   void FreeEndpoints(NetworkState& n, std::vector<EndpointState> gone);
   void RefreshUnderlay();  // uplink addresses to underlay_
   int PmdOf(PortIndex port) const { return port % n_pmds(); }
