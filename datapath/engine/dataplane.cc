@@ -113,6 +113,7 @@ void Dataplane::Publish() {
     }
     const TunnelSpec& t = n.spec.tunnel;
     const PortState* u = FindUplink(t.uplink);
+    const UplinkAddress a = u != nullptr ? AddressOf(*u) : UplinkAddress{};
     auto up = uplinks.find(t.uplink);
     TunnelRoute route{
         t.kind == TunnelKind::kVxlan ? TunnelType::kVxlan : TunnelType::kGre, t.id, n.index, {}};
@@ -124,7 +125,6 @@ void Dataplane::Publish() {
       path.remote_ip = e.port->remote_ip();
       path.next_hop_mac = e.port->next_hop_mac_cell();
       if (u != nullptr) {
-        const UplinkAddress a = AddressOf(*u);
         path.local_ip = a.address;
         path.local_mac = a.mac;
         path.uplink = u->index;
@@ -665,26 +665,24 @@ void Dataplane::ServiceUnderlay() {
   slow_path_->DrainPunted([&](PortIndex port, const uint8_t* frame, uint32_t len) {
     underlay_.HandleFrame(port, frame, len, now_ms, send);
   });
+  // wanted[i]: the (uplink, next hop) whose MAC endpoint asking[i] needs.
   std::vector<std::pair<PortIndex, uint32_t>> wanted;
+  std::vector<TunnelEndpoint*> asking;
   for (auto& [name, n] : networks_) {
     const PortState* u = FindUplink(n.spec.tunnel.uplink);
-    if (u == nullptr) {
-      continue;
-    }
-    const UplinkAddress a = AddressOf(*u);
+    const UplinkAddress a = u != nullptr ? AddressOf(*u) : UplinkAddress{};
     for (EndpointState& e : n.endpoints) {
+      if (u == nullptr) {
+        e.port->set_next_hop_mac(0);
+        continue;
+      }
       wanted.emplace_back(u->index, Underlay::NextHop(a, e.port->remote_ip()));
+      asking.push_back(e.port.get());
     }
   }
   underlay_.Tick(wanted, now_ms, send);
-  for (auto& [name, n] : networks_) {
-    const PortState* u = FindUplink(n.spec.tunnel.uplink);
-    for (EndpointState& e : n.endpoints) {
-      e.port->set_next_hop_mac(
-          u == nullptr
-              ? 0
-              : underlay_.Lookup(u->index, Underlay::NextHop(AddressOf(*u), e.port->remote_ip())));
-    }
+  for (size_t i = 0; i < asking.size(); ++i) {
+    asking[i]->set_next_hop_mac(underlay_.Lookup(wanted[i].first, wanted[i].second));
   }
 }
 
