@@ -16,21 +16,11 @@
 set -euo pipefail
 
 samples=3 seconds=5 build=build driver=af_packet
-while [ $# -gt 0 ]; do
-  case $1 in
-    --driver) driver=$2; shift 2 ;;
-    --samples) samples=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
-    --build) build=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+bench_option() { [ "$1" = --driver ] && driver=$2; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/bench/lib.sh"
-case $build in /*) ;; *) build=$root/$build ;; esac
-daemon=$build/control/switchyardd
-yardctl=$build/control/cli/yardctl
-[ -x "$daemon" ] || { echo "build first: $daemon missing" >&2; exit 1; }
+bench_options "$@"
+require_built "$daemon"
 
 tag=sykb$$
 work=$(mktemp -d /tmp/$tag.XXXX)

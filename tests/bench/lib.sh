@@ -27,3 +27,35 @@ pairs() {
   med_b=$(printf '%s\n' "${bs[@]}" | median)
   echo "${name_a}_mpps=$med_a ${name_b}_mpps=$med_b ratio=$(printf '%s\n' "${rs[@]}" | median)"
 }
+
+# bench_options ARGS...: the options every script takes, --samples N,
+# --seconds S and --build DIR, into samples, seconds and build (the script
+# sets their defaults first). A script with options of its own defines
+# bench_option NAME VALUE, which returns non-zero for a name it does not
+# know. Then build is made absolute, and daemon, yardctl and gen name the
+# switch, the CLI and sy_loadgen in it.
+bench_options() {
+  while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] || { echo "option $1 needs a value" >&2; exit 2; }
+    case $1 in
+      --samples) samples=$2 ;;
+      --seconds) seconds=$2 ;;
+      --build) build=$2 ;;
+      *) { declare -F bench_option >/dev/null && bench_option "$1" "$2"; } ||
+           { echo "unknown option $1" >&2; exit 2; } ;;
+    esac
+    shift 2
+  done
+  case $build in /*) ;; *) build=$root/$build ;; esac
+  daemon=$build/control/switchyardd
+  yardctl=$build/control/cli/yardctl
+  gen=$build/tests/tools/sy_loadgen
+}
+
+# require_built FILE...: exits, naming the first missing one, unless all are built.
+require_built() {
+  local f
+  for f in "$@"; do
+    [ -x "$f" ] || { echo "build first: $f missing" >&2; exit 1; }
+  done
+}

@@ -17,20 +17,11 @@
 set -euo pipefail
 
 samples=5 seconds=20 build=build extra_args="" label="switchyard"
-while [ $# -gt 0 ]; do
-  case $1 in
-    --samples) samples=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
-    --build) build=$2; shift 2 ;;
-    --switch-args) extra_args=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+bench_option() { [ "$1" = --switch-args ] && extra_args=$2; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/bench/lib.sh"
-case $build in /*) ;; *) build=$root/$build ;; esac
-daemon=$build/control/switchyardd
-[ -x "$daemon" ] || { echo "build first: $daemon missing" >&2; exit 1; }
+bench_options "$@"
+require_built "$daemon"
 command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd missing (apt-get install dpdk)" >&2; exit 1; }
 
 tag=sybench$$

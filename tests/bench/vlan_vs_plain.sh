@@ -18,23 +18,10 @@
 set -euo pipefail
 
 samples=5 seconds=12 build=build
-while [ $# -gt 0 ]; do
-  case $1 in
-    --samples) samples=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
-    --build) build=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/bench/lib.sh"
-case $build in /*) ;; *) build=$root/$build ;; esac
-daemon=$build/control/switchyardd
-yardctl=$build/control/cli/yardctl
-gen=$build/tests/tools/sy_loadgen
-for f in "$daemon" "$yardctl" "$gen"; do
-  [ -x "$f" ] || { echo "build first: $f missing" >&2; exit 1; }
-done
+bench_options "$@"
+require_built "$daemon" "$yardctl" "$gen"
 
 tag=syvb$$
 work=$(mktemp -d /tmp/$tag.XXXX)
