@@ -59,3 +59,21 @@ require_built() {
     [ -x "$f" ] || { echo "build first: $f missing" >&2; exit 1; }
   done
 }
+
+# The switch of the two-port sy_loadgen benchmarks (vlan_vs_plain,
+# overlay_vs_plain): control on CPU 0, one busy-polling PMD on CPU 1, its
+# state, sockets and log ($work/NAME.log) in $work, its PID in sw_pid.
+# start_loop_switch NAME returns once the API answers.
+start_loop_switch() {
+  rm -rf "$work/state" "$work"/g?.sock
+  "$daemon" --socket "$work/api.sock" --state-dir "$work/state" --file-prefix "$tag-sy" \
+    --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 >"$work/$1.log" 2>&1 &
+  sw_pid=$!
+  for _ in $(seq 100); do "$yardctl" --socket "$work/api.sock" health >/dev/null 2>&1 && break; sleep 0.1; done
+}
+# stop_loop_switch NAME: its stats into $work/NAME.stats (JSON), then stops it.
+stop_loop_switch() {
+  "$yardctl" --socket "$work/api.sock" --json stats >"$work/$1.stats" 2>/dev/null || true
+  kill "$sw_pid"; wait "$sw_pid" 2>/dev/null || true; sw_pid=
+  rm -rf "/var/run/dpdk/$tag-sy"
+}

@@ -35,11 +35,7 @@ trap cleanup EXIT INT TERM
 
 y() { "$yardctl" --socket "$work/api.sock" "$@" >/dev/null; }
 start_switch() {  # $1: overlay | plain
-  rm -rf "$work/state" "$work"/g?.sock
-  "$daemon" --socket "$work/api.sock" --state-dir "$work/state" --file-prefix $tag-sy \
-    --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 >"$work/$1.log" 2>&1 &
-  sw_pid=$!
-  for _ in $(seq 100); do "$yardctl" --socket "$work/api.sock" health >/dev/null 2>&1 && break; sleep 0.1; done
+  start_loop_switch "$1"
   if [ "$1" = overlay ]; then
     y port add up0 --underlay 10.77.0.1/24 --vhost-server "$work/g1.sock"
     y network create bench --vxlan 42 --uplink up0 --remote 10.77.0.2
@@ -48,11 +44,6 @@ start_switch() {  # $1: overlay | plain
     y port add p1 --network bench --vhost-server "$work/g1.sock"
   fi
   y port add p0 --network bench --vhost-server "$work/g0.sock"
-}
-stop_switch() {
-  "$yardctl" --socket "$work/api.sock" --json stats >"$work/$1.stats" 2>/dev/null || true
-  kill "$sw_pid"; wait "$sw_pid" 2>/dev/null || true; sw_pid=
-  rm -rf /var/run/dpdk/$tag-sy
 }
 # Median over the per-second samples after two warm-up seconds (ARP
 # resolves in the first), in Mpps: appends "to-port-1 to-port-0" (encap and
@@ -63,7 +54,7 @@ measure() {  # $1: overlay | plain
   start_switch "$1"
   "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
     --seconds "$seconds" "${opts[@]}" >"$work/gen-$1.log" 2>&1 || true
-  stop_switch "$1"
+  stop_loop_switch "$1"
   rm -rf /var/run/dpdk/$tag-gen
   local rows to1 to0
   rows=$(sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$work/gen-$1.log")

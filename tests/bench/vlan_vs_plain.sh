@@ -35,19 +35,10 @@ trap cleanup EXIT INT TERM
 
 # $1: name of the run; $2, $3: yardctl VLAN options of p0 and p1.
 start_switch() {
-  rm -rf "$work/state" "$work"/g?.sock
-  "$daemon" --socket "$work/api.sock" --state-dir "$work/state" --file-prefix $tag-sy \
-    --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 >"$work/$1.log" 2>&1 &
-  sw_pid=$!
-  for _ in $(seq 100); do "$yardctl" --socket "$work/api.sock" health >/dev/null 2>&1 && break; sleep 0.1; done
+  start_loop_switch "$1"
   "$yardctl" --socket "$work/api.sock" network create bench >/dev/null
   "$yardctl" --socket "$work/api.sock" port add p0 --network bench --vhost-server "$work/g0.sock" $2 >/dev/null
   "$yardctl" --socket "$work/api.sock" port add p1 --network bench --vhost-server "$work/g1.sock" $3 >/dev/null
-}
-stop_switch() {
-  "$yardctl" --socket "$work/api.sock" --json stats >"$work/$1.stats" 2>/dev/null || true
-  kill "$sw_pid"; wait "$sw_pid" 2>/dev/null || true; sw_pid=
-  rm -rf /var/run/dpdk/$tag-sy
 }
 # Median over the per-second samples after two warm-up seconds of the mean
 # of both directions, in Mpps.
@@ -61,7 +52,7 @@ measure() {  # $1: vlan | plain
   fi
   "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
     --seconds "$seconds" "${tagged[@]}" >"$work/gen-$1.log" 2>&1 || true
-  stop_switch "$1"
+  stop_loop_switch "$1"
   rm -rf /var/run/dpdk/$tag-gen
   sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$work/gen-$1.log" |
     awk '$1 > 2 {print ($2 + $3) / 2 / 1e6}' | median
