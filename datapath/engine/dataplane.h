@@ -59,12 +59,33 @@ struct EndpointReport {
   PortTotals totals;
 };
 
+// The switch as a network's gateway (modes nat and routed).
+struct GatewayReport {
+  MacKey mac = 0;               // what guests ARP the gateway address to
+  uint32_t connections = 0;     // nat: connections tracked now
+  uint64_t connections_made = 0;
+  uint64_t table_full = 0;      // nat: new connections refused, table full
+  uint32_t leases = 0;          // DHCP leases held (static hosts included)
+  uint64_t dhcp_replies = 0;    // offers, acks and naks sent
+};
+
 struct NetworkReport {
   NetworkSpec spec;
   uint32_t fdb_entries = 0;
   uint64_t aged = 0;
   NetworkTotals totals;
   PortTotals ports;  // summed over its ports, including ports since removed
+  GatewayReport gateway;  // spec.HasGateway() only
+};
+
+// A DHCP lease as the network's server holds it.
+struct LeaseReport {
+  std::string network;
+  MacKey mac = 0;
+  std::string address;
+  std::string hostname;         // what the client sent (option 12)
+  uint64_t expires_unix_s = 0;  // static hosts: 0, never
+  bool is_static = false;
 };
 
 // A MAC event named for people: learned and moved come from the PMDs,
@@ -153,6 +174,15 @@ class Dataplane {
   std::vector<NetworkReport> Networks() const;
   std::vector<EndpointReport> Endpoints() const;
   std::vector<FdbRow> FdbEntries(const std::string& network) const;
+  // DHCP leases of `network`, or of every network when it is empty,
+  // sorted by network and address.
+  std::vector<LeaseReport> Leases(const std::string& network) const;
+  // Leases saved before a restart. Those of networks without a DHCP
+  // server, expired, or no longer inside its range are dropped.
+  void RestoreLeases(const std::vector<LeaseReport>& leases);
+  // Grows whenever a lease is made, renewed, released or expires: when to
+  // save them.
+  uint64_t lease_generation() const { return lease_generation_; }
   std::vector<PmdReport> Pmds() const;
   uint64_t tsc_hz() const { return clock_.hz(); }
   uint64_t generation() const { return generation_; }
@@ -219,6 +249,7 @@ class Dataplane {
   std::vector<std::unique_ptr<PmdThread>> pmds_;
   std::atomic<const Snapshot*> snapshot_{nullptr};
   uint64_t generation_ = 0;
+  uint64_t lease_generation_ = 0;
   std::map<std::string, NetworkState> networks_;
   std::map<std::string, PortState> ports_;
   std::vector<bool> port_slot_used_ = std::vector<bool>(kMaxPorts, false);

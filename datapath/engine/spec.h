@@ -46,12 +46,66 @@ std::optional<uint32_t> ParseIpv4(const std::string& text);
 // "a.b.c.d/N", or nullopt.
 std::optional<Ipv4Prefix> ParseIpv4Prefix(const std::string& text);
 
+// What a network is to the rest of the world, as libvirt's network modes:
+//  - kBridge: a plain L2 segment; the switch has no address on it.
+//  - kNat: the switch is the guests' gateway (ARP, ping, DHCP) and
+//    masquerades their traffic to its uplink's address; the outside reaches
+//    guests only through port forwards.
+//  - kRouted: the switch is the gateway and routes the subnet to and from
+//    its uplink unchanged.
+//  - kIsolated: guests reach each other and nothing else (no kernel or
+//    internal port, no tunnel, no gateway); the gateway settings stay in the
+//    spec, off, for a later change of mode.
+enum class NetworkMode { kBridge, kNat, kRouted, kIsolated };
+
+// A fixed address for one MAC.
+struct DhcpHost {
+  std::string mac{};
+  std::string address{};
+  std::string hostname{};  // offered as option 12 when set
+
+  bool operator==(const DhcpHost&) const = default;
+};
+
+// The network's DHCPv4 server; off while range_start is empty.
+struct DhcpSpec {
+  std::string range_start{};  // dynamic leases, inside the gateway's subnet
+  std::string range_end{};
+  uint32_t lease_s = 3600;
+  std::vector<std::string> dns{};  // option 6; empty: not offered
+  std::vector<DhcpHost> hosts{};   // static leases, by MAC; may lie outside the range
+
+  bool Enabled() const { return !range_start.empty(); }
+  bool operator==(const DhcpSpec&) const = default;
+};
+
+enum class ForwardProto { kTcp, kUdp };
+
+// Mode kNat: connections to the uplink's address on `outside_port` go to
+// `guest_address`:`guest_port`.
+struct PortForward {
+  ForwardProto proto = ForwardProto::kTcp;
+  uint32_t outside_port = 0;
+  std::string guest_address{};
+  uint32_t guest_port = 0;
+
+  bool operator==(const PortForward&) const = default;
+};
+
 struct NetworkSpec {
   std::string name;
   uint32_t fdb_aging_s = 300;
   uint32_t fdb_max = 8192;
   TunnelSpec tunnel{};  // kind kNone: the network stays on this host
+  NetworkMode mode = NetworkMode::kBridge;
+  std::string gateway{};  // kNat, kRouted: the switch's address, "192.168.100.1/24"
+  std::string uplink{};   // kNat, kRouted: a port with an underlay address
+  DhcpSpec dhcp{};
+  std::vector<PortForward> forwards{};  // kNat only
+  uint32_t nat_max_connections = 65536;  // kNat: connection table size
 
+  // True when the switch acts as the network's gateway now.
+  bool HasGateway() const { return mode == NetworkMode::kNat || mode == NetworkMode::kRouted; }
   bool operator==(const NetworkSpec&) const = default;
 };
 
@@ -113,6 +167,10 @@ struct PortSpec {
   // carries the tunnels of the networks that name it, and ARP for its
   // address.
   UnderlaySpec underlay{};
+  // A private port reaches only ports that are not private (uplinks,
+  // kernel and internal ports, the gateway), as a Linux bridge's isolated
+  // ports or macvtap's private mode.
+  bool private_port = false;
 
   bool IsUplink() const { return !underlay.address.empty(); }
   bool operator==(const PortSpec&) const = default;
@@ -124,6 +182,16 @@ inline constexpr size_t kMaxTunnelRemotes = 64;
 inline constexpr uint32_t kMaxFdbAgingS = 1000000;
 inline constexpr uint32_t kMinFdbMax = 16;
 inline constexpr uint32_t kMaxFdbMax = 1u << 20;
+inline constexpr uint32_t kMinNatConnections = 16;
+inline constexpr uint32_t kMaxNatConnections = 1u << 22;
+inline constexpr uint32_t kMinLeaseS = 60;
+inline constexpr uint32_t kMaxLeaseS = 1u << 30;
+inline constexpr size_t kMaxDnsServers = 4;
+inline constexpr size_t kMaxDhcpHosts = 1024;
+inline constexpr size_t kMaxForwards = 256;
+// Gateway subnets: /8 .. /30.
+inline constexpr int kMinGatewayPrefix = 8;
+inline constexpr int kMaxGatewayPrefix = 30;
 
 // "ADDRESS/PREFIX", IPv4 or IPv6: empty when fine, else the reason.
 std::string CheckCidr(const std::string& cidr);
@@ -135,6 +203,12 @@ Status ValidatePortSpec(const PortSpec& spec);
 Status ValidateVlanSpec(const VlanSpec& spec);
 Status ValidateUnderlay(const UnderlaySpec& spec);
 Status ValidateTunnel(const TunnelSpec& spec);
+// Mode, gateway, uplink, DHCP and forwards, and how they fit together.
+Status ValidateModeSettings(const NetworkSpec& spec);
+
+std::string_view NetworkModeName(NetworkMode mode);
+std::optional<NetworkMode> ParseNetworkMode(std::string_view text);
+std::string_view ForwardProtoName(ForwardProto proto);
 
 // What the bridge stage reads: the VLANs a port carries and how it tags them.
 VlanPolicy MakeVlanPolicy(const VlanSpec& spec);
