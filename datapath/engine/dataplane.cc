@@ -893,3 +893,11 @@ std::vector<PmdReport> Dataplane::Pmds() const {
 }
 
 }  // namespace switchyard::dp
+
+namespace switchyard::dp {
+
+// Filled in by the DHCP server work on this branch.
+std::vector<LeaseReport> Dataplane::Leases(const std::string&) const { return {}; }
+void Dataplane::RestoreLeases(const std::vector<LeaseReport>&) {}
+
+}  // namespace switchyard::dp
