@@ -2,9 +2,12 @@
 
 #include <arpa/inet.h>
 
-#include <charconv>
-
 #include <cctype>
+#include <charconv>
+#include <set>
+#include <utility>
+
+#include "datapath/core/types.h"
 
 namespace switchyard::dp {
 
@@ -42,6 +45,40 @@ KernelDriver PreferredDriver(const PortSpec& spec) {
     return KernelDriver::kAfPacket;
   }
   return spec.driver;
+}
+
+std::string_view NetworkModeName(NetworkMode mode) {
+  switch (mode) {
+    case NetworkMode::kBridge:
+      return "bridge";
+    case NetworkMode::kNat:
+      return "nat";
+    case NetworkMode::kRouted:
+      return "routed";
+    case NetworkMode::kIsolated:
+      return "isolated";
+  }
+  return "unknown";
+}
+
+std::optional<NetworkMode> ParseNetworkMode(std::string_view text) {
+  for (NetworkMode mode :
+       {NetworkMode::kBridge, NetworkMode::kNat, NetworkMode::kRouted, NetworkMode::kIsolated}) {
+    if (text == NetworkModeName(mode)) {
+      return mode;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view ForwardProtoName(ForwardProto proto) {
+  switch (proto) {
+    case ForwardProto::kTcp:
+      return "tcp";
+    case ForwardProto::kUdp:
+      return "udp";
+  }
+  return "unknown";
 }
 
 std::string_view NetdevField(PortKind kind) {
@@ -113,7 +150,10 @@ Status ValidateNetworkSpec(const NetworkSpec& spec) {
                   "network.fdb_max_entries: " + std::to_string(spec.fdb_max) + " is outside " +
                       std::to_string(kMinFdbMax) + ".." + std::to_string(kMaxFdbMax));
   }
-  return ValidateTunnel(spec.tunnel);
+  if (Status s = ValidateTunnel(spec.tunnel); !s.ok()) {
+    return s;
+  }
+  return ValidateModeSettings(spec);
 }
 
 std::optional<uint32_t> ParseIpv4(const std::string& text) {
@@ -206,6 +246,255 @@ Status ValidateTunnel(const TunnelSpec& spec) {
   return Status::Ok();
 }
 
+namespace {
+
+std::string Ipv4ToString(uint32_t a) {
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
+         std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
+}
+
+// The subnet a gateway address makes, which guests' addresses (DHCP range,
+// static hosts, forward targets) must lie in.
+struct GatewaySubnet {
+  uint32_t gateway = 0;
+  uint32_t mask = 0;
+  int length = 0;
+
+  uint32_t network() const { return gateway & mask; }
+  uint32_t broadcast() const { return network() | ~mask; }
+  std::string text() const { return Ipv4ToString(network()) + "/" + std::to_string(length); }
+};
+
+// Empty when `a` may be a guest's address on `net`, else why not.
+std::string CheckGuestAddress(const GatewaySubnet& net, uint32_t a, const std::string& text) {
+  if ((a & net.mask) != net.network()) {
+    return text + " is outside the gateway's subnet " + net.text();
+  }
+  if (a == net.network()) {
+    return text + " is the network address of " + net.text();
+  }
+  if (a == net.broadcast()) {
+    return text + " is the broadcast address of " + net.text();
+  }
+  if (a == net.gateway) {
+    return text + " is the gateway's address";
+  }
+  return "";
+}
+
+bool ValidHostname(const std::string& name) {
+  if (name.empty() || name.size() > 63) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+Status BadMode(const std::string& field, const std::string& why) {
+  return Status(StatusCode::kInvalidArgument, "network." + field + ": " + why);
+}
+
+Status ValidateDhcp(const DhcpSpec& d, const GatewaySubnet& net) {
+  if (d.range_start.empty()) {
+    // DhcpSpec::Enabled(): without a range the server is off, so the rest
+    // would be kept and never used.
+    return BadMode("dhcp.range_start",
+                   "required with range_end, dns or hosts (the DHCP server is off without a "
+                   "range)");
+  }
+  if (d.range_end.empty()) {
+    return BadMode("dhcp.range_end", "required with range_start");
+  }
+  auto first = ParseIpv4(d.range_start);
+  if (!first) {
+    return BadMode("dhcp.range_start", "'" + d.range_start + "' is not an IPv4 address");
+  }
+  auto last = ParseIpv4(d.range_end);
+  if (!last) {
+    return BadMode("dhcp.range_end", "'" + d.range_end + "' is not an IPv4 address");
+  }
+  if (std::string why = CheckGuestAddress(net, *first, d.range_start); !why.empty()) {
+    return BadMode("dhcp.range_start", why);
+  }
+  if (std::string why = CheckGuestAddress(net, *last, d.range_end); !why.empty()) {
+    return BadMode("dhcp.range_end", why);
+  }
+  if (*first > *last) {
+    return BadMode("dhcp.range_end", d.range_end + " comes before range_start " + d.range_start);
+  }
+  if (net.gateway >= *first && net.gateway <= *last) {
+    return BadMode("dhcp.range_start", "the range " + d.range_start + "-" + d.range_end +
+                                           " holds the gateway's address " +
+                                           Ipv4ToString(net.gateway));
+  }
+  if (d.dns.size() > kMaxDnsServers) {
+    return BadMode("dhcp.dns", "more than " + std::to_string(kMaxDnsServers) + " servers");
+  }
+  for (const std::string& server : d.dns) {
+    auto a = ParseIpv4(server);
+    if (!a || !UsableUnicast(*a)) {
+      return BadMode("dhcp.dns", "'" + server + "' is not a unicast IPv4 address");
+    }
+  }
+  if (d.hosts.size() > kMaxDhcpHosts) {
+    return BadMode("dhcp.hosts", "more than " + std::to_string(kMaxDhcpHosts) + " hosts");
+  }
+  std::set<MacKey> macs;
+  std::set<uint32_t> addresses;
+  for (const DhcpHost& h : d.hosts) {
+    auto mac = ParseMac(h.mac);
+    if (!mac || *mac == 0 || IsMulticastMac(*mac)) {
+      return BadMode("dhcp.hosts.mac", "'" + h.mac + "' is not a unicast MAC (xx:xx:xx:xx:xx:xx)");
+    }
+    if (!macs.insert(*mac).second) {
+      return BadMode("dhcp.hosts.mac", h.mac + " is given twice");
+    }
+    auto a = ParseIpv4(h.address);
+    if (!a) {
+      return BadMode("dhcp.hosts.address", "'" + h.address + "' is not an IPv4 address");
+    }
+    if (std::string why = CheckGuestAddress(net, *a, h.address); !why.empty()) {
+      return BadMode("dhcp.hosts.address", why);
+    }
+    if (!addresses.insert(*a).second) {
+      return BadMode("dhcp.hosts.address", h.address + " is given to two hosts");
+    }
+    if (!h.hostname.empty() && !ValidHostname(h.hostname)) {
+      return BadMode("dhcp.hosts.hostname",
+                     "'" + h.hostname + "' is not 1-63 letters, digits and '-'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateForwards(const std::vector<PortForward>& forwards, const GatewaySubnet& net) {
+  if (forwards.size() > kMaxForwards) {
+    return BadMode("forwards", "more than " + std::to_string(kMaxForwards) + " forwards");
+  }
+  std::set<std::pair<ForwardProto, uint32_t>> outside;
+  for (const PortForward& f : forwards) {
+    if (f.outside_port < 1 || f.outside_port > 65535) {
+      return BadMode("forwards.outside_port",
+                     std::to_string(f.outside_port) + " is outside 1..65535");
+    }
+    if (f.guest_port < 1 || f.guest_port > 65535) {
+      return BadMode("forwards.guest_port", std::to_string(f.guest_port) + " is outside 1..65535");
+    }
+    auto a = ParseIpv4(f.guest_address);
+    if (!a) {
+      return BadMode("forwards.guest_address", "'" + f.guest_address + "' is not an IPv4 address");
+    }
+    if (std::string why = CheckGuestAddress(net, *a, f.guest_address); !why.empty()) {
+      return BadMode("forwards.guest_address", why);
+    }
+    if (!outside.insert({f.proto, f.outside_port}).second) {
+      return BadMode("forwards", std::string(ForwardProtoName(f.proto)) + " port " +
+                                     std::to_string(f.outside_port) + " is forwarded twice");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateModeSettings(const NetworkSpec& spec) {
+  const std::string mode(NetworkModeName(spec.mode));
+  // Kept in every mode, so checked in every mode.
+  if (spec.nat_max_connections < kMinNatConnections ||
+      spec.nat_max_connections > kMaxNatConnections) {
+    return BadMode("nat_max_connections", std::to_string(spec.nat_max_connections) +
+                                              " is outside " + std::to_string(kMinNatConnections) +
+                                              ".." + std::to_string(kMaxNatConnections));
+  }
+  if (spec.dhcp.lease_s < kMinLeaseS || spec.dhcp.lease_s > kMaxLeaseS) {
+    return BadMode("dhcp.lease_seconds", std::to_string(spec.dhcp.lease_s) + " is outside " +
+                                             std::to_string(kMinLeaseS) + ".." +
+                                             std::to_string(kMaxLeaseS));
+  }
+  const DhcpSpec& d = spec.dhcp;
+  const bool dhcp_given =
+      !d.range_start.empty() || !d.range_end.empty() || !d.dns.empty() || !d.hosts.empty();
+  if (spec.mode == NetworkMode::kBridge) {
+    if (!spec.gateway.empty()) {
+      return BadMode("gateway",
+                     "a bridge network has none (the switch has no address on it); "
+                     "modes nat, routed and isolated have one");
+    }
+    if (!spec.uplink.empty()) {
+      return BadMode("uplink",
+                     "a bridge network has none (a tunnel names its own: network.tunnel.uplink)");
+    }
+    if (dhcp_given) {
+      return BadMode("dhcp",
+                     "a bridge network has no DHCP server (the switch has no address on it)");
+    }
+    if (!spec.forwards.empty()) {
+      return BadMode("forwards", "only nat networks have port forwards");
+    }
+    return Status::Ok();
+  }
+  if (spec.tunnel.kind != TunnelKind::kNone) {
+    if (spec.mode == NetworkMode::kIsolated) {
+      return BadMode("tunnel", "isolated networks reach no other host");
+    }
+    return BadMode("tunnel", "a " + mode + " network's traffic leaves by its uplink, not a tunnel");
+  }
+  std::optional<GatewaySubnet> subnet;
+  if (!spec.gateway.empty()) {
+    auto p = ParseIpv4Prefix(spec.gateway);
+    if (!p || !UsableUnicast(p->address) || p->length < kMinGatewayPrefix ||
+        p->length > kMaxGatewayPrefix) {
+      return BadMode("gateway", "'" + spec.gateway +
+                                    "' is not a unicast IPv4 ADDRESS/PREFIX with a prefix of " +
+                                    std::to_string(kMinGatewayPrefix) + ".." +
+                                    std::to_string(kMaxGatewayPrefix));
+    }
+    GatewaySubnet net{p->address, ~uint32_t{0} << (32 - p->length), p->length};
+    if (p->address == net.network() || p->address == net.broadcast()) {
+      return BadMode("gateway", "'" + spec.gateway + "' is the " +
+                                    (p->address == net.network() ? "network" : "broadcast") +
+                                    " address of " + net.text() + ", not a host's");
+    }
+    subnet = net;
+  } else if (spec.HasGateway()) {
+    return BadMode("gateway", "required in a " + mode +
+                                  " network: the switch's address on it, e.g. 192.168.100.1/24");
+  }
+  if (!spec.uplink.empty()) {
+    if (Status s = ValidateName("network.uplink", spec.uplink); !s.ok()) {
+      return s;
+    }
+  } else if (spec.HasGateway()) {
+    return BadMode("uplink", "required in a " + mode + " network: the port its traffic leaves by");
+  }
+  if (dhcp_given) {
+    if (!subnet) {
+      return BadMode("dhcp", "needs network.gateway, the DHCP server's address and subnet");
+    }
+    if (Status s = ValidateDhcp(d, *subnet); !s.ok()) {
+      return s;
+    }
+  }
+  if (!spec.forwards.empty()) {
+    if (spec.mode == NetworkMode::kRouted) {
+      return BadMode("forwards",
+                     "only nat networks have port forwards (a routed network's guests are "
+                     "reached at their own addresses)");
+    }
+    if (!subnet) {
+      return BadMode("forwards", "need network.gateway, whose subnet the guests are in");
+    }
+    if (Status s = ValidateForwards(spec.forwards, *subnet); !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
 Status ValidateVlanSpec(const VlanSpec& spec) {
   auto bad = [](const std::string& why) {
     return Status(StatusCode::kInvalidArgument, "port.vlan." + why);
@@ -293,6 +582,11 @@ Status ValidatePortSpec(const PortSpec& spec) {
       return Status(StatusCode::kInvalidArgument,
                     "port.underlay: an uplink belongs to no network and has no VLANs; "
                     "networks reach it through their tunnel");
+    }
+    if (spec.private_port) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.private_port: an uplink belongs to no network, so it cannot be "
+                    "private");
     }
   } else {
     if (!spec.underlay.gateway.empty()) {
