@@ -59,6 +59,96 @@ Status TunnelFromProto(const v1::Tunnel& msg, dp::TunnelSpec* spec) {
   return Status::Ok();
 }
 
+Status NetworkModeFromProto(v1::NetworkMode mode, bool create, dp::NetworkMode* out) {
+  switch (mode) {
+    case v1::NETWORK_MODE_UNSPECIFIED:
+      if (!create) {
+        return Status(StatusCode::kInvalidArgument,
+                      "network.mode: NETWORK_MODE_UNSPECIFIED; give the mode to change to");
+      }
+      *out = dp::NetworkMode::kBridge;
+      return Status::Ok();
+    case v1::NETWORK_MODE_BRIDGE:
+      *out = dp::NetworkMode::kBridge;
+      return Status::Ok();
+    case v1::NETWORK_MODE_NAT:
+      *out = dp::NetworkMode::kNat;
+      return Status::Ok();
+    case v1::NETWORK_MODE_ROUTED:
+      *out = dp::NetworkMode::kRouted;
+      return Status::Ok();
+    case v1::NETWORK_MODE_ISOLATED:
+      *out = dp::NetworkMode::kIsolated;
+      return Status::Ok();
+    default:
+      break;
+  }
+  return Status(
+      StatusCode::kInvalidArgument,
+      "network.mode: " + std::to_string(static_cast<int>(mode)) + " is not a NetworkMode");
+}
+
+v1::NetworkMode NetworkModeToProto(dp::NetworkMode mode) {
+  switch (mode) {
+    case dp::NetworkMode::kNat:
+      return v1::NETWORK_MODE_NAT;
+    case dp::NetworkMode::kRouted:
+      return v1::NETWORK_MODE_ROUTED;
+    case dp::NetworkMode::kIsolated:
+      return v1::NETWORK_MODE_ISOLATED;
+    case dp::NetworkMode::kBridge:
+      break;
+  }
+  return v1::NETWORK_MODE_BRIDGE;
+}
+
+Status DhcpFromProto(const v1::Dhcp& msg, dp::DhcpSpec* spec) {
+  dp::DhcpSpec d;
+  if (msg.range_start().empty() && msg.range_end().empty() && msg.dns().empty() &&
+      msg.hosts().empty()) {
+    *spec = d;  // off
+    return Status::Ok();
+  }
+  d.range_start = msg.range_start();
+  d.range_end = msg.range_end();
+  if (msg.lease_seconds() != 0) {
+    d.lease_s = msg.lease_seconds();
+  }
+  d.dns.assign(msg.dns().begin(), msg.dns().end());
+  for (const v1::DhcpHost& h : msg.hosts()) {
+    d.hosts.push_back(dp::DhcpHost{h.mac(), h.address(), h.hostname()});
+  }
+  *spec = std::move(d);
+  return Status::Ok();
+}
+
+Status ForwardsFromProto(const google::protobuf::RepeatedPtrField<v1::PortForward>& msg,
+                         std::vector<dp::PortForward>* forwards) {
+  std::vector<dp::PortForward> out;
+  for (const v1::PortForward& f : msg) {
+    dp::PortForward forward;
+    switch (f.protocol()) {
+      case v1::FORWARD_PROTOCOL_TCP:
+        forward.proto = dp::ForwardProto::kTcp;
+        break;
+      case v1::FORWARD_PROTOCOL_UDP:
+        forward.proto = dp::ForwardProto::kUdp;
+        break;
+      default:
+        return Status(
+            StatusCode::kInvalidArgument,
+            "network.forwards.protocol: " + std::to_string(static_cast<int>(f.protocol())) +
+                " is not FORWARD_PROTOCOL_TCP or FORWARD_PROTOCOL_UDP");
+    }
+    forward.outside_port = f.outside_port();
+    forward.guest_address = f.guest_address();
+    forward.guest_port = f.guest_port();
+    out.push_back(std::move(forward));
+  }
+  *forwards = std::move(out);
+  return Status::Ok();
+}
+
 Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec) {
   spec->name = msg.name();
   if (msg.fdb_aging_seconds() != 0) {
@@ -68,7 +158,25 @@ Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec) {
     spec->fdb_max = msg.fdb_max_entries();
   }
   if (msg.has_tunnel()) {
-    return TunnelFromProto(msg.tunnel(), &spec->tunnel);
+    if (Status s = TunnelFromProto(msg.tunnel(), &spec->tunnel); !s.ok()) {
+      return s;
+    }
+  }
+  if (Status s = NetworkModeFromProto(msg.mode(), true, &spec->mode); !s.ok()) {
+    return s;
+  }
+  spec->gateway = msg.gateway();
+  spec->uplink = msg.uplink();
+  if (msg.has_dhcp()) {
+    if (Status s = DhcpFromProto(msg.dhcp(), &spec->dhcp); !s.ok()) {
+      return s;
+    }
+  }
+  if (Status s = ForwardsFromProto(msg.forwards(), &spec->forwards); !s.ok()) {
+    return s;
+  }
+  if (msg.nat_max_connections() != 0) {
+    spec->nat_max_connections = msg.nat_max_connections();
   }
   return Status::Ok();
 }
@@ -92,7 +200,72 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
       tunnel->set_udp_port(t.udp_port);
     }
   }
+  msg.set_mode(NetworkModeToProto(spec.mode));
+  msg.set_gateway(spec.gateway);
+  msg.set_uplink(spec.uplink);
+  if (!(spec.dhcp == dp::DhcpSpec{})) {
+    v1::Dhcp* dhcp = msg.mutable_dhcp();
+    dhcp->set_range_start(spec.dhcp.range_start);
+    dhcp->set_range_end(spec.dhcp.range_end);
+    dhcp->set_lease_seconds(spec.dhcp.lease_s);
+    for (const auto& server : spec.dhcp.dns) {
+      dhcp->add_dns(server);
+    }
+    for (const auto& h : spec.dhcp.hosts) {
+      v1::DhcpHost* host = dhcp->add_hosts();
+      host->set_mac(h.mac);
+      host->set_address(h.address);
+      host->set_hostname(h.hostname);
+    }
+  }
+  for (const auto& f : spec.forwards) {
+    v1::PortForward* forward = msg.add_forwards();
+    forward->set_protocol(f.proto == dp::ForwardProto::kUdp ? v1::FORWARD_PROTOCOL_UDP
+                                                            : v1::FORWARD_PROTOCOL_TCP);
+    forward->set_outside_port(f.outside_port);
+    forward->set_guest_address(f.guest_address);
+    forward->set_guest_port(f.guest_port);
+  }
+  msg.set_nat_max_connections(spec.nat_max_connections);
   return msg;
+}
+
+void GatewayToProto(const dp::NetworkSpec& spec, const dp::GatewayReport& gateway,
+                    v1::NetworkStatus* status) {
+  if (spec.HasGateway() && gateway.mac != 0) {
+    status->set_gateway_mac(dp::MacToString(gateway.mac));
+  }
+  status->set_connections(gateway.connections);
+  status->set_connections_made(gateway.connections_made);
+  status->set_nat_table_full(gateway.table_full);
+  status->set_leases(gateway.leases);
+  status->set_dhcp_replies(gateway.dhcp_replies);
+}
+
+v1::Lease LeaseToProto(const dp::LeaseReport& lease) {
+  v1::Lease msg;
+  msg.set_network(lease.network);
+  msg.set_mac(dp::MacToString(lease.mac));
+  msg.set_address(lease.address);
+  msg.set_hostname(lease.hostname);
+  msg.set_expires_unix_seconds(lease.is_static ? 0 : lease.expires_unix_s);
+  msg.set_static_(lease.is_static);
+  return msg;
+}
+
+Status LeaseFromProto(const v1::Lease& msg, dp::LeaseReport* lease) {
+  auto mac = dp::ParseMac(msg.mac());
+  if (!mac) {
+    return Status(StatusCode::kInvalidArgument,
+                  "lease.mac: '" + msg.mac() + "' is not of the form xx:xx:xx:xx:xx:xx");
+  }
+  lease->network = msg.network();
+  lease->mac = *mac;
+  lease->address = msg.address();
+  lease->hostname = msg.hostname();
+  lease->expires_unix_s = msg.expires_unix_seconds();
+  lease->is_static = msg.static_();
+  return Status::Ok();
 }
 
 v1::TunnelEndpointStatus EndpointToProto(const dp::EndpointReport& e) {
@@ -224,6 +397,7 @@ v1::Vlan VlanToProto(const dp::VlanSpec& spec) {
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->name = msg.name();
   spec->network = msg.network();
+  spec->private_port = msg.private_port();
   if (msg.has_underlay()) {
     spec->underlay = dp::UnderlaySpec{msg.underlay().address(), msg.underlay().gateway()};
   }
@@ -252,6 +426,7 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   v1::Port msg;
   msg.set_name(spec.name);
   msg.set_network(spec.network);
+  msg.set_private_port(spec.private_port);
   if (spec.vlan != dp::VlanSpec{}) {
     *msg.mutable_vlan() = VlanToProto(spec.vlan);
   }

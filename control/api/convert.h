@@ -17,11 +17,27 @@ namespace switchyard::ctl {
 
 grpc::Status ToGrpc(const Status& status);
 
-// Fills defaults (0 -> 300 s, 8192 entries); validation is the Dataplane's.
+// Fills defaults (0 -> 300 s, 8192 entries, mode bridge, 3600 s leases,
+// 65536 NAT connections); validation is the Dataplane's. Enum values this
+// build does not know are INVALID_ARGUMENT naming the field.
 Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec);
 Status TunnelFromProto(const v1::Tunnel& msg, dp::TunnelSpec* spec);
+// UNSPECIFIED is bridge on create (`create`), and refused on update.
+Status NetworkModeFromProto(v1::NetworkMode mode, bool create, dp::NetworkMode* out);
+v1::NetworkMode NetworkModeToProto(dp::NetworkMode mode);
+// A Dhcp with no range, dns or hosts is DHCP off: dp::DhcpSpec{}.
+Status DhcpFromProto(const v1::Dhcp& msg, dp::DhcpSpec* spec);
+Status ForwardsFromProto(const google::protobuf::RepeatedPtrField<v1::PortForward>& msg,
+                         std::vector<dp::PortForward>* forwards);
 v1::TunnelEndpointStatus EndpointToProto(const dp::EndpointReport& e);
 v1::Network NetworkToProto(const dp::NetworkSpec& spec);
+// The gateway's part of a network's status (modes nat and routed; DHCP
+// counters in every mode).
+void GatewayToProto(const dp::NetworkSpec& spec, const dp::GatewayReport& gateway,
+                    v1::NetworkStatus* status);
+v1::Lease LeaseToProto(const dp::LeaseReport& lease);
+// INVALID_ARGUMENT for a malformed MAC.
+Status LeaseFromProto(const v1::Lease& msg, dp::LeaseReport* lease);
 
 // INVALID_ARGUMENT when no backend or an unspecified mode is given.
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec);

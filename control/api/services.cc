@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <map>
 #include <set>
 
 #include "control/api/convert.h"
@@ -22,14 +23,27 @@ v1::Port PortWithStatus(const dp::PortReport& r) {
   return p;
 }
 
-v1::Network NetworkWithStatus(const dp::NetworkSpec& spec,
-                              const std::vector<dp::EndpointReport>& endpoints) {
+// What the Dataplane reports of networks, gathered once per call.
+struct NetworkReports {
+  explicit NetworkReports(const dp::Dataplane& dp) : endpoints(dp.Endpoints()) {
+    for (auto& r : dp.Networks()) {
+      gateways[r.spec.name] = r.gateway;
+    }
+  }
+  std::vector<dp::EndpointReport> endpoints;
+  std::map<std::string, dp::GatewayReport> gateways;
+};
+
+v1::Network NetworkWithStatus(const dp::NetworkSpec& spec, const NetworkReports& reports) {
   v1::Network n = NetworkToProto(spec);
-  for (const auto& e : endpoints) {
+  for (const auto& e : reports.endpoints) {
     if (e.network == spec.name) {
       *n.mutable_status()->add_endpoints() = EndpointToProto(e);
     }
   }
+  auto gateway = reports.gateways.find(spec.name);
+  GatewayToProto(spec, gateway == reports.gateways.end() ? dp::GatewayReport{} : gateway->second,
+                 n.mutable_status());
   return n;
 }
 
@@ -59,7 +73,7 @@ grpc::Status NetworksService::CreateNetwork(grpc::ServerContext*,
   c_->Run([&] {
     s = c_->CreateNetwork(spec);
     if (s.ok()) {
-      *resp = NetworkWithStatus(*c_->FindNetwork(spec.name), c_->dataplane().Endpoints());
+      *resp = NetworkWithStatus(*c_->FindNetwork(spec.name), NetworkReports(c_->dataplane()));
     }
   });
   return ToGrpc(s);
@@ -70,7 +84,7 @@ grpc::Status NetworksService::GetNetwork(grpc::ServerContext*, const v1::GetNetw
   Status s;
   c_->Run([&] {
     if (auto n = c_->FindNetwork(req->name())) {
-      *resp = NetworkWithStatus(*n, c_->dataplane().Endpoints());
+      *resp = NetworkWithStatus(*n, NetworkReports(c_->dataplane()));
     } else {
       s = Status(StatusCode::kNotFound, "network.name: '" + req->name() + "' does not exist");
     }
@@ -81,9 +95,9 @@ grpc::Status NetworksService::GetNetwork(grpc::ServerContext*, const v1::GetNetw
 grpc::Status NetworksService::ListNetworks(grpc::ServerContext*, const v1::ListNetworksRequest*,
                                            v1::ListNetworksResponse* resp) {
   c_->Run([&] {
-    const auto endpoints = c_->dataplane().Endpoints();
+    const NetworkReports reports(c_->dataplane());
     for (const auto& n : c_->dataplane().NetworkSpecs()) {
-      *resp->add_networks() = NetworkWithStatus(n, endpoints);
+      *resp->add_networks() = NetworkWithStatus(n, reports);
     }
   });
   return grpc::Status::OK;
@@ -92,26 +106,52 @@ grpc::Status NetworksService::ListNetworks(grpc::ServerContext*, const v1::ListN
 grpc::Status NetworksService::UpdateNetwork(grpc::ServerContext*,
                                             const v1::UpdateNetworkRequest* req,
                                             v1::Network* resp) {
-  std::optional<uint32_t> aging, max;
+  NetworkUpdate update;
   if (req->has_fdb_aging_seconds()) {
-    aging = req->fdb_aging_seconds();
+    update.fdb_aging_s = req->fdb_aging_seconds();
   }
   if (req->has_fdb_max_entries()) {
-    max = req->fdb_max_entries();
+    update.fdb_max = req->fdb_max_entries();
   }
-  std::optional<dp::TunnelSpec> tunnel;
   if (req->has_tunnel()) {
-    tunnel.emplace();
-    if (Status s = TunnelFromProto(req->tunnel(), &*tunnel); !s.ok()) {
+    update.tunnel.emplace();
+    if (Status s = TunnelFromProto(req->tunnel(), &*update.tunnel); !s.ok()) {
       return ToGrpc(s);
     }
+  }
+  if (req->has_mode()) {
+    update.mode.emplace();
+    if (Status s = NetworkModeFromProto(req->mode(), false, &*update.mode); !s.ok()) {
+      return ToGrpc(s);
+    }
+  }
+  if (req->has_gateway()) {
+    update.gateway = req->gateway();
+  }
+  if (req->has_uplink()) {
+    update.uplink = req->uplink();
+  }
+  if (req->has_dhcp()) {
+    update.dhcp.emplace();
+    if (Status s = DhcpFromProto(req->dhcp(), &*update.dhcp); !s.ok()) {
+      return ToGrpc(s);
+    }
+  }
+  if (req->has_forwards()) {
+    update.forwards.emplace();
+    if (Status s = ForwardsFromProto(req->forwards().forwards(), &*update.forwards); !s.ok()) {
+      return ToGrpc(s);
+    }
+  }
+  if (req->has_nat_max_connections()) {
+    update.nat_max_connections = req->nat_max_connections();
   }
   Status s;
   c_->Run([&] {
     dp::NetworkSpec updated;
-    s = c_->UpdateNetwork(req->name(), aging, max, tunnel, &updated);
+    s = c_->UpdateNetwork(req->name(), update, &updated);
     if (s.ok()) {
-      *resp = NetworkWithStatus(updated, c_->dataplane().Endpoints());
+      *resp = NetworkWithStatus(updated, NetworkReports(c_->dataplane()));
     }
   });
   return ToGrpc(s);
@@ -122,6 +162,21 @@ grpc::Status NetworksService::DeleteNetwork(grpc::ServerContext*,
                                             v1::DeleteNetworkResponse*) {
   Status s;
   c_->Run([&] { s = c_->DeleteNetwork(req->name()); });
+  return ToGrpc(s);
+}
+
+grpc::Status NetworksService::ListLeases(grpc::ServerContext*, const v1::ListLeasesRequest* req,
+                                         v1::ListLeasesResponse* resp) {
+  Status s;
+  c_->Run([&] {
+    if (!req->network().empty() && !c_->FindNetwork(req->network())) {
+      s = Status(StatusCode::kNotFound, "network: '" + req->network() + "' does not exist");
+      return;
+    }
+    for (const auto& lease : c_->dataplane().Leases(req->network())) {
+      *resp->add_leases() = LeaseToProto(lease);
+    }
+  });
   return ToGrpc(s);
 }
 
@@ -182,11 +237,10 @@ grpc::Status PortsService::ListPorts(grpc::ServerContext*, const v1::ListPortsRe
 
 grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePortRequest* req,
                                       v1::Port* resp) {
-  std::optional<std::string> network;
+  PortUpdate update;
   if (req->has_network()) {
-    network = req->network();
+    update.network = req->network();
   }
-  std::optional<dp::PortSpec> backend;
   if (req->has_vhost_user() + req->has_kernel() + req->has_tap() + req->has_internal() > 1) {
     return ToGrpc(Status(StatusCode::kInvalidArgument,
                          "vhost_user, kernel, tap, internal: at most one backend may be given"));
@@ -200,23 +254,24 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     if (!s.ok()) {
       return ToGrpc(s);
     }
-    backend = b;
+    update.backend = b;
   }
-  std::optional<dp::VlanSpec> vlan;
   if (req->has_vlan()) {
-    vlan.emplace();
-    if (Status s = VlanFromProto(req->vlan(), &*vlan); !s.ok()) {
+    update.vlan.emplace();
+    if (Status s = VlanFromProto(req->vlan(), &*update.vlan); !s.ok()) {
       return ToGrpc(s);
     }
   }
-  std::optional<dp::UnderlaySpec> underlay;
   if (req->has_underlay()) {
-    underlay = dp::UnderlaySpec{req->underlay().address(), req->underlay().gateway()};
+    update.underlay = dp::UnderlaySpec{req->underlay().address(), req->underlay().gateway()};
+  }
+  if (req->has_private_port()) {
+    update.private_port = req->private_port();
   }
   Status s;
   c_->Run([&] {
     dp::PortSpec updated;
-    s = c_->UpdatePort(req->name(), network, backend, vlan, underlay, &updated);
+    s = c_->UpdatePort(req->name(), update, &updated);
     if (s.ok()) {
       *resp = PortToProto(updated);
     }

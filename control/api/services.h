@@ -29,6 +29,8 @@ class NetworksService final : public v1::Networks::Service {
                              v1::Network* resp) override;
   grpc::Status DeleteNetwork(grpc::ServerContext*, const v1::DeleteNetworkRequest* req,
                              v1::DeleteNetworkResponse* resp) override;
+  grpc::Status ListLeases(grpc::ServerContext*, const v1::ListLeasesRequest* req,
+                          v1::ListLeasesResponse* resp) override;
 
  private:
   Controller* c_;

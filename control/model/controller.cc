@@ -116,6 +116,16 @@ Status Controller::Restore() {
   SY_INFO("state: restored " << saved.networks.size() << " network(s), " << saved.ports.size()
                              << " port(s), " << saved.static_macs.size() << " static MAC(s) from "
                              << store_->state_path());
+  // Leases last, once their networks and the ports of their guests are
+  // back. Without them guests only ask again, so nothing here is fatal.
+  std::vector<dp::LeaseReport> leases;
+  bool leases_found = false;
+  if (Status s = store_->LoadLeases(&leases, &leases_found); !s.ok()) {
+    SY_ERROR("leases: not restored, starting without them: " << s.message());
+  } else if (leases_found) {
+    dataplane_->RestoreLeases(leases);
+    SY_INFO("leases: " << leases.size() << " read from " << store_->leases_path());
+  }
   return Status::Ok();
 }
 
@@ -177,8 +187,29 @@ void Controller::Loop(const std::function<bool()>& should_stop) {
     if (now >= next_tick) {
       next_tick = now + kTickPeriod;
       dataplane_->Tick([&](const dp::MacEvent& e) { PublishMacEvent(e); });
+      SaveLeasesIfChanged();
     }
   }
+  SaveLeasesIfChanged();  // what changed in the last second
+}
+
+void Controller::SaveLeasesIfChanged() {
+  const uint64_t generation = dataplane_->lease_generation();
+  if (generation == leases_saved_) {
+    return;
+  }
+  if (Status s = store_->SaveLeases(dataplane_->Leases("")); !s.ok()) {
+    if (!lease_save_failing_) {
+      SY_ERROR("leases: not saved, trying again each second: " << s.message());
+    }
+    lease_save_failing_ = true;
+    return;
+  }
+  if (lease_save_failing_) {
+    SY_INFO("leases: saved again");
+  }
+  lease_save_failing_ = false;
+  leases_saved_ = generation;
 }
 
 void Controller::PublishMacEvent(const dp::MacEvent& m) {
@@ -251,22 +282,30 @@ void Controller::ForgetStaticMacs(const std::function<bool(const StaticMac&)>& m
                      static_macs_.end());
 }
 
-Status Controller::CheckUplink(const dp::TunnelSpec& tunnel) const {
-  if (tunnel.kind == dp::TunnelKind::kNone) {
-    return Status::Ok();
-  }
-  std::optional<dp::PortSpec> port = FindPort(tunnel.uplink);
-  if (auto f = failed_ports_.find(tunnel.uplink); f != failed_ports_.end()) {
+Status Controller::CheckUplink(const std::string& field, const std::string& name) const {
+  std::optional<dp::PortSpec> port = FindPort(name);
+  if (auto f = failed_ports_.find(name); f != failed_ports_.end()) {
     port = f->second.spec;
   }
   if (!port) {
-    return Status(StatusCode::kNotFound,
-                  "network.tunnel.uplink: port '" + tunnel.uplink + "' does not exist");
+    return Status(StatusCode::kNotFound, field + ": port '" + name + "' does not exist");
   }
   if (!port->IsUplink()) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "network.tunnel.uplink: port '" + tunnel.uplink +
-                      "' has no underlay address (Port.underlay); it is no uplink");
+    return Status(
+        StatusCode::kFailedPrecondition,
+        field + ": port '" + name + "' has no underlay address (Port.underlay); it is no uplink");
+  }
+  return Status::Ok();
+}
+
+Status Controller::CheckUplinksOf(const dp::NetworkSpec& spec) const {
+  if (spec.tunnel.kind != dp::TunnelKind::kNone) {
+    if (Status s = CheckUplink("network.tunnel.uplink", spec.tunnel.uplink); !s.ok()) {
+      return s;
+    }
+  }
+  if (spec.HasGateway()) {
+    return CheckUplink("network.uplink", spec.uplink);
   }
   return Status::Ok();
 }
@@ -274,7 +313,8 @@ Status Controller::CheckUplink(const dp::TunnelSpec& tunnel) const {
 std::string Controller::NetworksOverUplink(const std::string& port) const {
   std::string users;
   for (const auto& n : dataplane_->NetworkSpecs()) {
-    if (n.tunnel.kind != dp::TunnelKind::kNone && n.tunnel.uplink == port) {
+    if ((n.tunnel.kind != dp::TunnelKind::kNone && n.tunnel.uplink == port) ||
+        (n.HasGateway() && n.uplink == port)) {
       users += (users.empty() ? "" : ", ") + n.name;
     }
   }
@@ -284,7 +324,11 @@ std::string Controller::NetworksOverUplink(const std::string& port) const {
 Status Controller::CreateNetwork(const dp::NetworkSpec& spec) {
   const bool existed = FindNetwork(spec.name).has_value();
   if (!existed) {
-    if (Status s = CheckUplink(spec.tunnel); !s.ok()) {
+    // The spec's own mistakes first, then what it refers to.
+    if (Status s = dp::ValidateNetworkSpec(spec); !s.ok()) {
+      return s;
+    }
+    if (Status s = CheckUplinksOf(spec); !s.ok()) {
       return s;
     }
   }
@@ -298,24 +342,45 @@ Status Controller::CreateNetwork(const dp::NetworkSpec& spec) {
   return Status::Ok();
 }
 
-Status Controller::UpdateNetwork(const std::string& name, std::optional<uint32_t> fdb_aging_s,
-                                 std::optional<uint32_t> fdb_max,
-                                 std::optional<dp::TunnelSpec> tunnel, dp::NetworkSpec* updated) {
+Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& update,
+                                 dp::NetworkSpec* updated) {
   auto old = FindNetwork(name);
   if (!old) {
     return Status(StatusCode::kNotFound, "network.name: '" + name + "' does not exist");
   }
   dp::NetworkSpec spec = *old;
-  spec.fdb_aging_s = fdb_aging_s.value_or(spec.fdb_aging_s);
-  spec.fdb_max = fdb_max.value_or(spec.fdb_max);
-  spec.tunnel = tunnel.value_or(spec.tunnel);
-  *updated = spec;
+  spec.fdb_aging_s = update.fdb_aging_s.value_or(spec.fdb_aging_s);
+  spec.fdb_max = update.fdb_max.value_or(spec.fdb_max);
+  spec.tunnel = update.tunnel.value_or(spec.tunnel);
+  spec.mode = update.mode.value_or(spec.mode);
+  if (spec.mode == dp::NetworkMode::kBridge && old->mode != dp::NetworkMode::kBridge) {
+    // A bridge has none of these; what the caller sets is still checked.
+    spec.gateway.clear();
+    spec.uplink.clear();
+    spec.dhcp = dp::DhcpSpec{};
+    spec.forwards.clear();
+  }
+  spec.gateway = update.gateway.value_or(spec.gateway);
+  spec.uplink = update.uplink.value_or(spec.uplink);
+  spec.dhcp = update.dhcp.value_or(spec.dhcp);
+  spec.forwards = update.forwards.value_or(spec.forwards);
+  spec.nat_max_connections = update.nat_max_connections.value_or(spec.nat_max_connections);
+  *updated = *old;
   if (spec == *old) {
     return Status::Ok();
   }
-  if (!(spec.tunnel == old->tunnel)) {
-    if (Status s = CheckUplink(spec.tunnel); !s.ok()) {
-      *updated = *old;
+  if (Status s = dp::ValidateNetworkSpec(spec); !s.ok()) {
+    return s;
+  }
+  // Only uplinks newly relied on: a restored network may name one that is
+  // gone, and may still change its FDB settings.
+  if (!(spec.tunnel == old->tunnel) && spec.tunnel.kind != dp::TunnelKind::kNone) {
+    if (Status s = CheckUplink("network.tunnel.uplink", spec.tunnel.uplink); !s.ok()) {
+      return s;
+    }
+  }
+  if (spec.HasGateway() && (spec.uplink != old->uplink || !old->HasGateway())) {
+    if (Status s = CheckUplink("network.uplink", spec.uplink); !s.ok()) {
       return s;
     }
   }
@@ -323,9 +388,9 @@ Status Controller::UpdateNetwork(const std::string& name, std::optional<uint32_t
     return s;
   }
   if (Status s = Persist([&] { dataplane_->UpdateNetwork(*old); }); !s.ok()) {
-    *updated = *old;
     return s;
   }
+  *updated = spec;
   if (spec.fdb_max != old->fdb_max) {
     // A new FDB starts empty: put the pinned entries back.
     for (const auto& m : static_macs_) {
@@ -379,15 +444,14 @@ Status Controller::CreatePort(const dp::PortSpec& spec) {
   return Status::Ok();
 }
 
-Status Controller::UpdatePort(const std::string& name, std::optional<std::string> network,
-                              std::optional<dp::PortSpec> backend, std::optional<dp::VlanSpec> vlan,
-                              std::optional<dp::UnderlaySpec> underlay, dp::PortSpec* updated) {
+Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
+                              dp::PortSpec* updated) {
   auto old = FindPort(name);
   if (!old) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
   }
   dp::PortSpec spec = *old;
-  if (backend) {
+  if (const auto& backend = update.backend) {
     // vhost-user may switch between server and client; nothing else changes kind.
     if (backend->kind != old->kind && !(dp::IsVhost(backend->kind) && dp::IsVhost(old->kind))) {
       return Status(StatusCode::kInvalidArgument,
@@ -403,15 +467,10 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
     spec.addresses = backend->addresses;
     spec.driver = backend->driver;
   }
-  if (network) {
-    spec.network = *network;
-  }
-  if (vlan) {
-    spec.vlan = *vlan;
-  }
-  if (underlay) {
-    spec.underlay = *underlay;
-  }
+  spec.network = update.network.value_or(spec.network);
+  spec.vlan = update.vlan.value_or(spec.vlan);
+  spec.underlay = update.underlay.value_or(spec.underlay);
+  spec.private_port = update.private_port.value_or(spec.private_port);
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();
@@ -428,8 +487,9 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
   // Any backend setting (a TAP's MTU, an internal port's addresses, the
-  // driver) makes the port again; a network, VLAN or underlay change alone
-  // is live.
+  // driver) makes the port again, and so does private_port, which the
+  // Dataplane takes only with the port; a network, VLAN or underlay change
+  // alone is live.
   dp::PortSpec backend_only = spec;
   backend_only.network = old->network;
   backend_only.vlan = old->vlan;
@@ -498,9 +558,9 @@ Status Controller::UpdatePort(const std::string& name, std::optional<std::string
 
 Status Controller::DeletePort(const std::string& name) {
   if (std::string users = NetworksOverUplink(name); !users.empty()) {
-    return Status(StatusCode::kFailedPrecondition, "port '" + name +
-                                                       "' is the uplink of network(s) " + users +
-                                                       "; remove or change their tunnel first");
+    return Status(StatusCode::kFailedPrecondition,
+                  "port '" + name + "' is the uplink of network(s) " + users +
+                      "; change their tunnel, uplink or mode first");
   }
   if (auto f = failed_ports_.find(name); f != failed_ports_.end()) {
     FailedPort gone = f->second;

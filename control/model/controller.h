@@ -26,6 +26,33 @@
 
 namespace switchyard::ctl {
 
+// What UpdateNetwork changes: each field that is set; the rest stay.
+struct NetworkUpdate {
+  std::optional<uint32_t> fdb_aging_s;
+  std::optional<uint32_t> fdb_max;
+  std::optional<dp::TunnelSpec> tunnel;  // replaces the tunnel as a whole
+  // A change to kBridge also drops the gateway, uplink, DHCP and forwards
+  // not set here (a bridge has none); kIsolated keeps them, off.
+  std::optional<dp::NetworkMode> mode;
+  std::optional<std::string> gateway;
+  std::optional<std::string> uplink;
+  std::optional<dp::DhcpSpec> dhcp;                      // replaces; DhcpSpec{} is off
+  std::optional<std::vector<dp::PortForward>> forwards;  // replaces the list
+  std::optional<uint32_t> nat_max_connections;
+};
+
+// What UpdatePort changes: each field that is set; the rest stay.
+struct PortUpdate {
+  std::optional<std::string> network;
+  // Carries the kind and its backend fields (socket, netdev, TAP and
+  // internal settings, driver); the port must keep its kind (vhost-user
+  // may switch between server and client).
+  std::optional<dp::PortSpec> backend;
+  std::optional<dp::VlanSpec> vlan;
+  std::optional<dp::UnderlaySpec> underlay;
+  std::optional<bool> private_port;
+};
+
 // A port of the saved config that could not be brought up at start.
 struct FailedPort {
   dp::PortSpec spec;
@@ -35,11 +62,15 @@ struct FailedPort {
 class Controller {
  public:
   Controller(dp::Dataplane* dataplane, const StateStore* store, EventHub* hub)
-      : dataplane_(dataplane), store_(store), hub_(hub) {}
+      : dataplane_(dataplane),
+        store_(store),
+        hub_(hub),
+        leases_saved_(dataplane->lease_generation()) {}
 
   // Control thread, before serving: brings back the saved config. Networks
   // and static MACs that fail are errors; ports that fail are kept in the
-  // config as FailedPorts and logged.
+  // config as FailedPorts and logged. Then the saved DHCP leases, if any:
+  // a missing or unreadable lease file is logged, never an error.
   Status Restore();
 
   // Any thread: runs `fn` on the control thread and waits for it.
@@ -50,20 +81,22 @@ class Controller {
   // netlink events). Before Loop().
   void set_link_poll_period(std::chrono::milliseconds period) { link_poll_period_ = period; }
   // Control thread: serves Run() and housekeeping (MAC and link events,
-  // FDB aging) until `should_stop` returns true.
+  // FDB aging, saving DHCP leases when they changed, at most once a
+  // second and once more on the way out) until `should_stop` returns true.
   void Loop(const std::function<bool()>& should_stop);
 
+  // A NAT or routed network's uplink must exist and be an uplink.
   Status CreateNetwork(const dp::NetworkSpec& spec);
-  // `tunnel`, when set, replaces the network's tunnel as a whole.
-  Status UpdateNetwork(const std::string& name, std::optional<uint32_t> fdb_aging_s,
-                       std::optional<uint32_t> fdb_max, std::optional<dp::TunnelSpec> tunnel,
+  // `*updated` is the network after the call (as it was, on failure).
+  Status UpdateNetwork(const std::string& name, const NetworkUpdate& update,
                        dp::NetworkSpec* updated);
   Status DeleteNetwork(const std::string& name);
   Status CreatePort(const dp::PortSpec& spec);
-  // `backend` carries kind and socket_path when set.
-  Status UpdatePort(const std::string& name, std::optional<std::string> network,
-                    std::optional<dp::PortSpec> backend, std::optional<dp::VlanSpec> vlan,
-                    std::optional<dp::UnderlaySpec> underlay, dp::PortSpec* updated);
+  // A new backend or private_port setting closes the port and opens it
+  // again; a network, VLAN or underlay change alone is live.
+  Status UpdatePort(const std::string& name, const PortUpdate& update, dp::PortSpec* updated);
+  // FAILED_PRECONDITION for an uplink that a tunnel, or a NAT or routed
+  // network, leaves by.
   Status DeletePort(const std::string& name);
   Status AddStaticMac(const StaticMac& entry);
   Status DeleteStaticMac(const std::string& network, uint32_t vlan, dp::MacKey mac);
@@ -82,11 +115,18 @@ class Controller {
   void Announce(EventType type, const std::string& network, const std::string& port,
                 const std::string& detail);
   void PollLinks();
-  // A network's tunnel must name an existing uplink (restored ones may not
-  // have come up).
-  Status CheckUplink(const dp::TunnelSpec& tunnel) const;
-  // Networks whose tunnels leave by `port`, for messages; empty if none.
+  // `port` must exist and be an uplink (restored ones may not have come
+  // up); `field` names it in the message.
+  Status CheckUplink(const std::string& field, const std::string& port) const;
+  // The uplinks `spec` needs: its tunnel's, and its own in modes nat and
+  // routed.
+  Status CheckUplinksOf(const dp::NetworkSpec& spec) const;
+  // Networks whose tunnels, or whose NAT or routing, leave by `port`, for
+  // messages; empty if none.
   std::string NetworksOverUplink(const std::string& port) const;
+  // Writes the leases when the Dataplane's lease generation moved since
+  // the last save. A failure is logged once, and tried again next time.
+  void SaveLeasesIfChanged();
   void PublishMacEvent(const dp::MacEvent& e);
   void ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match);
   void PinStaticMacsOf(const std::string& port);
@@ -104,6 +144,8 @@ class Controller {
     uint64_t disconnects = 0;
   };
   std::map<std::string, LinkSeen> links_;
+  uint64_t leases_saved_ = 0;  // the lease generation last written
+  bool lease_save_failing_ = false;
 
   std::mutex tasks_mu_;
   std::condition_variable tasks_cv_;

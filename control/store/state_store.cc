@@ -37,6 +37,13 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
+bool ToJson(const google::protobuf::Message& msg, std::string* json) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  return google::protobuf::util::MessageToJsonString(msg, json, options).ok();
+}
+
 }  // namespace
 
 Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out) {
@@ -96,19 +103,65 @@ Status StateStore::Load(DesiredState* state, bool* found) const {
 }
 
 Status StateStore::Save(const DesiredState& state) const {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
   std::string json;
-  if (!google::protobuf::util::MessageToJsonString(StateToProto(state), &json, options).ok()) {
+  if (!ToJson(StateToProto(state), &json)) {
     return Status(StatusCode::kInternal, "state: cannot serialise");
   }
-  const std::string tmp = state_path() + ".tmp";
+  return WriteAtomically(state_path(), json);
+}
+
+Status StateStore::SaveLeases(const std::vector<dp::LeaseReport>& leases) const {
+  store::Leases msg;
+  msg.set_version(1);
+  for (const auto& lease : leases) {
+    *msg.add_leases() = LeaseToProto(lease);
+  }
+  std::string json;
+  if (!ToJson(msg, &json)) {
+    return Status(StatusCode::kInternal, "leases: cannot serialise");
+  }
+  return WriteAtomically(leases_path(), json);
+}
+
+Status StateStore::LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found) const {
+  leases->clear();
+  std::ifstream in(leases_path());
+  *found = static_cast<bool>(in);
+  if (!in) {
+    return Status::Ok();
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  store::Leases msg;
+  auto parsed = google::protobuf::util::JsonStringToMessage(buf.str(), &msg);
+  if (!parsed.ok()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  leases_path() + " is corrupt: " + std::string(parsed.message()));
+  }
+  if (msg.version() != 1) {
+    return Status(
+        StatusCode::kFailedPrecondition,
+        leases_path() + ": version " + std::to_string(msg.version()) + " is not supported");
+  }
+  std::vector<dp::LeaseReport> out;
+  for (const auto& l : msg.leases()) {
+    dp::LeaseReport lease;
+    if (Status s = LeaseFromProto(l, &lease); !s.ok()) {
+      return Status(StatusCode::kFailedPrecondition, leases_path() + " is corrupt: " + s.message());
+    }
+    out.push_back(std::move(lease));
+  }
+  *leases = std::move(out);
+  return Status::Ok();
+}
+
+Status StateStore::WriteAtomically(const std::string& path, const std::string& data) const {
+  const std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Errno("cannot write " + tmp);
   }
-  const bool written = WriteAll(fd, json) && fsync(fd) == 0;
+  const bool written = WriteAll(fd, data) && fsync(fd) == 0;
   const int saved_errno = errno;
   close(fd);
   if (!written) {
@@ -116,9 +169,9 @@ Status StateStore::Save(const DesiredState& state) const {
     unlink(tmp.c_str());
     return Errno("cannot write " + tmp);
   }
-  if (rename(tmp.c_str(), state_path().c_str()) != 0) {
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
-    return Errno("cannot replace " + state_path());
+    return Errno("cannot replace " + path);
   }
   int dir_fd = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {

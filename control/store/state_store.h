@@ -1,13 +1,19 @@
 // The state directory: the desired config (state.json), saved atomically
-// after every change and loaded at start, and a lock so that only one
+// after every change and loaded at start; the DHCP leases (leases.json),
+// saved the same way when they change; and a lock so that only one
 // switchyardd uses a directory at a time.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "control/model/desired_state.h"
 #include "datapath/core/status.h"
+
+namespace switchyard::dp {
+struct LeaseReport;
+}
 
 namespace switchyard::ctl {
 
@@ -26,11 +32,23 @@ class StateStore {
   // the directory: after a crash the file is the old or the new state.
   Status Save(const DesiredState& state) const;
 
+  // The leases, written as Save() writes the config. They are kept apart
+  // from it: they change with guests' traffic, not with the API, and
+  // losing them costs guests their addresses, never the switch its config.
+  Status SaveLeases(const std::vector<dp::LeaseReport>& leases) const;
+  // `*found` is false (and `leases` empty) when none were saved.
+  // FAILED_PRECONDITION for a corrupt file or another version, which the
+  // caller logs and starts without.
+  Status LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found) const;
+
   const std::string& dir() const { return dir_; }
   std::string state_path() const { return dir_ + "/state.json"; }
+  std::string leases_path() const { return dir_ + "/leases.json"; }
 
  private:
   StateStore(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+  // Write to PATH.tmp, fsync it, rename it over `path`, fsync the directory.
+  Status WriteAtomically(const std::string& path, const std::string& data) const;
 
   std::string dir_;
   int lock_fd_;

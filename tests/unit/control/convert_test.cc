@@ -234,6 +234,189 @@ TEST(ConvertTest, StaticMacsKeepTheirVlanInTheSavedState) {
   EXPECT_EQ(back.static_macs[0], state.static_macs[0]);
 }
 
+TEST(ConvertTest, NetworkModesDhcpAndForwardsRoundTrip) {
+  v1::Network msg;
+  msg.set_name("nat0");
+  msg.set_mode(v1::NETWORK_MODE_NAT);
+  msg.set_gateway("192.168.100.1/24");
+  msg.set_uplink("up0");
+  v1::Dhcp* dhcp = msg.mutable_dhcp();
+  dhcp->set_range_start("192.168.100.100");
+  dhcp->set_range_end("192.168.100.200");
+  dhcp->add_dns("9.9.9.9");
+  v1::DhcpHost* host = dhcp->add_hosts();
+  host->set_mac("52:54:00:00:00:01");
+  host->set_address("192.168.100.10");
+  host->set_hostname("web");
+  v1::PortForward* forward = msg.add_forwards();
+  forward->set_protocol(v1::FORWARD_PROTOCOL_UDP);
+  forward->set_outside_port(5353);
+  forward->set_guest_address("192.168.100.10");
+  forward->set_guest_port(53);
+  msg.set_nat_max_connections(1024);
+  dp::NetworkSpec spec;
+  ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.mode, dp::NetworkMode::kNat);
+  EXPECT_EQ(spec.gateway, "192.168.100.1/24");
+  EXPECT_EQ(spec.uplink, "up0");
+  EXPECT_EQ(spec.dhcp.lease_s, 3600u);  // 0 means the default
+  EXPECT_EQ(spec.dhcp.dns, std::vector<std::string>{"9.9.9.9"});
+  EXPECT_EQ(spec.dhcp.hosts,
+            (std::vector<dp::DhcpHost>{{"52:54:00:00:00:01", "192.168.100.10", "web"}}));
+  EXPECT_EQ(spec.forwards,
+            (std::vector<dp::PortForward>{{dp::ForwardProto::kUdp, 5353, "192.168.100.10", 53}}));
+  EXPECT_EQ(spec.nat_max_connections, 1024u);
+  EXPECT_TRUE(dp::ValidateNetworkSpec(spec).ok()) << dp::ValidateNetworkSpec(spec).message();
+
+  const v1::Network back = NetworkToProto(spec);
+  EXPECT_EQ(back.mode(), v1::NETWORK_MODE_NAT);
+  EXPECT_EQ(back.dhcp().lease_seconds(), 3600u);
+  EXPECT_EQ(back.forwards(0).protocol(), v1::FORWARD_PROTOCOL_UDP);
+  dp::NetworkSpec again;
+  ASSERT_TRUE(NetworkFromProto(back, &again).ok());
+  EXPECT_EQ(again, spec);
+
+  for (auto [ours, theirs] : {std::pair{dp::NetworkMode::kRouted, v1::NETWORK_MODE_ROUTED},
+                              std::pair{dp::NetworkMode::kIsolated, v1::NETWORK_MODE_ISOLATED},
+                              std::pair{dp::NetworkMode::kBridge, v1::NETWORK_MODE_BRIDGE}}) {
+    EXPECT_EQ(NetworkModeToProto(ours), theirs);
+    dp::NetworkMode m = dp::NetworkMode::kNat;
+    ASSERT_TRUE(NetworkModeFromProto(theirs, false, &m).ok());
+    EXPECT_EQ(m, ours);
+  }
+}
+
+TEST(ConvertTest, ABridgeIsTheDefaultAndNamesItsMode) {
+  v1::Network msg;
+  msg.set_name("lan0");
+  dp::NetworkSpec spec;
+  ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.mode, dp::NetworkMode::kBridge);
+  EXPECT_EQ(spec.nat_max_connections, 65536u);
+  EXPECT_EQ(spec.dhcp, dp::DhcpSpec{});
+  const v1::Network back = NetworkToProto(spec);
+  EXPECT_EQ(back.mode(), v1::NETWORK_MODE_BRIDGE);  // never UNSPECIFIED out
+  EXPECT_FALSE(back.has_dhcp());
+  EXPECT_EQ(back.nat_max_connections(), 65536u);
+  // A Dhcp with no range, dns or hosts is DHCP off, whatever its lease.
+  msg.mutable_dhcp()->set_lease_seconds(120);
+  ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
+  EXPECT_EQ(spec.dhcp, dp::DhcpSpec{});
+}
+
+TEST(ConvertTest, UnknownModesAndProtocolsAreRefusedWithTheField) {
+  dp::NetworkMode mode;
+  EXPECT_EQ(NetworkModeFromProto(static_cast<v1::NetworkMode>(9), true, &mode).message(),
+            "network.mode: 9 is not a NetworkMode");
+  // UNSPECIFIED: bridge on create, refused on update.
+  ASSERT_TRUE(NetworkModeFromProto(v1::NETWORK_MODE_UNSPECIFIED, true, &mode).ok());
+  EXPECT_EQ(mode, dp::NetworkMode::kBridge);
+  Status s = NetworkModeFromProto(v1::NETWORK_MODE_UNSPECIFIED, false, &mode);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message().rfind("network.mode: ", 0), 0u);
+
+  v1::Network msg;
+  msg.set_name("nat0");
+  msg.set_mode(static_cast<v1::NetworkMode>(7));
+  dp::NetworkSpec spec;
+  EXPECT_EQ(NetworkFromProto(msg, &spec).code(), StatusCode::kInvalidArgument);
+
+  v1::PortForwards forwards;
+  v1::PortForward* f = forwards.add_forwards();
+  f->set_outside_port(80);
+  std::vector<dp::PortForward> out;
+  EXPECT_EQ(ForwardsFromProto(forwards.forwards(), &out).message(),
+            "network.forwards.protocol: 0 is not FORWARD_PROTOCOL_TCP or FORWARD_PROTOCOL_UDP");
+  f->set_protocol(static_cast<v1::ForwardProtocol>(5));
+  EXPECT_EQ(ForwardsFromProto(forwards.forwards(), &out).code(), StatusCode::kInvalidArgument);
+  f->set_protocol(v1::FORWARD_PROTOCOL_TCP);
+  ASSERT_TRUE(ForwardsFromProto(forwards.forwards(), &out).ok());
+  EXPECT_EQ(out.at(0).proto, dp::ForwardProto::kTcp);
+}
+
+TEST(ConvertTest, GatewayReportsFillTheNetworkStatus) {
+  dp::NetworkSpec nat;
+  nat.name = "nat0";
+  nat.mode = dp::NetworkMode::kNat;
+  dp::GatewayReport g;
+  g.mac = 0x02000000aa01;
+  g.connections = 12;
+  g.connections_made = 340;
+  g.table_full = 2;
+  g.leases = 3;
+  g.dhcp_replies = 9;
+  v1::NetworkStatus status;
+  GatewayToProto(nat, g, &status);
+  EXPECT_EQ(status.gateway_mac(), "02:00:00:00:aa:01");
+  EXPECT_EQ(status.connections(), 12u);
+  EXPECT_EQ(status.connections_made(), 340u);
+  EXPECT_EQ(status.nat_table_full(), 2u);
+  EXPECT_EQ(status.leases(), 3u);
+  EXPECT_EQ(status.dhcp_replies(), 9u);
+  // Without a gateway now (isolated keeps its settings, off) there is no MAC.
+  nat.mode = dp::NetworkMode::kIsolated;
+  v1::NetworkStatus off;
+  GatewayToProto(nat, g, &off);
+  EXPECT_EQ(off.gateway_mac(), "");
+}
+
+TEST(ConvertTest, LeasesRoundTripAndStaticOnesNeverExpire) {
+  dp::LeaseReport lease{"nat0", 0x525400000001, "192.168.100.101", "vm1", 1900000000, false};
+  const v1::Lease msg = LeaseToProto(lease);
+  EXPECT_EQ(msg.network(), "nat0");
+  EXPECT_EQ(msg.mac(), "52:54:00:00:00:01");
+  EXPECT_EQ(msg.address(), "192.168.100.101");
+  EXPECT_EQ(msg.hostname(), "vm1");
+  EXPECT_EQ(msg.expires_unix_seconds(), 1900000000u);
+  EXPECT_FALSE(msg.static_());
+  dp::LeaseReport back;
+  ASSERT_TRUE(LeaseFromProto(msg, &back).ok());
+  EXPECT_EQ(back.mac, lease.mac);
+  EXPECT_EQ(back.expires_unix_s, lease.expires_unix_s);
+  EXPECT_EQ(back.hostname, "vm1");
+
+  lease.is_static = true;
+  EXPECT_EQ(LeaseToProto(lease).expires_unix_seconds(), 0u);
+  EXPECT_TRUE(LeaseToProto(lease).static_());
+
+  v1::Lease bad = msg;
+  bad.set_mac("52:54");
+  EXPECT_EQ(LeaseFromProto(bad, &back).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ConvertTest, PrivatePortsRoundTrip) {
+  v1::Port msg;
+  msg.set_name("vm1");
+  msg.set_network("nat0");
+  msg.mutable_vhost_user()->set_socket_path("/run/vm1.sock");
+  msg.mutable_vhost_user()->set_mode(v1::VHOST_USER_MODE_SERVER);
+  dp::PortSpec spec;
+  ASSERT_TRUE(PortFromProto(msg, &spec).ok());
+  EXPECT_FALSE(spec.private_port);
+  msg.set_private_port(true);
+  ASSERT_TRUE(PortFromProto(msg, &spec).ok());
+  EXPECT_TRUE(spec.private_port);
+  EXPECT_TRUE(PortToProto(spec).private_port());
+}
+
+TEST(ConvertTest, ModeSettingsSurviveTheSavedState) {
+  DesiredState state;
+  dp::NetworkSpec nat;
+  nat.name = "nat0";
+  nat.mode = dp::NetworkMode::kIsolated;  // settings kept, off
+  nat.gateway = "10.20.0.1/16";
+  nat.uplink = "up0";
+  nat.dhcp.range_start = "10.20.1.1";
+  nat.dhcp.range_end = "10.20.1.254";
+  nat.dhcp.lease_s = 600;
+  nat.forwards.push_back({dp::ForwardProto::kTcp, 2222, "10.20.0.5", 22});
+  nat.nat_max_connections = 4096;
+  state.networks.push_back(nat);
+  DesiredState back;
+  ASSERT_TRUE(StateFromProto(StateToProto(state), &back).ok());
+  EXPECT_EQ(back.networks, state.networks);
+}
+
 TEST(ConvertTest, CountersCarryEveryDropReasonByName) {
   dp::PortTotals t;
   t.rx_packets = 5;

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "datapath/engine/dataplane.h"
+
 namespace switchyard::ctl {
 namespace {
 
@@ -128,6 +130,79 @@ TEST_F(StateStoreTest, FailedSaveKeepsTheOldFile) {
   bool found = false;
   ASSERT_TRUE(store->Load(&loaded, &found).ok());
   EXPECT_EQ(loaded.networks, Sample().networks);
+}
+
+TEST_F(StateStoreTest, LeasesRoundTripThroughTheirOwnFile) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  std::vector<dp::LeaseReport> leases = {
+      {"nat0", 0x525400000001, "192.168.100.101", "vm1", 1900000000, false},
+      {"nat0", 0x525400000002, "192.168.100.10", "", 0, true},
+      {"nat1", 0x525400000003, "10.0.0.5", "db", 1900000100, false}};
+  ASSERT_TRUE(store->SaveLeases(leases).ok());
+  EXPECT_TRUE(std::filesystem::exists(store->leases_path()));
+  EXPECT_FALSE(std::filesystem::exists(store->leases_path() + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(store->state_path()));  // apart from the config
+  std::vector<dp::LeaseReport> loaded;
+  bool found = false;
+  ASSERT_TRUE(store->LoadLeases(&loaded, &found).ok());
+  EXPECT_TRUE(found);
+  ASSERT_EQ(loaded.size(), leases.size());
+  for (size_t i = 0; i < leases.size(); ++i) {
+    EXPECT_EQ(loaded[i].network, leases[i].network);
+    EXPECT_EQ(loaded[i].mac, leases[i].mac);
+    EXPECT_EQ(loaded[i].address, leases[i].address);
+    EXPECT_EQ(loaded[i].hostname, leases[i].hostname);
+    EXPECT_EQ(loaded[i].expires_unix_s, leases[i].expires_unix_s);
+    EXPECT_EQ(loaded[i].is_static, leases[i].is_static);
+  }
+  // None left is a file with none, not a stale one.
+  ASSERT_TRUE(store->SaveLeases({}).ok());
+  ASSERT_TRUE(store->LoadLeases(&loaded, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(loaded.empty());
+}
+
+TEST_F(StateStoreTest, MissingLeasesAreNotAnError) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  std::vector<dp::LeaseReport> loaded = {{"x", 1, "10.0.0.1", "", 0, true}};
+  bool found = true;
+  ASSERT_TRUE(store->LoadLeases(&loaded, &found).ok());
+  EXPECT_FALSE(found);
+  EXPECT_TRUE(loaded.empty());
+}
+
+TEST_F(StateStoreTest, CorruptLeasesAreRefusedWithNothingLoaded) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  std::vector<dp::LeaseReport> loaded;
+  bool found = false;
+  for (
+      const char* text :
+      {"{ not json", R"({"version": 2, "leases": []})",
+       R"({"version": 1, "leases": [{"network": "n", "mac": "zz", "address": "10.0.0.1"}]})",
+       R"({"version": 1, "leases": [{"network": "n", "mac": "52:54:00:00:00:01", "bogus": 1}]})"}) {
+    std::ofstream(store->leases_path(), std::ios::trunc) << text;
+    loaded = {{"x", 1, "10.0.0.1", "", 0, true}};
+    Status s = store->LoadLeases(&loaded, &found);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << text;
+    EXPECT_NE(s.message().find(store->leases_path()), std::string::npos) << s.message();
+    EXPECT_TRUE(loaded.empty()) << text;
+  }
+}
+
+TEST_F(StateStoreTest, FailedLeaseSaveKeepsTheOldFile) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  ASSERT_TRUE(store->SaveLeases({{"nat0", 0x525400000001, "10.0.0.9", "", 0, true}}).ok());
+  std::filesystem::create_directory(store->leases_path() + ".tmp");
+  EXPECT_FALSE(store->SaveLeases({}).ok());
+  std::vector<dp::LeaseReport> loaded;
+  bool found = false;
+  ASSERT_TRUE(store->LoadLeases(&loaded, &found).ok());
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].address, "10.0.0.9");
 }
 
 }  // namespace
