@@ -182,7 +182,7 @@ void Controller::Loop(const std::function<bool()>& should_stop) {
     }
     if (now >= next_underlay) {
       next_underlay = now + kUnderlayPeriod;
-      dataplane_->ServiceUnderlay();
+      dataplane_->ServiceSlowPath();
     }
     if (now >= next_tick) {
       next_tick = now + kTickPeriod;
@@ -487,13 +487,13 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
   }
   // Any backend setting (a TAP's MTU, an internal port's addresses, the
-  // driver) makes the port again, and so does private_port, which the
-  // Dataplane takes only with the port; a network, VLAN or underlay change
-  // alone is live.
+  // driver) makes the port again; a network, VLAN, underlay or private
+  // change alone is live.
   dp::PortSpec backend_only = spec;
   backend_only.network = old->network;
   backend_only.vlan = old->vlan;
   backend_only.underlay = old->underlay;
+  backend_only.private_port = old->private_port;
   const bool new_backend = !(backend_only == *old);
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
@@ -511,6 +511,11 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
       return s;
     }
     if (Status s = dataplane_->SetPortVlan(name, spec.vlan); !s.ok()) {
+      dataplane_->MovePort(name, old->network);
+      return s;
+    }
+    if (Status s = dataplane_->SetPortPrivate(name, spec.private_port); !s.ok()) {
+      dataplane_->SetPortVlan(name, old->vlan);
       dataplane_->MovePort(name, old->network);
       return s;
     }
@@ -544,6 +549,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
     } else {
       dataplane_->MovePort(name, old->network);
       dataplane_->SetPortVlan(name, old->vlan);
+      dataplane_->SetPortPrivate(name, old->private_port);
     }
     static_macs_ = statics_before;
     PinStaticMacsOf(name);

@@ -13,6 +13,10 @@ void Egress::FlushPort(PortIndex out) noexcept {
     FlushTunnel(out, *slot.tunnel);
     return;
   }
+  if (slot.gateway != nullptr && slot.port != nullptr) {
+    FlushGateway(out);
+    return;
+  }
   TxBuffer& b = tx_[out];
   const uint16_t n = b.n;
   b.n = 0;
@@ -72,6 +76,28 @@ void Egress::FlushTunnel(PortIndex out, const TunnelPath& path) noexcept {
   }
   pc.tx_packets.Add(sent);
   pc.tx_bytes.Add(bytes);
+}
+
+void Egress::FlushGateway(PortIndex out) noexcept {
+  TxBuffer& b = tx_[out];
+  const uint16_t n = b.n;
+  b.n = 0;
+  rte_mbuf* pkts[kBurstSize];
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    pkts[i] = b.pkts[i];
+    bytes += pkts[i]->pkt_len;
+  }
+  if (gateway_fn_ == nullptr) {
+    for (uint16_t i = 0; i < n; ++i) {
+      Drop(pkts[i], out, DropReason::kPortDown);
+    }
+    return;
+  }
+  PortCounters& pc = counters_->ports[out];
+  pc.tx_packets.Add(n);
+  pc.tx_bytes.Add(bytes);
+  gateway_fn_(gateway_ctx_, out, pkts, n);
 }
 
 void Egress::Flush() noexcept {

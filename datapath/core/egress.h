@@ -30,6 +30,14 @@ class Egress {
   // from; without one such frames are dropped as no_mbufs.
   void set_headers(MbufSource headers) noexcept { headers_ = headers; }
 
+  // Takes the frames flushed to a network's gateway port (the router
+  // stage); without one they are dropped as port_down.
+  using GatewayFn = void (*)(void* ctx, PortIndex gw, rte_mbuf** pkts, uint16_t n);
+  void set_gateway(GatewayFn fn, void* ctx) noexcept {
+    gateway_fn_ = fn;
+    gateway_ctx_ = ctx;
+  }
+
   // Called once per loop iteration before any Enqueue.
   void Begin(const Snapshot* snap) noexcept { snap_ = snap; }
 
@@ -79,6 +87,8 @@ class Egress {
   // A remote endpoint's frames: counted as its tx, encapsulated and queued
   // on its uplink, which counts them again as outer frames.
   void FlushTunnel(PortIndex out, const TunnelPath& path) noexcept;
+  // A gateway's frames: counted as its tx and handed to the router.
+  void FlushGateway(PortIndex out) noexcept;
   void FreeDrops() noexcept {
     free_fn_(drops_.data(), n_drops_, free_ctx_);
     n_drops_ = 0;
@@ -89,6 +99,8 @@ class Egress {
   FreeFn free_fn_;
   void* free_ctx_;
   MbufSource headers_{[](void*) -> rte_mbuf* { return nullptr; }, [](rte_mbuf*, void*) {}, nullptr};
+  GatewayFn gateway_fn_ = nullptr;
+  void* gateway_ctx_ = nullptr;
   const Snapshot* snap_ = nullptr;
   std::array<TxBuffer, kMaxPorts> tx_{};
   std::array<PortIndex, kMaxPorts> dirty_{};

@@ -18,7 +18,9 @@
 
 namespace switchyard::dp {
 
+class ConnTable;
 class Fdb;
+class NeighborCache;
 class Port;
 
 // What an uplink's received frames are checked against: its address and,
@@ -30,11 +32,49 @@ struct TunnelRoute {
   std::vector<std::pair<uint32_t, PortIndex>> endpoints;  // remote IPv4 -> its port
 };
 
+struct GatewaySlot;
+
 struct UplinkSlot {
   uint32_t address = 0;
+  uint32_t prefix_mask = 0;
+  uint32_t gateway = 0;  // next hop off the subnet; 0: none
+  MacKey mac = 0;
   uint16_t vxlan_port = kVxlanPort;
+  const NeighborCache* neighbors = nullptr;  // on the uplink's subnet
   std::vector<TunnelRoute> routes;
+  std::vector<const GatewaySlot*> gateways;  // networks routed or NATed out by this uplink
 };
+
+// A port forward of a NAT network, resolved.
+struct ForwardRule {
+  uint8_t proto = 0;
+  uint16_t outside_port = 0;
+  uint32_t guest_ip = 0;
+  uint16_t guest_port = 0;
+};
+
+// The switch as a network's router (modes nat and routed).
+struct GatewaySlot {
+  NetworkIndex network = kInvalidNetwork;
+  PortIndex port = kInvalidPort;  // the gateway's own slot in the network
+  PortIndex uplink = kInvalidPort;
+  bool nat = false;      // else routed
+  bool enabled = false;  // false while the network is isolated
+  uint32_t address = 0;
+  uint32_t subnet = 0;
+  uint32_t mask = 0;
+  MacKey mac = 0;
+  const NeighborCache* neighbors = nullptr;  // guests
+  ConnTable* conns = nullptr;                // nat; only the PMD named here touches it
+  uint16_t pmd = 0;
+  std::vector<ForwardRule> forwards;
+
+  bool InSubnet(uint32_t ip) const { return (ip & mask) == subnet; }
+};
+
+// What a port is to isolation rules (PortSlot::flags).
+inline constexpr uint8_t kPortGuest = 0x01;    // vhost-user, tap or kernel: a VM or a namespace
+inline constexpr uint8_t kPortPrivate = 0x02;  // reaches only ports that are not private
 
 // One cache line holds a slot's port, network, tunnel role, VLAN header
 // and VLANs 0..191.
@@ -43,12 +83,15 @@ struct alignas(64) PortSlot {
   NetworkIndex network = kInvalidNetwork;
   const TunnelPath* tunnel = nullptr;    // a remote endpoint: frames leave encapsulated
   const UplinkSlot* underlay = nullptr;  // an uplink: frames arrive encapsulated
+  const GatewaySlot* gateway = nullptr;  // the network's gateway: frames go to the router
+  uint8_t flags = 0;                     // kPortGuest, kPortPrivate
   VlanPolicy vlan = VlanPolicy::TrunkOfAll();
 };
 
 struct NetworkSlot {
   Fdb* fdb = nullptr;  // null: no network in this slot
   std::vector<PortIndex> members;
+  bool isolated = false;  // frames only from guest to guest
 };
 
 struct Snapshot {
@@ -60,6 +103,7 @@ struct Snapshot {
   // What PortSlot::tunnel and ::underlay point to; sized once, never grown.
   std::vector<TunnelPath> tunnel_paths;
   std::vector<UplinkSlot> uplinks;
+  std::vector<GatewaySlot> gateways;
 };
 
 }  // namespace switchyard::dp

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "datapath/core/drop_reasons.h"
+#include "datapath/core/ipv4.h"
 #include "datapath/core/mbuf_chain.h"
 #include "datapath/core/types.h"
 
@@ -19,7 +20,6 @@ namespace switchyard::dp {
 enum class TunnelType : uint8_t { kVxlan, kGre };
 
 inline constexpr uint16_t kVxlanPort = 4789;
-inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
 inline constexpr uint16_t kEtherTypeTeb = 0x6558;  // Transparent Ethernet Bridging
 // Outer Ethernet + IPv4 + UDP + VXLAN, and Ethernet + IPv4 + GRE with key.
 inline constexpr uint32_t kVxlanOverhead = 14 + 20 + 8 + 8;

@@ -6,6 +6,7 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <ctime>
 #include <stdexcept>
 
 #include "datapath/core/log.h"
@@ -37,7 +38,7 @@ Dataplane::Dataplane(const EalInfo& eal, const DataplaneOptions& options)
   }
   const int n = static_cast<int>(eal.pmd_lcores.size());
   rcu_ = std::make_unique<Rcu>(n);
-  counters_ = std::make_unique<PmdCounters[]>(n);
+  counters_ = std::make_unique<PmdCounters[]>(n + 1);  // the last: the control thread's
   events_ = std::make_unique<EventRing[]>(n);
   slow_path_ = std::make_unique<SlowPath>(n, pool_);
   for (int i = 0; i < n; ++i) {
@@ -84,6 +85,39 @@ void Dataplane::Stop() {
   }
 }
 
+int Dataplane::RxPmdOf(const PortState& p) const {
+  auto net = std::find_if(networks_.begin(), networks_.end(),
+                          [&](const auto& kv) { return kv.second.index == p.network; });
+  const NetworkSpec* spec = net != networks_.end() ? &net->second.spec : nullptr;
+  if (spec != nullptr && spec->mode == NetworkMode::kNat) {
+    if (const PortState* u = FindUplink(spec->uplink)) {
+      return PmdOf(u->index);
+    }
+  }
+  return PmdOf(p.index);
+}
+
+namespace {
+
+// A gateway takes untagged frames only: VLAN 0, native.
+VlanPolicy GatewayVlan() {
+  VlanSpec v;
+  v.trunks = {VlanRange{0, 0}};
+  return MakeVlanPolicy(v);
+}
+
+// Guests: VMs (vhost-user, tap) and namespaces or containers (kernel
+// netdevs). Not guests: the host (internal ports), and what the switch
+// adds itself (gateways, tunnel endpoints).
+uint8_t PortFlags(const PortSpec& spec) {
+  const bool guest = spec.kind != PortKind::kInternal && !spec.IsUplink();
+  return static_cast<uint8_t>((guest ? kPortGuest : 0) | (spec.private_port ? kPortPrivate : 0));
+}
+
+uint32_t PrefixMask(int length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
+
+}  // namespace
+
 void Dataplane::Publish() {
   auto* next = new Snapshot();
   next->generation = ++generation_;
@@ -91,29 +125,66 @@ void Dataplane::Publish() {
   // Slots point into these: reserved once, so they never move.
   next->tunnel_paths.reserve(kMaxPorts);
   next->uplinks.reserve(kMaxPorts);
+  next->gateways.reserve(kMaxNetworks);
   std::map<std::string, UplinkSlot*> uplinks;
   for (auto& [name, p] : ports_) {
     PortSlot& slot = next->ports[p.index];
-    slot = PortSlot{p.port.get(), p.network, nullptr, nullptr, MakeVlanPolicy(p.spec.vlan)};
+    slot = PortSlot{p.port.get(),
+                    p.network,
+                    nullptr,
+                    nullptr,
+                    nullptr,
+                    PortFlags(p.spec),
+                    MakeVlanPolicy(p.spec.vlan)};
     if (p.spec.IsUplink()) {
+      const Interface a = AddressOf(p);
       UplinkSlot& up = next->uplinks.emplace_back();
-      up.address = AddressOf(p).address;
+      up.address = a.address;
+      up.prefix_mask = PrefixMask(a.prefix);
+      up.gateway = a.gateway;
+      up.mac = a.mac;
+      up.neighbors = p.neighbors.get();
       slot.underlay = &up;
       uplinks[name] = &up;
     } else {
       next->networks[p.network].members.push_back(p.index);
     }
     // Spread rx queues over PMDs by slot; stable while ports come and go.
-    next->rx_by_pmd[PmdOf(p.index)].push_back(p.index);
+    next->rx_by_pmd[RxPmdOf(p)].push_back(p.index);
   }
   for (auto& [name, n] : networks_) {
     next->networks[n.index].fdb = n.fdb.get();
+    next->networks[n.index].isolated = n.spec.mode == NetworkMode::kIsolated;
+    if (GatewayState* g = n.gateway.get()) {
+      GatewaySlot& gw = next->gateways.emplace_back();
+      gw.network = n.index;
+      gw.port = g->index;
+      gw.nat = n.spec.mode == NetworkMode::kNat;
+      gw.enabled = n.spec.HasGateway();
+      gw.address = g->address;
+      gw.mask = PrefixMask(g->prefix);
+      gw.subnet = g->address & gw.mask;
+      gw.mac = g->mac;
+      gw.neighbors = g->neighbors.get();
+      gw.conns = g->conns.get();
+      gw.forwards = g->forwards;
+      const PortState* u = FindUplink(n.spec.uplink);
+      auto up = uplinks.find(n.spec.uplink);
+      if (u != nullptr && up != uplinks.end() && gw.enabled) {
+        gw.uplink = u->index;
+        gw.pmd = static_cast<uint16_t>(PmdOf(u->index));
+        up->second->gateways.push_back(&gw);
+      }
+      next->ports[g->index] =
+          PortSlot{g->port.get(), n.index, nullptr, nullptr, &gw, 0, GatewayVlan()};
+      next->networks[n.index].members.push_back(g->index);
+    }
     if (n.endpoints.empty()) {
       continue;
     }
     const TunnelSpec& t = n.spec.tunnel;
     const PortState* u = FindUplink(t.uplink);
-    const UplinkAddress a = u != nullptr ? AddressOf(*u) : UplinkAddress{};
+    const Interface a = u != nullptr ? AddressOf(*u) : Interface{};
     auto up = uplinks.find(t.uplink);
     TunnelRoute route{
         t.kind == TunnelKind::kVxlan ? TunnelType::kVxlan : TunnelType::kGre, t.id, n.index, {}};
@@ -130,7 +201,7 @@ void Dataplane::Publish() {
         path.uplink = u->index;
       }
       next->ports[e.index] =
-          PortSlot{e.port.get(), n.index, &path, nullptr, VlanPolicy::TrunkOfAll()};
+          PortSlot{e.port.get(), n.index, &path, nullptr, nullptr, 0, VlanPolicy::TrunkOfAll()};
       next->networks[n.index].members.push_back(e.index);
       route.endpoints.emplace_back(path.remote_ip, e.index);
     }
@@ -141,17 +212,48 @@ void Dataplane::Publish() {
       up->second->routes.push_back(std::move(route));
     }
   }
+  // A port whose rx moves to another PMD must never be polled by both:
+  // first a snapshot where no PMD polls it, then the one where the new PMD does.
+  const Snapshot* current = snapshot_.load(std::memory_order_acquire);
+  std::vector<int> polled_by(kMaxPorts, -1);
+  for (size_t pmd = 0; pmd < current->rx_by_pmd.size(); ++pmd) {
+    for (PortIndex p : current->rx_by_pmd[pmd]) {
+      polled_by[p] = static_cast<int>(pmd);
+    }
+  }
+  std::unique_ptr<Snapshot> between;
+  for (size_t pmd = 0; pmd < next->rx_by_pmd.size(); ++pmd) {
+    for (PortIndex p : next->rx_by_pmd[pmd]) {
+      if (polled_by[p] >= 0 && polled_by[p] != static_cast<int>(pmd)) {
+        if (!between) {
+          between = std::make_unique<Snapshot>(*next);  // points into `next`, which outlives it
+        }
+        auto& list = between->rx_by_pmd[pmd];
+        list.erase(std::remove(list.begin(), list.end(), p), list.end());
+      }
+    }
+  }
+  if (between) {
+    const Snapshot* old = snapshot_.exchange(between.get(), std::memory_order_acq_rel);
+    rcu_->Synchronize();
+    delete old;
+  }
   const Snapshot* old = snapshot_.exchange(next, std::memory_order_acq_rel);
   rcu_->Synchronize();
-  delete old;
+  if (!between) {
+    delete old;
+  }
 }
 
-UplinkAddress Dataplane::AddressOf(const PortState& uplink) {
+Interface Dataplane::AddressOf(const PortState& uplink) {
   const UnderlaySpec& u = uplink.spec.underlay;
   const Ipv4Prefix a = *ParseIpv4Prefix(u.address);
-  return UplinkAddress{uplink.index, a.address, a.length,
-                       u.gateway.empty() ? 0 : *ParseIpv4(u.gateway),
-                       Underlay::UplinkMac(a.address, uplink.spec.name)};
+  return Interface{uplink.index,
+                   a.address,
+                   a.length,
+                   u.gateway.empty() ? 0 : *ParseIpv4(u.gateway),
+                   HostStack::InterfaceMac(a.address, uplink.spec.name),
+                   uplink.neighbors.get()};
 }
 
 const Dataplane::PortState* Dataplane::FindUplink(const std::string& name) const {
@@ -220,7 +322,7 @@ bool Dataplane::SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel,
         t.kind == TunnelKind::kVxlan ? TunnelType::kVxlan : TunnelType::kGre, remote);
     port->FollowUplink(uplink != nullptr ? uplink->port.get() : nullptr);
     added.push_back(
-        EndpointState{std::move(port), index, SumPort(counters_.get(), n_pmds(), index)});
+        EndpointState{std::move(port), index, SumPort(counters_.get(), n_counters(), index)});
   }
   std::vector<EndpointState> now;
   for (EndpointState& e : n.endpoints) {
@@ -239,7 +341,7 @@ void Dataplane::FreeEndpoints(NetworkState& n, std::vector<EndpointState> gone) 
   // Called after a Publish without them: no PMD sends to them any more.
   for (EndpointState& e : gone) {
     n.fdb->FlushPort(e.index, true);
-    PortTotals t = SumPort(counters_.get(), n_pmds(), e.index);
+    PortTotals t = SumPort(counters_.get(), n_counters(), e.index);
     t -= e.base;
     n.departed += t;
     port_slot_used_[e.index] = false;
@@ -247,14 +349,118 @@ void Dataplane::FreeEndpoints(NetworkState& n, std::vector<EndpointState> gone) 
   }
 }
 
-void Dataplane::RefreshUnderlay() {
-  std::vector<UplinkAddress> uplinks;
+void Dataplane::RefreshInterfaces() {
+  std::vector<Interface> interfaces;
   for (auto& [name, p] : ports_) {
     if (p.spec.IsUplink()) {
-      uplinks.push_back(AddressOf(p));
+      interfaces.push_back(AddressOf(p));
     }
   }
-  underlay_.SetUplinks(std::move(uplinks));
+  for (auto& [name, n] : networks_) {
+    const GatewayState* g = n.gateway.get();
+    if (g != nullptr && n.spec.HasGateway()) {
+      interfaces.push_back(
+          Interface{g->index, g->address, g->prefix, 0, g->mac, g->neighbors.get()});
+    }
+  }
+  host_.SetInterfaces(std::move(interfaces));
+}
+
+bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired* retired) {
+  const NetworkSpec& spec = n.spec;
+  if (spec.gateway.empty() || spec.mode == NetworkMode::kBridge) {
+    retired->gateway = std::move(n.gateway);
+    return true;
+  }
+  const Ipv4Prefix a = *ParseIpv4Prefix(spec.gateway);
+  const MacKey mac = HostStack::InterfaceMac(a.address, spec.name);
+  GatewayState* g = n.gateway.get();
+  if (g == nullptr) {
+    const int slot = TakeSlot(port_slot_used_);
+    if (slot < 0) {
+      return false;
+    }
+    n.gateway = std::make_unique<GatewayState>();
+    g = n.gateway.get();
+    g->port = std::make_unique<GatewayPort>();
+    g->index = static_cast<PortIndex>(slot);
+    g->base = SumPort(counters_.get(), n_counters(), g->index);
+    g->neighbors = std::make_unique<NeighborCache>();
+  }
+  if (g->mac != mac) {
+    if (g->mac != 0) {
+      n.fdb->Delete(0, g->mac, /*static_only=*/true);
+    }
+    // Guests find the gateway without a flood, and no guest can take its MAC.
+    n.fdb->AddStatic(0, mac, g->index, clock_.Seconds());
+  }
+  g->address = a.address;
+  g->prefix = a.length;
+  g->mac = mac;
+  // A new table whenever what its connections were made under changes.
+  const bool nat = spec.mode == NetworkMode::kNat;
+  const bool same_nat = before.mode == NetworkMode::kNat && before.gateway == spec.gateway &&
+                        before.uplink == spec.uplink &&
+                        before.nat_max_connections == spec.nat_max_connections;
+  if (!nat || !same_nat || g->conns == nullptr) {
+    retired->conns = std::move(g->conns);
+    if (nat) {
+      g->conns = std::make_unique<ConnTable>(spec.nat_max_connections);
+    }
+  }
+  g->forwards.clear();
+  for (const PortForward& f : spec.forwards) {
+    g->forwards.push_back(
+        ForwardRule{static_cast<uint8_t>(f.proto == ForwardProto::kTcp ? kIpProtoTcp : kIpProtoUdp),
+                    static_cast<uint16_t>(f.outside_port), *ParseIpv4(f.guest_address),
+                    static_cast<uint16_t>(f.guest_port)});
+  }
+  if (!spec.dhcp.Enabled()) {
+    g->dhcp.reset();
+  } else {
+    DhcpConfig c;
+    c.server_mac = mac;
+    c.server = a.address;
+    c.prefix = a.length;
+    c.range_start = *ParseIpv4(spec.dhcp.range_start);
+    c.range_end = *ParseIpv4(spec.dhcp.range_end);
+    c.lease_s = spec.dhcp.lease_s;
+    for (const std::string& d : spec.dhcp.dns) {
+      c.dns.push_back(*ParseIpv4(d));
+    }
+    for (const DhcpHost& h : spec.dhcp.hosts) {
+      c.hosts.push_back(DhcpStaticHost{*ParseMac(h.mac), *ParseIpv4(h.address), h.hostname});
+    }
+    if (g->dhcp == nullptr) {
+      g->dhcp = std::make_unique<DhcpServer>(std::move(c));
+    } else {
+      g->dhcp->Configure(std::move(c));
+    }
+  }
+  return true;
+}
+
+void Dataplane::FreeRetired(NetworkState* n, Retired retired) {
+  // Called after a Publish without them: no PMD routes through them any more.
+  if (retired.gateway != nullptr) {
+    GatewayState& g = *retired.gateway;
+    if (n != nullptr) {
+      n->fdb->FlushPort(g.index, true);
+      PortTotals t = SumPort(counters_.get(), n_counters(), g.index);
+      t -= g.base;
+      n->departed += t;
+    }
+    port_slot_used_[g.index] = false;
+  }
+}
+
+Dataplane::GatewayState* Dataplane::GatewayAt(PortIndex port) {
+  for (auto& [name, n] : networks_) {
+    if (n.gateway != nullptr && n.gateway->index == port) {
+      return n.gateway.get();
+    }
+  }
+  return nullptr;
 }
 
 Status Dataplane::AddNetwork(const NetworkSpec& spec) {
@@ -278,10 +484,11 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
   NetworkState n{spec,
                  static_cast<NetworkIndex>(slot),
                  std::make_unique<Fdb>(spec.fdb_max),
-                 SumNetwork(counters_.get(), n_pmds(), static_cast<NetworkIndex>(slot)),
+                 SumNetwork(counters_.get(), n_counters(), static_cast<NetworkIndex>(slot)),
                  0,
                  PortTotals{},
-                 {}};
+                 {},
+                 nullptr};
   NetworkState& added = networks_.emplace(spec.name, std::move(n)).first->second;
   std::vector<EndpointState> none;  // a new network has no old endpoints
   if (!SyncEndpoints(added, TunnelSpec{}, &none)) {
@@ -290,13 +497,21 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
     return Status(StatusCode::kResourceExhausted,
                   "network.tunnel.remotes: no port slots left for the endpoints");
   }
+  Retired unused;  // a new network replaces nothing
+  if (!SyncGateway(added, NetworkSpec{}, &unused)) {
+    networks_.erase(spec.name);
+    network_slot_used_[slot] = false;
+    return Status(StatusCode::kResourceExhausted, "network.gateway: no port slot left for it");
+  }
+  RefreshInterfaces();
   Publish();
   SY_INFO("network " << spec.name << ": created (fdb aging " << spec.fdb_aging_s << " s, max "
                      << spec.fdb_max << " entries"
                      << (spec.tunnel.kind == TunnelKind::kNone
                              ? ""
                              : ", tunnel over " + spec.tunnel.uplink)
-                     << ")");
+                     << ", mode " << NetworkModeName(spec.mode)
+                     << (spec.gateway.empty() ? "" : ", gateway " + spec.gateway) << ")");
   return Status::Ok();
 }
 
@@ -314,23 +529,50 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
   NetworkState& n = it->second;
   const NetworkSpec before = n.spec;
   n.spec = spec;
-  std::vector<EndpointState> gone;
-  if (!SyncEndpoints(n, before.tunnel, &gone)) {
-    n.spec = before;
-    return Status(StatusCode::kResourceExhausted,
-                  "network.tunnel.remotes: no port slots left for the endpoints");
-  }
-  const bool new_tunnel = !(spec.tunnel == before.tunnel);
   std::unique_ptr<Fdb> old_fdb;
   if (spec.fdb_max != before.fdb_max) {
     old_fdb = std::exchange(n.fdb, std::make_unique<Fdb>(spec.fdb_max));
   }
-  if (new_tunnel || old_fdb) {
+  // The gateway first: it fails only before changing anything. A network
+  // has a tunnel or a gateway, never both, so the endpoints, should they
+  // fail, have only the gateway's removal to undo.
+  Retired retired;
+  if (!SyncGateway(n, before, &retired)) {
+    n.spec = before;
+    if (old_fdb) {
+      n.fdb = std::move(old_fdb);
+    }
+    return Status(StatusCode::kResourceExhausted, "network.gateway: no port slot left for it");
+  }
+  std::vector<EndpointState> gone;
+  if (!SyncEndpoints(n, before.tunnel, &gone)) {
+    n.spec = before;
+    n.gateway = std::move(retired.gateway);
+    if (old_fdb) {
+      n.fdb = std::move(old_fdb);
+    }
+    return Status(StatusCode::kResourceExhausted,
+                  "network.tunnel.remotes: no port slots left for the endpoints");
+  }
+  const bool new_tunnel = !(spec.tunnel == before.tunnel);
+  const bool new_gateway = spec.mode != before.mode || spec.gateway != before.gateway ||
+                           spec.uplink != before.uplink || !(spec.forwards == before.forwards) ||
+                           spec.nat_max_connections != before.nat_max_connections;
+  if (new_gateway) {
+    RefreshInterfaces();
+  }
+  if (new_tunnel || old_fdb || new_gateway) {
     // One grace period for all of it: the new routes, paths and FDB are in,
     // and no PMD sends to the old endpoints or uses the old FDB below.
     Publish();
   }
   FreeEndpoints(n, std::move(gone));
+  FreeRetired(&n, std::move(retired));
+  if (new_gateway) {
+    SY_INFO("network " << spec.name << ": mode " << NetworkModeName(spec.mode)
+                       << (spec.gateway.empty() ? "" : ", gateway " + spec.gateway)
+                       << (spec.uplink.empty() ? "" : " over " + spec.uplink));
+  }
   if (new_tunnel) {
     SY_INFO("network " << spec.name << ": tunnel "
                        << (spec.tunnel.kind == TunnelKind::kNone
@@ -361,8 +603,10 @@ Status Dataplane::RemoveNetwork(const std::string& name) {
   }
   NetworkState gone = std::move(it->second);
   networks_.erase(it);
+  RefreshInterfaces();
   Publish();
   FreeEndpoints(gone, std::move(gone.endpoints));
+  FreeRetired(nullptr, Retired{std::move(gone.gateway), nullptr});
   network_slot_used_[gone.index] = false;
   SY_INFO("network " << name << ": removed");
   return Status::Ok();
@@ -439,11 +683,12 @@ Status Dataplane::AddPort(const PortSpec& spec) {
               index,
               spec.IsUplink() ? kInvalidNetwork : net->second.index,
               std::move(port),
-              SumPort(counters_.get(), n_pmds(), index),
-              PortTotals{}};
+              SumPort(counters_.get(), n_counters(), index),
+              PortTotals{},
+              spec.IsUplink() ? std::make_unique<NeighborCache>() : nullptr};
   ports_.emplace(spec.name, std::move(p));
   if (spec.IsUplink()) {
-    RefreshUnderlay();
+    RefreshInterfaces();
   }
   Publish();
   if (spec.IsUplink()) {
@@ -462,7 +707,7 @@ Status Dataplane::RemovePort(const std::string& name) {
   PortState gone = std::move(it->second);
   ports_.erase(it);
   if (gone.spec.IsUplink()) {
-    RefreshUnderlay();
+    RefreshInterfaces();
   }
   Publish();  // from here no PMD polls, learns on or sends to the port
   if (NetworkState* n = FindNetwork(gone.network)) {
@@ -534,6 +779,25 @@ Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
   return Status::Ok();
 }
 
+Status Dataplane::SetPortPrivate(const std::string& name, bool private_port) {
+  auto it = ports_.find(name);
+  if (it == ports_.end()) {
+    return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
+  }
+  PortState& p = it->second;
+  if (p.spec.private_port == private_port) {
+    return Status::Ok();
+  }
+  if (p.spec.IsUplink() && private_port) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.private_port: '" + name + "' is an uplink and belongs to no network");
+  }
+  p.spec.private_port = private_port;
+  Publish();  // the next burst obeys it
+  SY_INFO("port " << name << ": " << (private_port ? "private" : "not private"));
+  return Status::Ok();
+}
+
 Status Dataplane::SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay) {
   auto it = ports_.find(name);
   if (it == ports_.end()) {
@@ -552,7 +816,7 @@ Status Dataplane::SetPortUnderlay(const std::string& name, const UnderlaySpec& u
     return Status::Ok();
   }
   p.spec.underlay = underlay;
-  RefreshUnderlay();
+  RefreshInterfaces();
   Publish();
   SY_INFO("port " << name << ": underlay address " << underlay.address
                   << (underlay.gateway.empty() ? "" : " gateway " + underlay.gateway));
@@ -657,32 +921,67 @@ void Dataplane::PollPorts() {
   }
 }
 
-void Dataplane::ServiceUnderlay() {
+void Dataplane::ServiceSlowPath() {
   const uint64_t now_ms = clock_.Milliseconds();
+  const uint64_t now_unix = static_cast<uint64_t>(time(nullptr));
   auto send = [this](PortIndex port, const uint8_t* frame, uint32_t len) {
-    slow_path_->Inject(PmdOf(port), port, frame, len);
+    if (!slow_path_->Inject(PmdOf(port), port, frame, len)) {
+      control_counters().ports[port].drops[static_cast<int>(DropReason::kSlowPathFull)].Add(1);
+    }
   };
-  slow_path_->DrainPunted([&](PortIndex port, const uint8_t* frame, uint32_t len) {
-    underlay_.HandleFrame(port, frame, len, now_ms, send);
+  std::vector<uint8_t> reply;
+  slow_path_->DrainPunted([&](const PuntTag& tag, const uint8_t* frame, uint32_t len) {
+    if (tag.kind == PuntKind::kResolve) {
+      host_.Resolve(tag.port, tag.next_hop, frame, len, now_ms, send);
+      return;
+    }
+    if (GatewayState* g = GatewayAt(tag.port); g != nullptr && g->dhcp != nullptr) {
+      reply.clear();
+      if (g->dhcp->Handle(frame, len, now_unix, &reply)) {
+        if (!reply.empty()) {
+          send(tag.port, reply.data(), static_cast<uint32_t>(reply.size()));
+        }
+        return;
+      }
+    }
+    host_.HandleFrame(tag.port, frame, len, now_ms, send);
   });
   // wanted[i]: the (uplink, next hop) whose MAC endpoint asking[i] needs.
   std::vector<std::pair<PortIndex, uint32_t>> wanted;
   std::vector<TunnelEndpoint*> asking;
   for (auto& [name, n] : networks_) {
     const PortState* u = FindUplink(n.spec.tunnel.uplink);
-    const UplinkAddress a = u != nullptr ? AddressOf(*u) : UplinkAddress{};
+    const Interface a = u != nullptr ? AddressOf(*u) : Interface{};
     for (EndpointState& e : n.endpoints) {
       if (u == nullptr) {
         e.port->set_next_hop_mac(0);
         continue;
       }
-      wanted.emplace_back(u->index, Underlay::NextHop(a, e.port->remote_ip()));
+      wanted.emplace_back(u->index, HostStack::NextHop(a, e.port->remote_ip()));
       asking.push_back(e.port.get());
     }
   }
-  underlay_.Tick(wanted, now_ms, send);
+  host_.Tick(wanted, now_ms, send);
   for (size_t i = 0; i < asking.size(); ++i) {
-    asking[i]->set_next_hop_mac(underlay_.Lookup(wanted[i].first, wanted[i].second));
+    asking[i]->set_next_hop_mac(host_.Lookup(wanted[i].first, wanted[i].second));
+  }
+  // Leases: expired ones go once a second; any change is news for the store.
+  const bool expire = now_ms - dhcp_expired_ms_ >= 1000;
+  uint64_t generations = 0;
+  for (auto& [name, n] : networks_) {
+    if (n.gateway != nullptr && n.gateway->dhcp != nullptr) {
+      if (expire) {
+        n.gateway->dhcp->Expire(now_unix);
+      }
+      generations += n.gateway->dhcp->generation();
+    }
+  }
+  if (expire) {
+    dhcp_expired_ms_ = now_ms;
+  }
+  if (generations != dhcp_generations_) {
+    dhcp_generations_ = generations;
+    ++lease_generation_;
   }
 }
 
@@ -722,7 +1021,7 @@ uint64_t Dataplane::events_dropped() const {
 }
 
 PortTotals Dataplane::PortCountersOf(const PortState& p) const {
-  PortTotals t = SumPort(counters_.get(), n_pmds(), p.index);
+  PortTotals t = SumPort(counters_.get(), n_counters(), p.index);
   t -= p.base;
   return t;
 }
@@ -751,6 +1050,9 @@ std::string Dataplane::PortName(PortIndex index) const {
       if (e.index == index) {
         return e.port->Name();
       }
+    }
+    if (n.gateway != nullptr && n.gateway->index == index) {
+      return "gateway";
     }
   }
   return "";
@@ -807,13 +1109,13 @@ std::vector<EndpointReport> Dataplane::Endpoints() const {
       r.name = e.port->Name();
       r.remote = Ipv4ToString(e.port->remote_ip());
       if (u != nullptr) {
-        const uint32_t hop = Underlay::NextHop(AddressOf(*u), e.port->remote_ip());
+        const uint32_t hop = HostStack::NextHop(AddressOf(*u), e.port->remote_ip());
         r.next_hop = hop == 0 ? "" : Ipv4ToString(hop);
       }
       r.next_hop_mac = e.port->next_hop_mac();
       r.link_up = e.port->LinkUp();
       r.max_frame = e.port->max_frame();
-      r.totals = SumPort(counters_.get(), n_pmds(), e.index);
+      r.totals = SumPort(counters_.get(), n_counters(), e.index);
       r.totals -= e.base;
       out.push_back(std::move(r));
     }
@@ -828,7 +1130,7 @@ std::vector<NetworkReport> Dataplane::Networks() const {
     r.spec = n.spec;
     r.fdb_entries = n.fdb->size();
     r.aged = n.aged;
-    r.totals = SumNetwork(counters_.get(), n_pmds(), n.index);
+    r.totals = SumNetwork(counters_.get(), n_counters(), n.index);
     r.totals -= n.base;
     r.ports = n.departed;
     for (auto& [pname, p] : ports_) {
@@ -837,9 +1139,26 @@ std::vector<NetworkReport> Dataplane::Networks() const {
       }
     }
     for (const EndpointState& e : n.endpoints) {
-      PortTotals t = SumPort(counters_.get(), n_pmds(), e.index);
+      PortTotals t = SumPort(counters_.get(), n_counters(), e.index);
       t -= e.base;
       r.ports += t;
+    }
+    if (const GatewayState* g = n.gateway.get()) {
+      GatewayReport& gr = r.gateway;
+      gr.mac = g->mac;
+      gr.totals = SumPort(counters_.get(), n_counters(), g->index);
+      gr.totals -= g->base;
+      r.ports += gr.totals;
+      if (g->conns != nullptr) {
+        gr.connections = g->conns->size();
+        gr.connections_made = g->conns->created();
+        gr.table_full = g->conns->full();
+      }
+      if (g->dhcp != nullptr) {
+        const DhcpServer::Counters& c = g->dhcp->counters();
+        gr.leases = static_cast<uint32_t>(g->dhcp->Leases().size());
+        gr.dhcp_replies = c.offers + c.acks + c.naks;
+      }
     }
     out.push_back(std::move(r));
   }
@@ -858,6 +1177,9 @@ std::vector<FdbRow> Dataplane::FdbEntries(const std::string& network) const {
   }
   for (const EndpointState& e : it->second.endpoints) {
     port_names[e.index] = e.port->Name();
+  }
+  if (it->second.gateway != nullptr) {
+    port_names[it->second.gateway->index] = "gateway";
   }
   const uint32_t now = clock_.Seconds();
   for (const Fdb::Entry& e : it->second.fdb->Dump()) {
@@ -896,8 +1218,38 @@ std::vector<PmdReport> Dataplane::Pmds() const {
 
 namespace switchyard::dp {
 
-// Filled in by the DHCP server work on this branch.
-std::vector<LeaseReport> Dataplane::Leases(const std::string&) const { return {}; }
-void Dataplane::RestoreLeases(const std::vector<LeaseReport>&) {}
+std::vector<LeaseReport> Dataplane::Leases(const std::string& network) const {
+  std::vector<LeaseReport> out;
+  for (auto& [name, n] : networks_) {
+    if ((!network.empty() && name != network) || n.gateway == nullptr ||
+        n.gateway->dhcp == nullptr) {
+      continue;
+    }
+    for (const DhcpLease& l : n.gateway->dhcp->Leases()) {
+      out.push_back(
+          LeaseReport{name, l.mac, Ipv4ToString(l.address), l.hostname, l.expires_s, l.is_static});
+    }
+  }
+  return out;
+}
+
+void Dataplane::RestoreLeases(const std::vector<LeaseReport>& leases) {
+  std::map<std::string, std::vector<DhcpLease>> by_network;
+  for (const LeaseReport& l : leases) {
+    const std::optional<uint32_t> address = ParseIpv4(l.address);
+    if (address && !l.is_static) {
+      by_network[l.network].push_back(
+          DhcpLease{l.mac, *address, l.hostname, l.expires_unix_s, false});
+    }
+  }
+  const uint64_t now_unix = static_cast<uint64_t>(time(nullptr));
+  for (auto& [name, list] : by_network) {
+    auto it = networks_.find(name);
+    if (it != networks_.end() && it->second.gateway != nullptr &&
+        it->second.gateway->dhcp != nullptr) {
+      it->second.gateway->dhcp->Restore(list, now_unix);
+    }
+  }
+}
 
 }  // namespace switchyard::dp

@@ -18,17 +18,21 @@
 #include "datapath/core/counters.h"
 #include "datapath/core/event_ring.h"
 #include "datapath/core/fdb.h"
+#include "datapath/core/neighbor_cache.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/core/status.h"
+#include "datapath/engine/dhcp_server.h"
+#include "datapath/engine/host_stack.h"
 #include "datapath/engine/pmd_thread.h"
 #include "datapath/engine/slow_path.h"
 #include "datapath/engine/spec.h"
-#include "datapath/engine/underlay.h"
 #include "datapath/platform/dpdk/clock.h"
 #include "datapath/platform/dpdk/eal.h"
 #include "datapath/platform/dpdk/rcu.h"
+#include "datapath/ports/gateway/gateway_port.h"
 #include "datapath/ports/port.h"
 #include "datapath/ports/tunnel/tunnel_endpoint.h"
+#include "datapath/stages/nat/conn_table.h"
 
 struct rte_mempool;
 
@@ -61,12 +65,13 @@ struct EndpointReport {
 
 // The switch as a network's gateway (modes nat and routed).
 struct GatewayReport {
-  MacKey mac = 0;               // what guests ARP the gateway address to
-  uint32_t connections = 0;     // nat: connections tracked now
+  MacKey mac = 0;            // what guests ARP the gateway address to
+  uint32_t connections = 0;  // nat: connections tracked now
   uint64_t connections_made = 0;
-  uint64_t table_full = 0;      // nat: new connections refused, table full
-  uint32_t leases = 0;          // DHCP leases held (static hosts included)
-  uint64_t dhcp_replies = 0;    // offers, acks and naks sent
+  uint64_t table_full = 0;    // nat: new connections refused, table full
+  uint32_t leases = 0;        // DHCP leases held (static hosts included)
+  uint64_t dhcp_replies = 0;  // offers, acks and naks sent
+  PortTotals totals;          // the gateway port's: frames routed, and the router's drops
 };
 
 struct NetworkReport {
@@ -74,7 +79,7 @@ struct NetworkReport {
   uint32_t fdb_entries = 0;
   uint64_t aged = 0;
   NetworkTotals totals;
-  PortTotals ports;  // summed over its ports, including ports since removed
+  PortTotals ports;       // summed over its ports, including ports since removed
   GatewayReport gateway;  // spec.HasGateway() only
 };
 
@@ -142,6 +147,8 @@ class Dataplane {
   // entries stay, and are dropped as vlan_filtered while the port does not
   // carry their VLAN).
   Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
+  // Makes a port private or not, from the next burst on.
+  Status SetPortPrivate(const std::string& name, bool private_port);
   // Changes an uplink's address or gateway live; its neighbours are
   // resolved again.
   Status SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay);
@@ -157,9 +164,10 @@ class Dataplane {
 
   // Lets ports refresh their link state (kernel netdevs). Every 50 ms.
   void PollPorts();
-  // The underlay's slow path: ARP that uplinks received, and requests for
-  // the next hops tunnel endpoints lack. Every few tens of ms.
-  void ServiceUnderlay();
+  // The slow path: what the PMDs punted (ARP, ping and DHCP for the
+  // switch, routed frames waiting for a next hop's MAC), the next hops
+  // tunnel endpoints lack, DHCP lease expiry. Every few tens of ms.
+  void ServiceSlowPath();
 
   // Periodic housekeeping (FDB aging). Call about once a second.
   void Tick(const std::function<void(const MacEvent&)>& on_aged = {});
@@ -193,6 +201,20 @@ class Dataplane {
     PortIndex index;
     PortTotals base;  // slot counters before this endpoint existed
   };
+  // The switch as a network's gateway: present while the spec has a
+  // gateway address (off, but kept, while the network is isolated).
+  struct GatewayState {
+    std::unique_ptr<GatewayPort> port;
+    PortIndex index = kInvalidPort;
+    PortTotals base;  // slot counters before this gateway existed
+    uint32_t address = 0;
+    int prefix = 0;
+    MacKey mac = 0;
+    std::unique_ptr<NeighborCache> neighbors;
+    std::unique_ptr<ConnTable> conns;  // mode nat
+    std::unique_ptr<DhcpServer> dhcp;  // DHCP on
+    std::vector<ForwardRule> forwards;
+  };
   struct NetworkState {
     NetworkSpec spec;
     NetworkIndex index;
@@ -201,14 +223,21 @@ class Dataplane {
     uint64_t aged = 0;
     PortTotals departed;                   // port counters of ports that left the network
     std::vector<EndpointState> endpoints;  // one per tunnel remote
+    std::unique_ptr<GatewayState> gateway;
   };
   struct PortState {
     PortSpec spec;
     PortIndex index;
     NetworkIndex network;
     std::unique_ptr<Port> port;
-    PortTotals base;      // slot counters before this port existed
-    PortTotals net_base;  // this port's counters when it joined its network
+    PortTotals base;                             // slot counters before this port existed
+    PortTotals net_base;                         // this port's counters when it joined its network
+    std::unique_ptr<NeighborCache> neighbors{};  // uplinks: resolved next hops
+  };
+  // What a change took out of use: freed once no PMD can see it.
+  struct Retired {
+    std::unique_ptr<GatewayState> gateway;
+    std::unique_ptr<ConnTable> conns;
   };
 
   // Builds a snapshot of the model, swaps it in and waits out the grace
@@ -223,7 +252,7 @@ class Dataplane {
   // A port's or an endpoint's name; empty when the slot is free.
   std::string PortName(PortIndex index) const;
   const PortState* FindUplink(const std::string& name) const;
-  static UplinkAddress AddressOf(const PortState& uplink);
+  static Interface AddressOf(const PortState& uplink);
   // Another network's tunnel that `spec`'s would clash with on their uplink.
   Status CheckTunnelClash(const NetworkSpec& spec) const;
   // Makes `n`'s endpoints match its tunnel's remotes: endpoints of remotes
@@ -234,8 +263,21 @@ class Dataplane {
   bool SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel,
                      std::vector<EndpointState>* gone);
   void FreeEndpoints(NetworkState& n, std::vector<EndpointState> gone);
-  void RefreshUnderlay();  // uplink addresses to underlay_
+  // Makes `n`'s gateway match its spec (`before`: the spec it had). What
+  // it replaces goes to `retired`. False, with nothing changed, when the
+  // port table is full.
+  bool SyncGateway(NetworkState& n, const NetworkSpec& before, Retired* retired);
+  // Frees a retired gateway's slot after the Publish() without it.
+  void FreeRetired(NetworkState* n, Retired retired);
+  GatewayState* GatewayAt(PortIndex port);
+  void RefreshInterfaces();  // uplink and gateway addresses to host_
   int PmdOf(PortIndex port) const { return port % n_pmds(); }
+  // The PMD that polls `p`: every port of a NAT network, and its uplink,
+  // go to one thread, which alone owns the network's connection table.
+  int RxPmdOf(const PortState& p) const;
+  // Per-thread counters, and the control thread's, last.
+  int n_counters() const { return n_pmds() + 1; }
+  PmdCounters& control_counters() { return counters_[n_pmds()]; }
 
   const EalInfo eal_;
   const DataplaneOptions options_;
@@ -245,7 +287,9 @@ class Dataplane {
   std::unique_ptr<PmdCounters[]> counters_;
   std::unique_ptr<EventRing[]> events_;
   std::unique_ptr<SlowPath> slow_path_;
-  Underlay underlay_;
+  HostStack host_;
+  uint64_t dhcp_expired_ms_ = 0;
+  uint64_t dhcp_generations_ = 0;  // sum of the DHCP servers' generations at the last look
   std::vector<std::unique_ptr<PmdThread>> pmds_;
   std::atomic<const Snapshot*> snapshot_{nullptr};
   uint64_t generation_ = 0;

@@ -69,8 +69,8 @@ void HostStack::Forget(std::map<Key, Neighbor>::iterator it) {
   neighbors_.erase(it);
 }
 
-void HostStack::Confirm(const Interface& itf, uint32_t ip, Neighbor& n, MacKey mac,
-                        uint64_t now_ms, const SendFn& send) {
+void HostStack::Confirm(const Interface& itf, uint32_t ip, Neighbor& n, MacKey mac, uint64_t now_ms,
+                        const SendFn& send) {
   n.mac = mac;
   n.confirmed_ms = now_ms;
   if (itf.cache != nullptr) {

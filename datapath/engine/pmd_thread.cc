@@ -12,6 +12,7 @@
 #include "datapath/ports/port.h"
 #include "datapath/stages/bridge/bridge.h"
 #include "datapath/stages/overlay/overlay.h"
+#include "datapath/stages/router/router.h"
 
 namespace switchyard::dp {
 
@@ -50,7 +51,11 @@ void PmdThread::Run() {
   egress.set_headers(MbufSource::FromPool(pool_));
   TcpSegmenter segmenter(MbufSource::FromPool(pool_));
   BridgeStage bridge(counters_, &egress, events_, &segmenter, MbufSource::FromPool(pool_));
-  OverlayStage overlay(counters_, &egress, &bridge, &SlowPath::Punt, slow_path_->punt_ring(id_));
+  RouterStage router(id_, counters_, &egress, &SlowPath::Punt, slow_path_->punt_ring(id_),
+                     MbufSource::FromPool(pool_));
+  egress.set_gateway(&RouterStage::FlushGateway, &router);
+  OverlayStage overlay(counters_, &egress, &bridge, &router, &SlowPath::Punt,
+                       slow_path_->punt_ring(id_));
   rte_mbuf* pkts[kBurstSize];
   uint32_t idle_streak = 0;
   uint32_t sleep_us = 0;
@@ -60,6 +65,7 @@ void PmdThread::Run() {
     const Snapshot* snap = snapshot_->load(std::memory_order_acquire);
     const uint32_t now = clock_->SecondsAt(t0);
     egress.Begin(snap);
+    router.Begin(snap, now);
     uint32_t received = 0;
     if (id_ < snap->rx_by_pmd.size()) {
       for (PortIndex p : snap->rx_by_pmd[id_]) {
@@ -76,18 +82,22 @@ void PmdThread::Run() {
         received += n;
       }
     }
-    // Frames from the control thread (ARP): sent like any other.
+    // Frames from the control thread (ARP, ping, DHCP, resolved frames):
+    // sent like any other; a gateway's go into its network by the bridge.
     const uint16_t injected = slow_path_->TakeInjected(id_, pkts, kBurstSize);
     for (uint16_t i = 0; i < injected; ++i) {
       rte_mbuf* m = pkts[i];
-      if (m->port < kMaxPorts && snap->ports[m->port].port != nullptr) {
-        egress.Enqueue(m->port, m);
-      } else {
+      if (m->port >= kMaxPorts || snap->ports[m->port].port == nullptr) {
         rte_pktmbuf_free(m);  // its port left meanwhile
+      } else if (snap->ports[m->port].gateway != nullptr) {
+        bridge.Process(*snap, m->port, &m, 1, now);
+      } else {
+        egress.Enqueue(m->port, m);
       }
     }
     received += injected;
     egress.Flush();
+    router.Sweep();
     rcu_->Quiescent(id_);  // nothing of `snap` is held past this point
     const uint64_t t1 = Clock::Cycles();
     counters_->iterations.Add(1);

@@ -7,6 +7,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "datapath/core/mbuf_chain.h"
 
 namespace switchyard::dp {
 
@@ -56,15 +59,18 @@ uint16_t SlowPath::TakeInjected(int pmd, rte_mbuf** pkts, uint16_t n) noexcept {
       rte_ring_dequeue_burst(inject_[pmd], reinterpret_cast<void**>(pkts), n, nullptr));
 }
 
-void SlowPath::DrainPunted(const std::function<void(PortIndex, const uint8_t*, uint32_t)>& fn) {
+void SlowPath::DrainPunted(
+    const std::function<void(const PuntTag&, const uint8_t*, uint32_t)>& fn) {
+  std::vector<uint8_t> copy(kMaxResolveFrame);
   for (rte_ring* r : punt_) {
     void* obj = nullptr;
     while (rte_ring_dequeue(r, &obj) == 0) {
       auto* m = static_cast<rte_mbuf*>(obj);
-      uint8_t copy[kMaxSlowPathFrame];
-      const uint32_t len = m->pkt_len < sizeof(copy) ? m->pkt_len : sizeof(copy);
-      if (const void* p = rte_pktmbuf_read(m, 0, len, copy)) {
-        fn(m->port, static_cast<const uint8_t*>(p), len);
+      const PuntTag tag = ReadPunt(m);
+      const uint32_t max = tag.kind == PuntKind::kResolve ? kMaxResolveFrame : kMaxHostFrame;
+      const uint32_t len = m->pkt_len < max ? m->pkt_len : max;
+      if (const void* p = rte_pktmbuf_read(m, 0, len, copy.data())) {
+        fn(tag, static_cast<const uint8_t*>(p), len);
       }
       rte_pktmbuf_free(m);
     }
@@ -76,12 +82,10 @@ bool SlowPath::Inject(int pmd, PortIndex port, const uint8_t* frame, uint32_t le
   if (m == nullptr) {
     return false;
   }
-  void* p = rte_pktmbuf_append(m, static_cast<uint16_t>(len));
-  if (p == nullptr) {
+  if (!AppendBytes(m, frame, len, MbufSource::FromPool(pool_))) {
     rte_pktmbuf_free(m);
     return false;
   }
-  std::memcpy(p, frame, len);
   m->port = port;
   if (rte_ring_enqueue(inject_[pmd], m) != 0) {
     rte_pktmbuf_free(m);

@@ -1,14 +1,16 @@
 // The slow path between the PMD threads and the control thread: per PMD a
-// punt ring (frames only the control thread handles: ARP on uplinks) and
-// an inject ring (frames the control thread sends, each with its egress
-// port in m->port). Single producer, single consumer each way; neither
-// side ever waits for the other.
+// punt ring (frames only the control thread handles, tagged as in
+// core/punt.h) and an inject ring (frames the control thread sends, each
+// with its egress port in m->port; a gateway's port means "into its
+// network, through the bridge"). Single producer, single consumer each
+// way; neither side ever waits for the other.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "datapath/core/punt.h"
 #include "datapath/core/types.h"
 
 struct rte_mbuf;
@@ -20,8 +22,11 @@ namespace switchyard::dp {
 class SlowPath {
  public:
   static constexpr unsigned kRingSize = 1024;
-  // Bytes of a punted frame the control thread looks at (ARP needs 42).
-  static constexpr uint32_t kMaxSlowPathFrame = 256;
+  // Bytes of a punted frame the control thread looks at: enough for ARP,
+  // ICMP echo and DHCP; frames to resolve are kept whole, up to
+  // kMaxResolveFrame.
+  static constexpr uint32_t kMaxHostFrame = 1514;
+  static constexpr uint32_t kMaxResolveFrame = 9216;
 
   // EAL must be up. Throws std::runtime_error when a ring cannot be made.
   SlowPath(int n_pmds, rte_mempool* pool);
@@ -35,10 +40,9 @@ class SlowPath {
   // PMD thread `pmd`: frames to send, at most `n`.
   uint16_t TakeInjected(int pmd, rte_mbuf** pkts, uint16_t n) noexcept;
 
-  // Control thread: every punted frame with the port it arrived on (in
-  // m->port), then frees it.
+  // Control thread: every punted frame with its tag, then frees it.
   void DrainPunted(
-      const std::function<void(PortIndex port, const uint8_t* frame, uint32_t len)>& fn);
+      const std::function<void(const PuntTag& tag, const uint8_t* frame, uint32_t len)>& fn);
   // Control thread: queues a copy of `frame` to leave by `port`, sent by
   // PMD `pmd`. False when no mbuf or no ring room was left.
   bool Inject(int pmd, PortIndex port, const uint8_t* frame, uint32_t len);

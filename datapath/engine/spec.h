@@ -101,7 +101,7 @@ struct NetworkSpec {
   std::string gateway{};  // kNat, kRouted: the switch's address, "192.168.100.1/24"
   std::string uplink{};   // kNat, kRouted: a port with an underlay address
   DhcpSpec dhcp{};
-  std::vector<PortForward> forwards{};  // kNat only
+  std::vector<PortForward> forwards{};   // kNat only
   uint32_t nat_max_connections = 65536;  // kNat: connection table size
 
   // True when the switch acts as the network's gateway now.

@@ -22,6 +22,19 @@ VlanForm EgressForm(const VlanPolicy& port, uint16_t vid, VlanForm in) {
 
 int TagLen(VlanForm f) { return f.tagged ? static_cast<int>(kVlanTagLen) : 0; }
 
+// What keeps a frame from a port with `in_flags` away from one with
+// `out_flags`: both private, or an isolated network and not both guests.
+// DropReason::kCount when nothing does.
+DropReason Fence(const NetworkSlot& net, uint8_t in_flags, uint8_t out_flags) {
+  if ((in_flags & out_flags & kPortPrivate) != 0) {
+    return DropReason::kPrivatePort;
+  }
+  if (net.isolated && (in_flags & out_flags & kPortGuest) == 0) {
+    return DropReason::kIsolated;
+  }
+  return DropReason::kCount;
+}
+
 }  // namespace
 
 // The common case (frame in the form the port wants, no GSO cut) stays
@@ -68,6 +81,16 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
     return;
   }
   const NetworkSlot& net = snap.networks[net_index];
+  const uint8_t in_flags = snap.ports[in].flags;
+  if (net.isolated && (in_flags & kPortGuest) == 0) {
+    for (uint16_t i = 0; i < n; ++i) {
+      egress_->Drop(pkts[i], in, DropReason::kIsolated);
+    }
+    return;
+  }
+  // Private ports and isolated networks fence some ports off; most
+  // frames need not ask.
+  const bool fenced = net.isolated || (in_flags & kPortPrivate) != 0;
   NetworkCounters& nc = counters_->networks[net_index];
   Fdb& fdb = *net.fdb;
   const VlanPolicy& in_vlan = snap.ports[in].vlan;
@@ -80,6 +103,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
   uint64_t last_src = kNone;
   uint64_t last_dst = kNone;
   PortIndex last_out = kInvalidPort;
+  DropReason fence = DropReason::kCount;
   OutVlan out_vlan{};
   // Remote endpoints form a full mesh: each host floods to all of them
   // itself, so what one sends is never relayed to another (split horizon).
@@ -156,6 +180,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       last_dst = dst_key;
       last_out = fdb.Lookup(vlan.vid, meta.dst);
       split = false;
+      fence = DropReason::kCount;
       if (last_out != kInvalidPort) {
         const PortSlot& out = snap.ports[last_out];
         if (out.port == nullptr) {
@@ -164,6 +189,9 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         } else {
           out_vlan = OutVlan{out.vlan.Carries(vlan.vid), out.vlan.EgressTagged(vlan.vid)};
           split = from_tunnel && out.tunnel != nullptr;
+          if (fenced) {
+            fence = Fence(net, in_flags, out.flags);
+          }
         }
       }
     }
@@ -173,6 +201,8 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       egress_->Drop(m, in, DropReason::kHairpin);
     } else if (split) {
       egress_->Drop(m, in, DropReason::kSplitHorizon);
+    } else if (fence != DropReason::kCount) {
+      egress_->Drop(m, in, fence);
     } else {
       nc.unicast.Add(1);
       Forward(snap, in, last_out, m, vlan, out_vlan);
@@ -239,6 +269,8 @@ void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex 
   groups[1].form = VlanForm{};
   groups[2].form = TaggedForm(vlan.vid, vlan.form);
   const bool from_tunnel = snap.ports[in].tunnel != nullptr;
+  const uint8_t in_flags = snap.ports[in].flags;
+  const bool fenced = net.isolated || (in_flags & kPortPrivate) != 0;
   for (PortIndex p : net.members) {
     if (p == in) {
       continue;
@@ -246,6 +278,12 @@ void BridgeStage::Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex 
     const PortSlot& slot = snap.ports[p];
     if (!slot.vlan.Carries(vlan.vid) || (from_tunnel && slot.tunnel != nullptr)) {
       continue;
+    }
+    if (fenced) {
+      if (const DropReason why = Fence(net, in_flags, slot.flags); why != DropReason::kCount) {
+        egress_->Count(in, why);
+        continue;
+      }
     }
     const Port& port = *slot.port;
     if (!port.LinkUp()) {

@@ -3,6 +3,7 @@
 #include <rte_mbuf.h>
 
 #include "datapath/core/arp.h"
+#include "datapath/core/punt.h"
 #include "datapath/core/tunnel.h"
 
 namespace switchyard::dp {
@@ -37,11 +38,14 @@ PortIndex OverlayStage::Decapsulate(const UplinkSlot& up, PortIndex in, rte_mbuf
       ParseTunnel(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, up.vxlan_port, &t);
   if (parse != TunnelParse::kTunnel) {
     if (parse == TunnelParse::kNotTunnel && IsArp(m)) {
-      m->port = in;  // which uplink it came by, for the control thread
+      TagPunt(m, PuntTag{in, PuntKind::kHost, 0});
       if (!punt_(m, punt_ctx_)) {
         egress_->Drop(m, in, DropReason::kSlowPathFull);
       }
       return kInvalidPort;
+    }
+    if (parse == TunnelParse::kNotTunnel && router_ != nullptr) {
+      return router_->FromUplink(up, in, m);
     }
     egress_->Drop(m, in, ReasonOf(parse));
     return kInvalidPort;

@@ -25,9 +25,7 @@ struct Sent {
 
 class HostStackArpTest : public ::testing::Test {
  protected:
-  HostStackArpTest() {
-    host_.SetInterfaces({Interface{kUplink, kLocal, 24, kGateway, kOurMac}});
-  }
+  HostStackArpTest() { host_.SetInterfaces({Interface{kUplink, kLocal, 24, kGateway, kOurMac}}); }
 
   HostStack::SendFn Recorder() {
     return [this](PortIndex port, const uint8_t* frame, uint32_t len) {

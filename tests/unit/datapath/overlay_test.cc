@@ -35,18 +35,20 @@ class OverlayTest : public ::testing::Test {
       : counters_(std::make_unique<PmdCounters>()),
         egress_(0, counters_.get(), &TestPool::ReleaseBulk, &freed_),
         bridge_(counters_.get(), &egress_, nullptr, &segmenter_, pool_.Source()),
-        overlay_(counters_.get(), &egress_, &bridge_, &OverlayTest::Punt, this) {
+        overlay_(counters_.get(), &egress_, &bridge_, nullptr, &OverlayTest::Punt, this) {
     egress_.set_headers(pool_.Source());
-    snap_.ports[0] = PortSlot{&guest_, 0, nullptr, nullptr, VlanPolicy::TrunkOfAll()};
+    snap_.ports[0] = PortSlot{&guest_, 0, nullptr, nullptr, nullptr, 0, VlanPolicy::TrunkOfAll()};
     up_.address = kLocal;
     up_.routes.push_back(TunnelRoute{TunnelType::kVxlan, kVni, 0, {{kRemote2, 2}, {kRemote3, 3}}});
-    snap_.ports[1] = PortSlot{&uplink_, kInvalidNetwork, nullptr, &up_, VlanPolicy::TrunkOfAll()};
+    snap_.ports[1] =
+        PortSlot{&uplink_, kInvalidNetwork, nullptr, &up_, nullptr, 0, VlanPolicy::TrunkOfAll()};
     for (int i = 0; i < 2; ++i) {
       TunnelEndpoint& ep = i == 0 ? ep2_ : ep3_;
       ep.FollowUplink(&uplink_);
       paths_[i] = TunnelPath{TunnelType::kVxlan, kVni,       kVxlanPort, kLocal,
                              ep.remote_ip(),     kUplinkMac, 1,          ep.next_hop_mac_cell()};
-      snap_.ports[2 + i] = PortSlot{&ep, 0, &paths_[i], nullptr, VlanPolicy::TrunkOfAll()};
+      snap_.ports[2 + i] =
+          PortSlot{&ep, 0, &paths_[i], nullptr, nullptr, 0, VlanPolicy::TrunkOfAll()};
     }
     ep2_.set_next_hop_mac(kHopB);
     snap_.networks[0] = NetworkSlot{&fdb_, {0, 2, 3}};
