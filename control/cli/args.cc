@@ -112,8 +112,9 @@ std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec
   if (parsed.positionals_.size() < spec.positionals.size()) {
     return "missing " + spec.positionals[parsed.positionals_.size()];
   }
-  if (parsed.positionals_.size() > spec.positionals.size()) {
-    const std::string& extra = parsed.positionals_[spec.positionals.size()];
+  const size_t most = spec.positionals.size() + spec.optional_positionals.size();
+  if (parsed.positionals_.size() > most) {
+    const std::string& extra = parsed.positionals_[most];
     return "unexpected argument '" + extra + "'";
   }
   *out = std::move(parsed);

@@ -27,16 +27,20 @@ struct OptionSpec {
   uint32_t min = 0;         // smallest accepted value, for kU32
 };
 
-// What a verb takes after its words. Every positional is required.
+// What a verb takes after its words: required positionals, then optional
+// ones (which may only be left out from the end).
 struct ArgSpec {
   std::vector<std::string> positionals;  // names for messages: "NAME", "MAC"
   std::vector<OptionSpec> options;
+  std::vector<std::string> optional_positionals{};  // "[NAME]" in the synopsis
 };
 
 // The arguments of one verb after ParseArgs has checked them.
 class ParsedArgs {
  public:
   const std::string& positional(size_t i) const { return positionals_.at(i); }
+  // How many positionals were given: the required ones and any optional ones.
+  size_t positional_count() const { return positionals_.size(); }
   bool Has(std::string_view option) const;
   // The value of a non-repeatable option, when given.
   std::optional<std::string> String(std::string_view option) const;

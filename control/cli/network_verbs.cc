@@ -1,4 +1,5 @@
-// network create|list|show|set|delete: the Networks service.
+// network create|list|show|set|delete|leases: the Networks service.
+#include <ctime>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -20,13 +21,14 @@ std::unique_ptr<v1::Networks::Stub> Stub(const Call& call) {
 
 // --vxlan VNI | --gre KEY, with --uplink PORT, --remote IP... and (VXLAN)
 // --udp-port N; or --no-tunnel (set only). Empty when fine, else the reason.
+// Without --vxlan or --gre, --uplink is the network's own (modes nat and
+// routed), not the tunnel's.
 std::string TunnelFromArgs(const ParsedArgs& args, bool allow_none,
                            std::optional<v1::Tunnel>* out) {
   auto vxlan = args.U32("--vxlan");
   auto gre = args.U32("--gre");
   const bool none = args.Has("--no-tunnel");
-  const bool details =
-      args.String("--uplink") || !args.All("--remote").empty() || args.U32("--udp-port");
+  const bool details = !args.All("--remote").empty() || args.U32("--udp-port");
   if ((vxlan ? 1 : 0) + (gre ? 1 : 0) + (none ? 1 : 0) > 1) {
     return allow_none ? "--vxlan, --gre and --no-tunnel exclude each other"
                       : "--vxlan and --gre exclude each other";
@@ -36,7 +38,7 @@ std::string TunnelFromArgs(const ParsedArgs& args, bool allow_none,
   }
   if (!vxlan && !gre) {
     if (details) {
-      return "--uplink, --remote and --udp-port go with --vxlan VNI or --gre KEY";
+      return "--remote and --udp-port go with --vxlan VNI or --gre KEY";
     }
     if (none) {
       *out = v1::Tunnel();  // type UNSPECIFIED: no tunnel
@@ -62,6 +64,201 @@ std::string TunnelFromArgs(const ParsedArgs& args, bool allow_none,
   return "";
 }
 
+std::optional<v1::NetworkMode> ParseMode(const std::string& word) {
+  if (word == "bridge") {
+    return v1::NETWORK_MODE_BRIDGE;
+  }
+  if (word == "nat") {
+    return v1::NETWORK_MODE_NAT;
+  }
+  if (word == "routed") {
+    return v1::NETWORK_MODE_ROUTED;
+  }
+  if (word == "isolated") {
+    return v1::NETWORK_MODE_ISOLATED;
+  }
+  return std::nullopt;
+}
+
+// "nat", the word --mode takes; "-" when the server did not say.
+std::string ModeName(v1::NetworkMode mode) {
+  switch (mode) {
+    case v1::NETWORK_MODE_BRIDGE:
+      return "bridge";
+    case v1::NETWORK_MODE_NAT:
+      return "nat";
+    case v1::NETWORK_MODE_ROUTED:
+      return "routed";
+    case v1::NETWORK_MODE_ISOLATED:
+      return "isolated";
+    default:
+      return mode == v1::NETWORK_MODE_UNSPECIFIED
+                 ? "-"
+                 : "mode-" + std::to_string(static_cast<int>(mode));
+  }
+}
+
+// --mode bridge|nat|routed|isolated, when given. Empty when fine, else the
+// reason.
+std::string ModeFromArgs(const ParsedArgs& args, std::optional<v1::NetworkMode>* out) {
+  auto word = args.String("--mode");
+  if (!word) {
+    return "";
+  }
+  *out = ParseMode(*word);
+  if (!*out) {
+    return "--mode: '" + *word + "' is not bridge, nat, routed or isolated";
+  }
+  return "";
+}
+
+// --dhcp-range FIRST-LAST with --lease SECONDS, --dns IP... and --dhcp-host
+// MAC=IP[,HOSTNAME]...: the DHCP settings as a whole; or --no-dhcp (set
+// only). Addresses are for the daemon to check. Empty when fine, else the
+// reason.
+std::string DhcpFromArgs(const ParsedArgs& args, bool allow_none, std::optional<v1::Dhcp>* out) {
+  auto range = args.String("--dhcp-range");
+  const bool none = args.Has("--no-dhcp");
+  const bool details =
+      args.U32("--lease") || !args.All("--dns").empty() || !args.All("--dhcp-host").empty();
+  if (none && !allow_none) {
+    return "--no-dhcp goes with network set";
+  }
+  if (none && (range || details)) {
+    return "--no-dhcp excludes --dhcp-range, --lease, --dns and --dhcp-host";
+  }
+  if (none) {
+    *out = v1::Dhcp();  // no range: DHCP off
+    return "";
+  }
+  if (!range) {
+    return details ? "--lease, --dns and --dhcp-host go with --dhcp-range FIRST-LAST" : "";
+  }
+  const auto dash = range->find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == range->size()) {
+    return "--dhcp-range: '" + *range +
+           "' is not FIRST-LAST (e.g. 192.168.100.100-192.168.100.200)";
+  }
+  v1::Dhcp dhcp;
+  dhcp.set_range_start(range->substr(0, dash));
+  dhcp.set_range_end(range->substr(dash + 1));
+  dhcp.set_lease_seconds(args.U32("--lease").value_or(0));
+  for (const std::string& server : args.All("--dns")) {
+    dhcp.add_dns(server);
+  }
+  for (const std::string& item : args.All("--dhcp-host")) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+      return "--dhcp-host: '" + item + "' is not MAC=IP[,HOSTNAME]";
+    }
+    const std::string rest = item.substr(eq + 1);
+    const auto comma = rest.find(',');
+    v1::DhcpHost* host = dhcp.add_hosts();
+    host->set_mac(item.substr(0, eq));
+    host->set_address(rest.substr(0, comma));
+    if (comma != std::string::npos) {
+      host->set_hostname(rest.substr(comma + 1));
+    }
+  }
+  *out = dhcp;
+  return "";
+}
+
+// "tcp:8080=192.168.100.10:80", or nullopt.
+std::optional<v1::PortForward> ParseForward(const std::string& item) {
+  const auto colon = item.find(':');
+  const auto eq = item.find('=');
+  const auto last_colon = item.rfind(':');
+  if (colon == std::string::npos || eq == std::string::npos || eq < colon || last_colon < eq) {
+    return std::nullopt;
+  }
+  const std::string proto = item.substr(0, colon);
+  v1::PortForward f;
+  if (proto == "tcp") {
+    f.set_protocol(v1::FORWARD_PROTOCOL_TCP);
+  } else if (proto == "udp") {
+    f.set_protocol(v1::FORWARD_PROTOCOL_UDP);
+  } else {
+    return std::nullopt;
+  }
+  uint32_t outside = 0;
+  uint32_t guest_port = 0;
+  const std::string guest = item.substr(eq + 1, last_colon - eq - 1);
+  if (!ParseU32(item.substr(colon + 1, eq - colon - 1), &outside) || guest.empty() ||
+      !ParseU32(item.substr(last_colon + 1), &guest_port)) {
+    return std::nullopt;
+  }
+  f.set_outside_port(outside);
+  f.set_guest_address(guest);
+  f.set_guest_port(guest_port);
+  return f;
+}
+
+// --forward PROTO:OUTSIDE_PORT=GUEST_IP:GUEST_PORT...: the whole list; or
+// --no-forwards (set only). Empty when fine, else the reason.
+std::string ForwardsFromArgs(const ParsedArgs& args, bool allow_none,
+                             std::optional<v1::PortForwards>* out) {
+  const auto items = args.All("--forward");
+  const bool none = args.Has("--no-forwards");
+  if (none && !allow_none) {
+    return "--no-forwards goes with network set";
+  }
+  if (none && !items.empty()) {
+    return "--no-forwards and --forward exclude each other";
+  }
+  if (!none && items.empty()) {
+    return "";
+  }
+  v1::PortForwards forwards;
+  for (const std::string& item : items) {
+    auto f = ParseForward(item);
+    if (!f) {
+      return "--forward: '" + item + "' is not tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT";
+    }
+    *forwards.add_forwards() = *f;
+  }
+  *out = forwards;
+  return "";
+}
+
+std::string ForwardProtocolName(v1::ForwardProtocol p) {
+  return p == v1::FORWARD_PROTOCOL_TCP   ? "tcp"
+         : p == v1::FORWARD_PROTOCOL_UDP ? "udp"
+                                         : "proto-" + std::to_string(static_cast<int>(p));
+}
+
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    out += (out.empty() ? "" : ", ") + item;
+  }
+  return out;
+}
+
+// A lease's time left, as "59m12s", "3h0m5s" or "2d1h0m0s"; "expired" when
+// none is.
+std::string Remaining(uint64_t expires, uint64_t now) {
+  if (expires <= now) {
+    return "expired";
+  }
+  uint64_t left = expires - now;
+  const uint64_t days = left / 86400;
+  const uint64_t hours = left / 3600 % 24;
+  const uint64_t minutes = left / 60 % 60;
+  const uint64_t seconds = left % 60;
+  std::string out;
+  if (days > 0) {
+    out += std::to_string(days) + "d";
+  }
+  if (!out.empty() || hours > 0) {
+    out += std::to_string(hours) + "h";
+  }
+  if (!out.empty() || minutes > 0) {
+    out += std::to_string(minutes) + "m";
+  }
+  return out + std::to_string(seconds) + "s";
+}
+
 std::string TunnelText(const v1::Network& n) {
   if (!n.has_tunnel() || n.tunnel().type() == v1::TUNNEL_TYPE_UNSPECIFIED) {
     return "-";
@@ -73,6 +270,74 @@ std::string TunnelText(const v1::Network& n) {
     text += " port " + std::to_string(t.udp_port());
   }
   return text;
+}
+
+// The key: value lines of `network show`: the mode's settings and
+// counters only where the mode has them.
+std::vector<std::pair<std::string, std::string>> ShowLines(const v1::Network& n) {
+  const v1::NetworkStatus& st = n.status();
+  std::vector<std::pair<std::string, std::string>> lines = {{"name", n.name()},
+                                                            {"mode", ModeName(n.mode())}};
+  const bool gateway_on = n.mode() == v1::NETWORK_MODE_NAT || n.mode() == v1::NETWORK_MODE_ROUTED;
+  if (!n.gateway().empty()) {
+    lines.emplace_back("gateway",
+                       n.gateway() + (gateway_on ? "" : " (off: " + ModeName(n.mode()) + ")"));
+  }
+  if (gateway_on) {
+    lines.emplace_back("gateway-mac", st.gateway_mac().empty() ? "-" : st.gateway_mac());
+  }
+  if (!n.uplink().empty()) {
+    lines.emplace_back("uplink", n.uplink());
+  }
+  lines.emplace_back("fdb-aging", std::to_string(n.fdb_aging_seconds()) + "s");
+  lines.emplace_back("fdb-max", std::to_string(n.fdb_max_entries()));
+  lines.emplace_back("tunnel", TunnelText(n));
+  if (n.mode() == v1::NETWORK_MODE_BRIDGE) {
+    return lines;
+  }
+  if (!n.has_dhcp() || n.dhcp().range_start().empty()) {
+    lines.emplace_back("dhcp", "off");
+  } else {
+    const v1::Dhcp& d = n.dhcp();
+    lines.emplace_back("dhcp", d.range_start() + "-" + d.range_end() + ", lease " +
+                                   std::to_string(d.lease_seconds()) + "s");
+    lines.emplace_back("dns", d.dns().empty() ? "-" : Join(d.dns()));
+  }
+  if (n.mode() == v1::NETWORK_MODE_NAT) {
+    lines.emplace_back("connections", std::to_string(st.connections()) + " / " +
+                                          std::to_string(n.nat_max_connections()) + " (" +
+                                          std::to_string(st.connections_made()) +
+                                          " made, table full " +
+                                          std::to_string(st.nat_table_full()) + " times)");
+  }
+  lines.emplace_back("leases", std::to_string(st.leases()) + " (" +
+                                   std::to_string(st.dhcp_replies()) + " DHCP replies)");
+  return lines;
+}
+
+// The static DHCP hosts and the forwards of `network show`, each a table
+// after a blank line, when there are any.
+void PrintModeTables(const v1::Network& n) {
+  if (n.dhcp().hosts_size() > 0) {
+    std::cout << "\n";
+    Table hosts({{"DHCP-HOST"}, {"ADDRESS"}, {"HOSTNAME"}});
+    for (const v1::DhcpHost& h : n.dhcp().hosts()) {
+      hosts.AddRow({h.mac(), h.address(), h.hostname().empty() ? "-" : h.hostname()});
+    }
+    hosts.Print(std::cout);
+  }
+  if (n.forwards_size() > 0) {
+    std::cout << "\n";
+    Table forwards({{"FORWARD"},
+                    {"OUTSIDE-PORT", Table::Align::kRight},
+                    {"GUEST"},
+                    {"GUEST-PORT", Table::Align::kRight}});
+    for (const v1::PortForward& f : n.forwards()) {
+      forwards.AddRow({ForwardProtocolName(f.protocol()), std::to_string(f.outside_port()),
+                       f.guest_address(), std::to_string(f.guest_port())});
+    }
+    forwards.Print(std::cout);
+  }
 }
 
 int Create(const Call& call) {
@@ -88,7 +353,28 @@ int Create(const Call& call) {
   }
   if (tunnel) {
     *network->mutable_tunnel() = *tunnel;
+  } else {
+    network->set_uplink(call.args().String("--uplink").value_or(""));
   }
+  std::optional<v1::NetworkMode> mode;
+  std::optional<v1::Dhcp> dhcp;
+  std::optional<v1::PortForwards> forwards;
+  for (const std::string& reason :
+       {ModeFromArgs(call.args(), &mode), DhcpFromArgs(call.args(), false, &dhcp),
+        ForwardsFromArgs(call.args(), false, &forwards)}) {
+    if (!reason.empty()) {
+      return call.Usage(reason);
+    }
+  }
+  network->set_mode(mode.value_or(v1::NETWORK_MODE_UNSPECIFIED));
+  network->set_gateway(call.args().String("--gateway").value_or(""));
+  if (dhcp) {
+    *network->mutable_dhcp() = *dhcp;
+  }
+  if (forwards) {
+    *network->mutable_forwards() = forwards->forwards();
+  }
+  network->set_nat_max_connections(call.args().U32("--nat-max").value_or(0));
   v1::Network reply;
   auto stub = Stub(call);
   auto status =
@@ -105,12 +391,15 @@ int List(const Call& call) {
   });
   return call.Reply(status, reply, [&] {
     Table table({{"NAME"},
+                 {"MODE"},
+                 {"GATEWAY"},
                  {"FDB-AGING", Table::Align::kRight},
                  {"FDB-MAX", Table::Align::kRight},
                  {"TUNNEL"},
                  {"REMOTES", Table::Align::kRight}});
     for (const v1::Network& n : reply.networks()) {
-      table.AddRow({n.name(), std::to_string(n.fdb_aging_seconds()) + "s",
+      table.AddRow({n.name(), ModeName(n.mode()), n.gateway().empty() ? "-" : n.gateway(),
+                    std::to_string(n.fdb_aging_seconds()) + "s",
                     std::to_string(n.fdb_max_entries()), TunnelText(n),
                     std::to_string(n.tunnel().remotes_size())});
     }
@@ -126,10 +415,8 @@ int Show(const Call& call) {
   auto status =
       call.Unary([&](grpc::ClientContext* c) { return stub->GetNetwork(c, request, &reply); });
   return call.Reply(status, reply, [&] {
-    PrintKeyValues(std::cout, {{"name", reply.name()},
-                               {"fdb-aging", std::to_string(reply.fdb_aging_seconds()) + "s"},
-                               {"fdb-max", std::to_string(reply.fdb_max_entries())},
-                               {"tunnel", TunnelText(reply)}});
+    PrintKeyValues(std::cout, ShowLines(reply));
+    PrintModeTables(reply);
     if (reply.status().endpoints_size() == 0) {
       return;
     }
@@ -164,11 +451,41 @@ int Set(const Call& call) {
   }
   if (tunnel) {
     *request.mutable_tunnel() = *tunnel;
+  } else if (auto uplink = call.args().String("--uplink")) {
+    request.set_uplink(*uplink);
   }
-  if (!request.has_fdb_aging_seconds() && !request.has_fdb_max_entries() && !tunnel) {
+  std::optional<v1::NetworkMode> mode;
+  std::optional<v1::Dhcp> dhcp;
+  std::optional<v1::PortForwards> forwards;
+  for (const std::string& reason :
+       {ModeFromArgs(call.args(), &mode), DhcpFromArgs(call.args(), true, &dhcp),
+        ForwardsFromArgs(call.args(), true, &forwards)}) {
+    if (!reason.empty()) {
+      return call.Usage(reason);
+    }
+  }
+  if (mode) {
+    request.set_mode(*mode);
+  }
+  if (auto gateway = call.args().String("--gateway")) {
+    request.set_gateway(*gateway);
+  }
+  if (dhcp) {
+    *request.mutable_dhcp() = *dhcp;
+  }
+  if (forwards) {
+    *request.mutable_forwards() = *forwards;
+  }
+  if (auto max = call.args().U32("--nat-max")) {
+    request.set_nat_max_connections(*max);
+  }
+  if (!request.has_fdb_aging_seconds() && !request.has_fdb_max_entries() && !tunnel &&
+      !request.has_mode() && !request.has_gateway() && !request.has_uplink() && !dhcp &&
+      !forwards && !request.has_nat_max_connections()) {
     return call.Usage(
-        "nothing to change: give --fdb-aging, --fdb-max, --vxlan/--gre (the whole tunnel) or "
-        "--no-tunnel");
+        "nothing to change: give --fdb-aging, --fdb-max, --vxlan/--gre (the whole tunnel), "
+        "--no-tunnel, --mode, --gateway, --uplink, --dhcp-range (the whole DHCP setting), "
+        "--no-dhcp, --forward (the whole list), --no-forwards or --nat-max");
   }
   v1::Network reply;
   auto stub = Stub(call);
@@ -189,6 +506,27 @@ int Delete(const Call& call) {
                     [&] { std::cout << "network " << request.name() << " deleted\n"; });
 }
 
+int Leases(const Call& call) {
+  v1::ListLeasesRequest request;
+  if (call.args().positional_count() > 0) {
+    request.set_network(call.args().positional(0));
+  }
+  v1::ListLeasesResponse reply;
+  auto stub = Stub(call);
+  auto status =
+      call.Unary([&](grpc::ClientContext* c) { return stub->ListLeases(c, request, &reply); });
+  return call.Reply(status, reply, [&] {
+    const auto now = static_cast<uint64_t>(std::time(nullptr));
+    Table table(
+        {{"NETWORK"}, {"MAC"}, {"ADDRESS"}, {"HOSTNAME"}, {"EXPIRES", Table::Align::kRight}});
+    for (const v1::Lease& l : reply.leases()) {
+      table.AddRow({l.network(), l.mac(), l.address(), l.hostname().empty() ? "-" : l.hostname(),
+                    l.static_() ? "static" : Remaining(l.expires_unix_seconds(), now)});
+    }
+    table.Print(std::cout);
+  });
+}
+
 std::vector<OptionSpec> NetworkOptions() {
   return {{"--fdb-aging", Kind::kU32},
           {"--fdb-max", Kind::kU32},
@@ -197,7 +535,17 @@ std::vector<OptionSpec> NetworkOptions() {
           {"--uplink"},
           {"--remote", Kind::kString, true},
           {"--udp-port", Kind::kU32},
-          {"--no-tunnel", Kind::kFlag}};
+          {"--no-tunnel", Kind::kFlag},
+          {"--mode"},
+          {"--gateway"},
+          {"--dhcp-range"},
+          {"--lease", Kind::kU32},
+          {"--dns", Kind::kString, true},
+          {"--dhcp-host", Kind::kString, true},
+          {"--no-dhcp", Kind::kFlag},
+          {"--forward", Kind::kString, true},
+          {"--no-forwards", Kind::kFlag},
+          {"--nat-max", Kind::kU32}};
 }
 
 }  // namespace
@@ -206,7 +554,11 @@ std::vector<Verb> NetworkVerbs() {
   return {
       {"network create",
        "NAME [--fdb-aging SECONDS] [--fdb-max N]\n"
-       "    [(--vxlan VNI [--udp-port N] | --gre KEY) --uplink PORT [--remote IP]...]",
+       "    [(--vxlan VNI [--udp-port N] | --gre KEY) --uplink PORT [--remote IP]...]\n"
+       "    [--mode bridge|nat|routed|isolated] [--gateway CIDR] [--uplink PORT]\n"
+       "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dns IP]...\n"
+       "    [--dhcp-host MAC=IP[,HOSTNAME]]...]\n"
+       "    [--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT]... [--nat-max N]",
        {{"NAME"}, NetworkOptions()},
        Create},
       {"network list", "", {}, List},
@@ -214,10 +566,15 @@ std::vector<Verb> NetworkVerbs() {
       {"network set",
        "NAME [--fdb-aging SECONDS] [--fdb-max N]\n"
        "    [(--vxlan VNI [--udp-port N] | --gre KEY) --uplink PORT [--remote IP]... |\n"
-       "    --no-tunnel]",
+       "    --no-tunnel] [--mode bridge|nat|routed|isolated] [--gateway CIDR] [--uplink PORT]\n"
+       "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dns IP]...\n"
+       "    [--dhcp-host MAC=IP[,HOSTNAME]]... | --no-dhcp]\n"
+       "    [(--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT)... | --no-forwards]\n"
+       "    [--nat-max N]",
        {{"NAME"}, NetworkOptions()},
        Set},
       {"network delete", "NAME", {{"NAME"}, {}}, Delete},
+      {"network leases", "[NAME]", {{}, {}, {"NAME"}}, Leases},
   };
 }
 

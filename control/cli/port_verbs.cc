@@ -171,6 +171,14 @@ std::string VlanText(const v1::Port& port) {
   return out;
 }
 
+// "yes" or "no"; "-" for an uplink, which is never private.
+std::string PrivateText(const v1::Port& port) {
+  if (port.has_underlay()) {
+    return "-";
+  }
+  return port.private_port() ? "yes" : "no";
+}
+
 std::optional<uint32_t> ParseId(const std::string& word) {
   uint32_t v = 0;
   auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
@@ -234,6 +242,23 @@ std::string VlanFromArgs(const ParsedArgs& args, std::optional<v1::Vlan>* out) {
   return "";
 }
 
+// --private (add, set) or --no-private (set only), when given. Empty when
+// fine, else the reason.
+std::string PrivateFromArgs(const ParsedArgs& args, bool allow_no, std::optional<bool>* out) {
+  const bool on = args.Has("--private");
+  const bool off = args.Has("--no-private");
+  if (off && !allow_no) {
+    return "--no-private goes with port set";
+  }
+  if (on && off) {
+    return "--private and --no-private exclude each other";
+  }
+  if (on || off) {
+    *out = on;
+  }
+  return "";
+}
+
 // --underlay CIDR [--gateway IP]: the port is an uplink.
 std::string UnderlayFromArgs(const ParsedArgs& args, std::optional<v1::Underlay>* out) {
   auto address = args.String("--underlay");
@@ -285,6 +310,11 @@ int Add(const Call& call) {
   if (vlan) {
     *port->mutable_vlan() = *vlan;
   }
+  std::optional<bool> private_port;
+  if (auto reason = PrivateFromArgs(call.args(), false, &private_port); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  port->set_private_port(private_port.value_or(false));
   if (backend.vhost_user) {
     *port->mutable_vhost_user() = *backend.vhost_user;
   } else if (backend.kernel) {
@@ -321,12 +351,13 @@ int List(const Call& call) {
                  {"KIND"},
                  {"BACKEND"},
                  {"VLAN"},
+                 {"PRIVATE"},
                  {"LINK"},
                  {"CONNECTS", Table::Align::kRight}});
     std::vector<std::string> errors;
     for (const v1::Port& p : reply.ports()) {
       table.AddRow({p.name(), p.has_underlay() ? "(uplink)" : p.network(), KindName(p),
-                    BackendName(p), VlanText(p), LinkName(p.status().link()),
+                    BackendName(p), VlanText(p), PrivateText(p), LinkName(p.status().link()),
                     std::to_string(p.status().guest_connects())});
       if (!p.status().error().empty()) {
         errors.push_back("  " + p.name() + ": " + p.status().error());
@@ -357,6 +388,7 @@ int Show(const Call& call) {
         {"kind", KindName(reply)},
         {reply.has_vhost_user() ? "socket" : "netdev", BackendName(reply)},
         {"vlan", VlanText(reply)},
+        {"private", PrivateText(reply)},
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
@@ -410,11 +442,18 @@ int Set(const Call& call) {
   if (underlay) {
     *request.mutable_underlay() = *underlay;
   }
-  if (!request.has_network() && !backend.given() && !vlan && !underlay) {
+  std::optional<bool> private_port;
+  if (auto reason = PrivateFromArgs(call.args(), true, &private_port); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (private_port) {
+    request.set_private_port(*private_port);
+  }
+  if (!request.has_network() && !backend.given() && !vlan && !underlay && !private_port) {
     return call.Usage(
         "nothing to change: give --network, "
         "--vhost-server/--vhost-client/--kernel/--tap/--internal, "
-        "--access/--trunk/--native and/or --underlay");
+        "--access/--trunk/--native, --underlay and/or --private/--no-private");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -450,7 +489,9 @@ std::vector<OptionSpec> PortOptions() {
           {"--native", OptionSpec::Kind::kU32},
           {"--native-tagged", OptionSpec::Kind::kFlag},
           {"--underlay"},
-          {"--gateway"}};
+          {"--gateway"},
+          {"--private", OptionSpec::Kind::kFlag},
+          {"--no-private", OptionSpec::Kind::kFlag}};
 }
 
 }  // namespace
@@ -463,7 +504,7 @@ std::vector<Verb> PortVerbs() {
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N])\n"
        "    [--driver auto|af_xdp|af_packet]\n"
-       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]",
+       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]] [--private]",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
@@ -473,7 +514,7 @@ std::vector<Verb> PortVerbs() {
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]\n"
-       "    [--underlay CIDR [--gateway IP]]",
+       "    [--underlay CIDR [--gateway IP]] [--private | --no-private]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -172,7 +172,11 @@ class YardctlTest(SwitchTestCase):
         self.y("port", "set", "up0", "--underlay", "10.77.0.9/24", "--gateway", "10.77.0.254")
         self.assertIn("10.77.0.254", self.y("port", "show", "up0").stdout)
         cases = [
-            (("network", "set", "lan0", "--uplink", "up0"), 2, "go with --vxlan VNI or --gre KEY"),
+            (("network", "set", "lan0", "--remote", "10.77.0.5"), 2,
+             "go with --vxlan VNI or --gre KEY"),
+            # Without --vxlan/--gre, --uplink is the network's own, which a bridge has not.
+            (("network", "set", "lan0", "--uplink", "up0"), 1,
+             "INVALID_ARGUMENT: network.uplink: a bridge network has none"),
             (("network", "set", "lan0", "--gre", "7", "--uplink", "up0", "--udp-port", "8472"), 2,
              "--udp-port goes with --vxlan"),
             (("network", "set", "lan0", "--vxlan", "5"), 2, "--uplink PORT is required"),
@@ -195,6 +199,205 @@ class YardctlTest(SwitchTestCase):
         self.y("network", "set", "lan0", "--no-tunnel")
         self.assertNotIn("gre-10.77.0.2", self.y("network", "show", "lan0").stdout)
         self.y("port", "delete", "up0")
+
+    def test_network_modes_dhcp_forwards_leases_and_private_ports(self):
+        ns = self.netns("ymd")
+        other = self.netns("ymh")
+        self.veth(ns, "upm", other, "eth0")
+        sw = self.start_switch(netns=ns)
+        self.y("port", "add", "up0", "--underlay", "10.78.0.1/24", "--kernel", "upm", "--driver",
+               "af_packet")
+        nat = ("network", "create", "nat0", "--mode", "nat", "--gateway", "192.168.150.1/24",
+               "--uplink", "up0", "--dhcp-range", "192.168.150.100-192.168.150.199", "--lease",
+               "600", "--dns", "192.168.150.1", "--dns", "9.9.9.9", "--dhcp-host",
+               "52:54:00:00:00:01=192.168.150.10,web", "--dhcp-host",
+               "52:54:00:00:00:02=192.168.150.11", "--forward", "tcp:8080=192.168.150.10:80",
+               "--forward", "udp:5353=192.168.150.11:53", "--nat-max", "4096")
+        self.assertIn("network nat0 created", self.y(*nat).stdout)
+        self.y(*nat)  # the same create again changes nothing and succeeds
+        self.y("network", "create", "rt0", "--mode", "routed", "--gateway", "10.60.0.1/24",
+               "--uplink", "up0")
+        self.y("network", "create", "iso0", "--mode", "isolated")
+        self.y("network", "create", "br0")
+
+        n = self.y("network", "show", "nat0", json_out=True)
+        self.assertEqual((n["mode"], n["gateway"], n["uplink"], n["nat_max_connections"]),
+                         ("NETWORK_MODE_NAT", "192.168.150.1/24", "up0", 4096))
+        self.assertEqual(n["dhcp"], {
+            "range_start": "192.168.150.100", "range_end": "192.168.150.199",
+            "lease_seconds": 600, "dns": ["192.168.150.1", "9.9.9.9"],
+            "hosts": [{"mac": "52:54:00:00:00:01", "address": "192.168.150.10", "hostname": "web"},
+                      {"mac": "52:54:00:00:00:02", "address": "192.168.150.11", "hostname": ""}]})
+        self.assertEqual(n["forwards"], [
+            {"protocol": "FORWARD_PROTOCOL_TCP", "outside_port": 8080,
+             "guest_address": "192.168.150.10", "guest_port": 80},
+            {"protocol": "FORWARD_PROTOCOL_UDP", "outside_port": 5353,
+             "guest_address": "192.168.150.11", "guest_port": 53}])
+        for field in ("gateway_mac", "connections", "connections_made", "nat_table_full", "leases",
+                      "dhcp_replies"):
+            self.assertIn(field, n["status"])
+        modes = {n["name"]: n["mode"] for n in self.y("network", "list", json_out=True)["networks"]}
+        self.assertEqual(modes, {"br0": "NETWORK_MODE_BRIDGE", "iso0": "NETWORK_MODE_ISOLATED",
+                                 "nat0": "NETWORK_MODE_NAT", "rt0": "NETWORK_MODE_ROUTED"})
+        table = self.y("network", "list").stdout
+        self.assertRegex(table, r"NAME\s+MODE\s+GATEWAY\s+FDB-AGING")
+        self.assertRegex(table, r"nat0\s+nat\s+192\.168\.150\.1/24\s")
+        self.assertRegex(table, r"br0\s+bridge\s+-\s")
+        show = self.y("network", "show", "nat0").stdout
+        for pattern in (r"mode:\s+nat\n", r"gateway:\s+192\.168\.150\.1/24\n", r"gateway-mac:\s+",
+                        r"uplink:\s+up0\n", r"dhcp:\s+192\.168\.150\.100-192\.168\.150\.199, lease 600s",
+                        r"dns:\s+192\.168\.150\.1, 9\.9\.9\.9", r"connections:\s+\d+ / 4096 \(",
+                        r"leases:\s+\d+", r"52:54:00:00:00:01\s+192\.168\.150\.10\s+web",
+                        r"tcp\s+8080\s+192\.168\.150\.10\s+80", r"udp\s+5353\s+192\.168\.150\.11\s+53"):
+            self.assertRegex(show, pattern)
+        self.assertRegex(self.y("network", "show", "br0").stdout, r"mode:\s+bridge\n")
+
+        # Leases: the table's header always, each lease of the network named.
+        self.assertRegex(self.y("network", "leases").stdout,
+                         r"^NETWORK\s+MAC\s+ADDRESS\s+HOSTNAME\s+EXPIRES\n")
+        leases = self.y("network", "leases", "nat0", json_out=True)["leases"]
+        for lease in leases:
+            self.assertEqual(lease["network"], "nat0")
+            if lease["static"]:
+                self.assertEqual(lease["expires_unix_seconds"], "0")
+        self.assertIn("NOT_FOUND: network: 'nope' does not exist",
+                      self.y("network", "leases", "nope", expect=1).stderr)
+        self.assertIn("unexpected argument 'x'", self.y("network", "leases", "a", "x", expect=2).stderr)
+
+        # set: a --forward list and the DHCP options replace what was there.
+        fw = self.y("network", "set", "nat0", "--forward", "tcp:2222=192.168.150.10:22",
+                    json_out=True)["forwards"]
+        self.assertEqual([(f["outside_port"], f["guest_port"]) for f in fw], [(2222, 22)])
+        d = self.y("network", "set", "nat0", "--dhcp-range", "192.168.150.50-192.168.150.60",
+                   json_out=True)["dhcp"]
+        self.assertEqual((d["range_start"], d["lease_seconds"], d["dns"], d["hosts"]),
+                         ("192.168.150.50", 3600, [], []))
+        self.assertEqual(self.y("network", "set", "nat0", "--nat-max", "1024",
+                                json_out=True)["nat_max_connections"], 1024)
+
+        def settings(name):
+            net = self.y("network", "show", name, json_out=True)
+            net.pop("status")
+            return net
+
+        before = {name: settings(name) for name in ("nat0", "rt0", "iso0", "br0")}
+        cases = [
+            (("network", "create", "bad0", "--mode", "nat", "--gateway", "192.168.151.1/24"), 1,
+             "INVALID_ARGUMENT: network.uplink: required in a nat network"),
+            (("network", "create", "bad0", "--mode", "routed", "--uplink", "up0"), 1,
+             "INVALID_ARGUMENT: network.gateway: required in a routed network"),
+            (("network", "create", "bad0", "--mode", "nat", "--gateway", "192.168.151.1/24",
+              "--uplink", "nope"), 1, "NOT_FOUND: network.uplink: port 'nope' does not exist"),
+            (("network", "create", "bad0", "--gateway", "192.168.151.1/24"), 1,
+             "INVALID_ARGUMENT: network.gateway: a bridge network has none"),
+            (("network", "create", "bad0", "--mode", "routed", "--gateway", "192.168.151.1/24",
+              "--uplink", "up0", "--forward", "tcp:1=192.168.151.2:1"), 1,
+             "INVALID_ARGUMENT: network.forwards: only nat networks"),
+            (("network", "set", "nat0", "--gateway", "192.168.150.0/24"), 1,
+             "INVALID_ARGUMENT: network.gateway: '192.168.150.0/24' is the network address"),
+            (("network", "set", "nat0", "--gateway", "192.168.150.1/31"), 1,
+             "INVALID_ARGUMENT: network.gateway"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.1-192.168.150.9"), 1,
+             "INVALID_ARGUMENT: network.dhcp.range_start: 192.168.150.1 is the gateway's address"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.9-192.168.150.5"), 1,
+             "INVALID_ARGUMENT: network.dhcp.range_end"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.50-192.168.150.60",
+              "--dhcp-host", "zz:zz=192.168.150.7"), 1, "INVALID_ARGUMENT: network.dhcp.hosts.mac"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.50-192.168.150.60",
+              "--dhcp-host", "52:54:00:00:00:07=10.1.1.1"), 1,
+             "INVALID_ARGUMENT: network.dhcp.hosts.address"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.50-192.168.150.60",
+              "--dns", "300.1.1.1"), 1, "INVALID_ARGUMENT: network.dhcp.dns"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.50-192.168.150.60",
+              "--lease", "10"), 1, "INVALID_ARGUMENT: network.dhcp.lease_seconds"),
+            (("network", "set", "nat0", "--forward", "tcp:80=192.168.150.5:80", "--forward",
+              "tcp:80=192.168.150.6:80"), 1,
+             "INVALID_ARGUMENT: network.forwards: tcp port 80 is forwarded twice"),
+            (("network", "set", "nat0", "--forward", "tcp:80=10.9.9.9:80"), 1,
+             "INVALID_ARGUMENT: network.forwards.guest_address"),
+            (("network", "set", "nat0", "--forward", "udp:0=192.168.150.5:53"), 1,
+             "INVALID_ARGUMENT: network.forwards.outside_port"),
+            (("network", "set", "nat0", "--nat-max", "8"), 1,
+             "INVALID_ARGUMENT: network.nat_max_connections"),
+            (("network", "set", "nat0", "--mode", "routed"), 1,
+             "INVALID_ARGUMENT: network.forwards"),
+            (("network", "set", "nat0", "--uplink", "nope"), 1, "NOT_FOUND: network.uplink"),
+            (("network", "set", "nat0", "--vxlan", "5", "--uplink", "up0"), 1,
+             "INVALID_ARGUMENT: network.tunnel: a nat network's traffic leaves by its uplink"),
+            (("network", "set", "iso0", "--vxlan", "5", "--uplink", "up0"), 1,
+             "INVALID_ARGUMENT: network.tunnel: isolated networks reach no other host"),
+            (("network", "set", "br0", "--dhcp-range", "10.0.0.2-10.0.0.9"), 1,
+             "INVALID_ARGUMENT: network.dhcp: a bridge network has no DHCP server"),
+            (("network", "set", "nat0", "--mode", "mesh"), 2,
+             "--mode: 'mesh' is not bridge, nat, routed or isolated"),
+            (("network", "set", "nat0", "--forward", "http:80"), 2,
+             "'http:80' is not tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.50"), 2, "is not FIRST-LAST"),
+            (("network", "set", "nat0", "--dhcp-range", "192.168.150.50-192.168.150.60",
+              "--dhcp-host", "52:54:00:00:00:07"), 2, "is not MAC=IP[,HOSTNAME]"),
+            (("network", "set", "nat0", "--dns", "1.1.1.1"), 2,
+             "--lease, --dns and --dhcp-host go with --dhcp-range FIRST-LAST"),
+            (("network", "set", "nat0", "--no-dhcp", "--dhcp-range", "192.168.150.50-192.168.150.60"),
+             2, "--no-dhcp excludes"),
+            (("network", "set", "nat0", "--no-forwards", "--forward", "tcp:1=192.168.150.5:1"), 2,
+             "--no-forwards and --forward exclude each other"),
+            (("network", "create", "bad0", "--no-forwards"), 2, "--no-forwards goes with network set"),
+            (("network", "set", "nat0", "--lease", "60x"), 2, "'60x' is not a whole number"),
+            (("port", "delete", "up0"), 1,
+             "FAILED_PRECONDITION: port 'up0' is the uplink of network(s) nat0, rt0"),
+            (("port", "set", "up0", "--private"), 1,
+             "INVALID_ARGUMENT: port.private_port: an uplink belongs to no network"),
+            (("port", "add", "x", "--network", "nat0", "--vhost-server", self.sock("x"),
+              "--no-private"), 2, "--no-private goes with port set"),
+        ]
+        for args, code, text in cases:
+            with self.subTest(args=args):
+                self.assertIn(text, self.y(*args, expect=code).stderr)
+        self.assertEqual({name: settings(name) for name in before}, before)  # nothing changed
+        self.assertNotIn("bad0", self.y("network", "list").stdout)
+
+        # Private ports.
+        self.y("port", "add", "vm1", "--network", "nat0", "--vhost-server", self.sock("vm1"),
+               "--private")
+        self.y("port", "add", "vm2", "--network", "nat0", "--vhost-server", self.sock("vm2"))
+        self.assertTrue(self.y("port", "show", "vm1", json_out=True)["private_port"])
+        self.assertRegex(self.y("port", "show", "vm1").stdout, r"private:\s+yes\n")
+        table = self.y("port", "list").stdout
+        self.assertRegex(table, r"VLAN\s+PRIVATE\s+LINK")
+        self.assertRegex(table, r"vm1\s.*trunk all\s+yes\s")
+        self.assertRegex(table, r"vm2\s.*trunk all\s+no\s")
+        self.assertRegex(table, r"up0\s.*\s-\s+-\s")
+        self.assertTrue(self.y("port", "set", "vm2", "--private", json_out=True)["private_port"])
+        self.assertFalse(self.y("port", "set", "vm1", "--no-private", json_out=True)["private_port"])
+
+        # Isolated keeps the gateway settings, off; the uplink may then go.
+        self.y("network", "set", "rt0", "--mode", "isolated")
+        self.assertRegex(self.y("network", "show", "rt0").stdout,
+                         r"gateway:\s+10\.60\.0\.1/24 \(off: isolated\)")
+        self.assertEqual(settings("rt0")["uplink"], "up0")
+
+        # Everything comes back after a crash: modes, settings, private ports.
+        nets = {n["name"]: settings(n["name"])
+                for n in self.y("network", "list", json_out=True)["networks"]}
+        ports = {p["name"]: (p["private_port"], p["network"])
+                 for p in self.y("port", "list", json_out=True)["ports"]}
+        sw.kill9()
+        sw.start().wait_running()
+        self.assertEqual({name: settings(name) for name in nets}, nets)
+        self.assertEqual({p["name"]: (p["private_port"], p["network"])
+                          for p in self.y("port", "list", json_out=True)["ports"]}, ports)
+        self.assertEqual(self.y("network", "leases", "nat0", expect=0).returncode, 0)
+
+        # Back to a bridge: the gateway, uplink, DHCP and forwards go with it.
+        b = self.y("network", "set", "nat0", "--mode", "bridge", json_out=True)
+        self.assertEqual((b["mode"], b["gateway"], b["uplink"], b.get("dhcp"), b["forwards"]),
+                         ("NETWORK_MODE_BRIDGE", "", "", None, []))
+        self.assertRegex(self.y("network", "show", "nat0").stdout, r"mode:\s+bridge\n")
+        self.y("network", "set", "iso0", "--mode", "nat", expect=1)  # no gateway, no uplink
+        # No NAT or routed network leaves by up0 now (rt0 is isolated).
+        self.y("port", "delete", "up0")
+        self.assertIn("NOT_FOUND: network.uplink: port 'up0' does not exist",
+                      self.y("network", "set", "rt0", "--mode", "routed", expect=1).stderr)
 
     def test_events_stream_until_count(self):
         self.start_switch()
