@@ -1,7 +1,8 @@
 // sy_loadgen: open-loop two-port load generator for switch benchmarks.
 //
 //   sy_loadgen --sock0 PATH --sock1 PATH --prefix NAME --seconds S
-//              [--vlan1 VID | --vxlan1 VNI] [--lcore N]
+//              [--vlan1 VID | --vxlan1 VNI | --nat GW_MAC [--flows N]]
+//              [--lcore N]
 //
 // Two net_virtio_user ports connect as vhost-user clients to a switch's
 // sockets. One lcore loops over both ports: receive a burst (count, free),
@@ -14,6 +15,14 @@
 // switch uplink at 10.77.0.1: it sends its frames encapsulated in that VNI
 // (114 bytes) and answers ARP for 10.77.0.2, so the switch encapsulates one
 // way and decapsulates the other.
+// With --nat port 0 plays a guest, 192.168.0.10, behind a NAT gateway of
+// MAC GW_MAC, sending UDP to the outside host 10.99.0.2 that port 1 plays:
+// port 1 answers ARP for 10.99.0.2 and sends back every datagram it gets,
+// addresses and ports swapped, so the switch translates each frame once
+// out and once back. Port 0 cycles over N flows (--flows, default 1024:
+// established connections after the first round), or with --flows 0 makes
+// every frame a new connection (source and destination ports count up
+// together, 3.6e9 of them before one repeats).
 //
 // Open loop: the generator offers as much as its core can, so the received
 // rate is the switch's forwarding rate under overload (no zero-loss search).
@@ -54,13 +63,16 @@ struct Options {
   int seconds = 0;
   uint16_t vlan1 = 0;
   uint32_t vxlan1 = 0;
+  bool nat = false;
+  uint8_t gw_mac[6] = {};
+  uint64_t flows = 1024;  // 0: every frame a new flow
   int lcore = 0;
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "sy_loadgen: %s\nusage: sy_loadgen --sock0 PATH --sock1 PATH --prefix NAME "
-               "--seconds S [--vlan1 VID | --vxlan1 VNI] [--lcore N]\n",
+               "--seconds S [--vlan1 VID | --vxlan1 VNI | --nat GW_MAC [--flows N]] [--lcore N]\n",
                why);
   std::exit(2);
 }
@@ -93,14 +105,29 @@ Options Parse(int argc, char** argv) {
         Usage("--vxlan1 must be 1..16777215");
       }
       o.vxlan1 = static_cast<uint32_t>(vni);
+    } else if (key == "--nat") {
+      unsigned b[6];
+      if (std::sscanf(value, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6) {
+        Usage("--nat takes the gateway's MAC, aa:bb:cc:dd:ee:ff");
+      }
+      for (int k = 0; k < 6; ++k) {
+        o.gw_mac[k] = static_cast<uint8_t>(b[k]);
+      }
+      o.nat = true;
+    } else if (key == "--flows") {
+      const long n = std::strtol(value, nullptr, 10);
+      if (n < 0 || n > 60000) {
+        Usage("--flows must be 0..60000");
+      }
+      o.flows = static_cast<uint64_t>(n);
     } else if (key == "--lcore") {
       o.lcore = std::atoi(value);
     } else {
       Usage(("unknown option " + key).c_str());
     }
   }
-  if (o.vlan1 != 0 && o.vxlan1 != 0) {
-    Usage("--vlan1 and --vxlan1 exclude each other");
+  if ((o.vlan1 != 0) + (o.vxlan1 != 0) + o.nat > 1) {
+    Usage("--vlan1, --vxlan1 and --nat exclude each other");
   }
   if (o.sock[0].empty() || o.sock[1].empty() || o.prefix.empty() || o.seconds <= 0) {
     Usage("--sock0, --sock1, --prefix and --seconds are required");
@@ -179,11 +206,67 @@ std::vector<uint8_t> VxlanTemplate(const std::vector<uint8_t>& inner, uint32_t v
   return f;
 }
 
-// An ARP reply from the remote endpoint when `m` asks for it, else nullptr.
-rte_mbuf* ArpReply(const rte_mbuf* m, rte_mempool* pool) {
+constexpr uint8_t kGuestIp[4] = {192, 168, 0, 10};
+constexpr uint8_t kOutsideIp[4] = {10, 99, 0, 2};
+
+// A UDP datagram from the NAT guest to the outside host; ports per frame.
+std::vector<uint8_t> NatTemplate(const uint8_t* gw_mac) {
+  std::vector<uint8_t> f(kFrame, 0);
+  const rte_ether_addr src = PortMac(0);
+  std::memcpy(f.data(), gw_mac, 6);
+  std::memcpy(f.data() + 6, src.addr_bytes, 6);
+  Put16(f.data() + 12, 0x0800);
+  uint8_t* ip = f.data() + 14;
+  ip[0] = 0x45;
+  Put16(ip + 2, static_cast<uint16_t>(kFrame - 14));
+  ip[8] = 64;
+  ip[9] = 17;
+  std::memcpy(ip + 12, kGuestIp, 4);
+  std::memcpy(ip + 16, kOutsideIp, 4);
+  uint32_t sum = 0;
+  for (int i = 0; i < 20; i += 2) {
+    sum += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
+  }
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  Put16(ip + 10, static_cast<uint16_t>(~sum));
+  Put16(ip + 24, static_cast<uint16_t>(kFrame - 34));  // UDP length; checksum 0: none
+  return f;
+}
+
+// Flow `i`'s ports: distinct for 3.6e9 flows, and never below 1024.
+void SetNatPorts(uint8_t* frame, uint64_t i) {
+  Put16(frame + 34, static_cast<uint16_t>(1024 + i % 60000));
+  Put16(frame + 36, static_cast<uint16_t>(1024 + (i / 60000) % 60000));
+}
+
+// The outside host answers a datagram for it: addresses and ports swapped
+// (the IP checksum stays right), sent back to whoever sent it. False for
+// anything else.
+bool Reflect(rte_mbuf* m) {
+  auto* f = rte_pktmbuf_mtod(m, uint8_t*);
+  if (m->data_len < 42 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 17 ||
+      std::memcmp(f + 30, kOutsideIp, 4) != 0) {
+    return false;
+  }
+  uint8_t t[6];
+  std::memcpy(f, f + 6, 6);
+  const rte_ether_addr mine = PortMac(1);
+  std::memcpy(f + 6, mine.addr_bytes, 6);
+  std::memcpy(t, f + 26, 4);
+  std::memcpy(f + 26, f + 30, 4);
+  std::memcpy(f + 30, t, 4);
+  std::memcpy(t, f + 34, 2);
+  std::memcpy(f + 34, f + 36, 2);
+  std::memcpy(f + 36, t, 2);
+  return true;
+}
+
+// An ARP reply from `ip` (port 1's address) when `m` asks for it, else nullptr.
+rte_mbuf* ArpReply(const rte_mbuf* m, rte_mempool* pool, const uint8_t* ip) {
   const auto* q = rte_pktmbuf_mtod(m, const uint8_t*);
   if (m->data_len < 42 || q[12] != 0x08 || q[13] != 0x06 || q[21] != 1 ||
-      std::memcmp(q + 38, kRemoteIp, 4) != 0) {
+      std::memcmp(q + 38, ip, 4) != 0) {
     return nullptr;
   }
   rte_mbuf* r = rte_pktmbuf_alloc(pool);
@@ -198,7 +281,7 @@ rte_mbuf* ArpReply(const rte_mbuf* m, rte_mempool* pool) {
   std::memcpy(a + 12, q + 12, 8);  // ARP, Ethernet/IPv4 sizes
   a[21] = 2;                       // reply
   std::memcpy(a + 22, mine.addr_bytes, 6);
-  std::memcpy(a + 28, kRemoteIp, 4);
+  std::memcpy(a + 28, ip, 4);
   std::memcpy(a + 32, q + 22, 10);  // the asker's MAC and IP
   return r;
 }
@@ -261,8 +344,10 @@ int Main(int argc, char** argv) {
     StartPort(p, pool);
   }
   const std::vector<uint8_t> tmpl[kPorts] = {
-      Template(0, 0),
+      o.nat ? NatTemplate(o.gw_mac) : Template(0, 0),
       o.vxlan1 != 0 ? VxlanTemplate(Template(1, 0), o.vxlan1) : Template(1, o.vlan1)};
+  const uint8_t* port1_ip = o.nat ? kOutsideIp : kRemoteIp;
+  uint64_t flow = 0;
 
   using Clock = std::chrono::steady_clock;
   const auto link_deadline = Clock::now() + std::chrono::seconds(10);
@@ -283,15 +368,30 @@ int Main(int argc, char** argv) {
     for (uint16_t p = 0; p < kPorts; ++p) {
       const uint16_t n = rte_eth_rx_burst(p, 0, burst, kBurst);
       rx[p] += n;
-      if (p == 1 && o.vxlan1 != 0) {
+      if (p == 1 && (o.vxlan1 != 0 || o.nat)) {
         for (uint16_t i = 0; i < n; ++i) {
-          if (rte_mbuf* reply = ArpReply(burst[i], pool)) {
+          if (rte_mbuf* reply = ArpReply(burst[i], pool, port1_ip)) {
             --rx[p];  // not a frame that crossed the switch
             if (rte_eth_tx_burst(p, 0, &reply, 1) == 0) {
               rte_pktmbuf_free(reply);
             }
           }
         }
+      }
+      if (p == 1 && o.nat) {
+        // The outside host only answers: what it got goes back.
+        uint16_t back = 0;
+        for (uint16_t i = 0; i < n; ++i) {
+          if (Reflect(burst[i])) {
+            burst[back++] = burst[i];
+          } else {
+            rte_pktmbuf_free(burst[i]);
+          }
+        }
+        const uint16_t sent = rte_eth_tx_burst(p, 0, burst, back);
+        tx[p] += sent;
+        rte_pktmbuf_free_bulk(burst + sent, back - sent);
+        continue;
       }
       rte_pktmbuf_free_bulk(burst, n);
       if (rte_pktmbuf_alloc_bulk(pool, burst, kBurst) != 0) {
@@ -302,6 +402,10 @@ int Main(int argc, char** argv) {
         std::memcpy(rte_pktmbuf_mtod(m, void*), tmpl[p].data(), len);
         m->data_len = len;
         m->pkt_len = len;
+        if (o.nat) {
+          SetNatPorts(rte_pktmbuf_mtod(m, uint8_t*), o.flows == 0 ? flow : flow % o.flows);
+          ++flow;
+        }
       }
       const uint16_t sent = rte_eth_tx_burst(p, 0, burst, kBurst);
       tx[p] += sent;

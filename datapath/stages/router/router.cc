@@ -330,7 +330,10 @@ uint16_t RouterStage::PickNatPort(const UplinkSlot& up, FlowKey reply,
                               ? wanted
                               : static_cast<uint16_t>(kFirstNatPort + (seed + attempt * 40503u) %
                                                                           (65536 - kFirstNatPort));
-    if (port == 0 && reply.proto != kIpProtoIcmp) {
+    // Not 0, and never the uplink's VXLAN port: replies to it would be
+    // taken for tunnel frames.
+    if (reply.proto != kIpProtoIcmp &&
+        (port == 0 || (reply.proto == kIpProtoUdp && port == up.vxlan_port))) {
       continue;
     }
     reply.dst_port = port;
