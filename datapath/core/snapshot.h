@@ -53,6 +53,8 @@ struct ForwardRule {
   uint16_t guest_port = 0;
 };
 
+inline constexpr uint16_t kNoPmd = 0xffff;
+
 // The switch as a network's router (modes nat and routed).
 struct GatewaySlot {
   NetworkIndex network = kInvalidNetwork;
@@ -66,7 +68,7 @@ struct GatewaySlot {
   MacKey mac = 0;
   const NeighborCache* neighbors = nullptr;  // guests
   ConnTable* conns = nullptr;                // nat; only the PMD named here touches it
-  uint16_t pmd = 0;
+  uint16_t pmd = 0;                          // kNoPmd: none, while its owner changes
   std::vector<ForwardRule> forwards;
 
   bool InSubnet(uint32_t ip) const { return (ip & mask) == subnet; }

@@ -233,6 +233,20 @@ void Dataplane::Publish() {
       }
     }
   }
+  // Likewise a connection table whose owner changes (its uplink came or
+  // went): swept by no PMD in between, never by two at once.
+  for (GatewaySlot& g : next->gateways) {
+    for (const GatewaySlot& was : current->gateways) {
+      if (was.conns == g.conns && g.conns != nullptr && was.pmd != g.pmd) {
+        if (!between) {
+          between = std::make_unique<Snapshot>(*next);
+        }
+        for (GatewaySlot& b : between->gateways) {
+          b.pmd = b.conns == g.conns ? kNoPmd : b.pmd;
+        }
+      }
+    }
+  }
   if (between) {
     const Snapshot* old = snapshot_.exchange(between.get(), std::memory_order_acq_rel);
     rcu_->Synchronize();
