@@ -44,7 +44,8 @@ namespace switchyard::dp {
   X(kBadSource, "bad_source", "routed from a guest whose source is outside the subnet")         \
   X(kNoRoute, "no_route", "no next hop: off the uplink's subnet and no uplink gateway")         \
   X(kGatewayLocal, "gateway_local", "to the gateway's own address, neither ping nor DHCP")      \
-  X(kNatUnsupported, "nat_unsupported", "NAT takes TCP, UDP, ICMP echo and ICMP errors only")   \
+  X(kNatUnsupported, "nat_unsupported",                                                         \
+    "NAT takes TCP, UDP, ICMP echo and incoming ICMP errors only")                              \
   X(kNatNoConnection, "nat_no_connection",                                                      \
     "from outside with no connection or forward, or TCP opening without SYN")                   \
   X(kNatTableFull, "nat_table_full", "new connection while the NAT table was full")             \

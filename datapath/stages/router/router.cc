@@ -24,8 +24,6 @@ constexpr uint32_t kFirstNatPort = 1024;
 
 uint16_t OutsideZone(PortIndex uplink) { return static_cast<uint16_t>(kOutsideZone | uplink); }
 
-bool IsFromOutside(const FlowKey& k) { return (k.zone & kOutsideZone) != 0; }
-
 }  // namespace
 
 // A parsed IPv4 frame: untagged Ethernet, the IPv4 header and (but for a
@@ -343,6 +341,10 @@ uint16_t RouterStage::PickNatPort(const UplinkSlot& up, FlowKey reply,
         taken = true;
         break;
       }
+      // A forward's outside port stays the forward's.
+      for (const ForwardRule& f : g->forwards) {
+        taken = taken || (f.proto == reply.proto && f.outside_port == port);
+      }
     }
     if (!taken) {
       return port;
@@ -454,6 +456,10 @@ PortIndex RouterStage::InNat(const UplinkSlot& up, PortIndex in, rte_mbuf* m, Ip
     egress_->Drop(m, in, DropReason::kIpFragment);
     return kInvalidPort;
   }
+  if (ip.ttl() <= 1) {
+    egress_->Drop(m, in, DropReason::kTtlExceeded);  // before it could open a forward
+    return kInvalidPort;
+  }
   FlowKey key;
   if (!FlowOf(ip, OutsideZone(in), &key)) {
     egress_->Drop(m, in, DropReason::kNatUnsupported);
@@ -501,10 +507,6 @@ PortIndex RouterStage::InNat(const UplinkSlot& up, PortIndex in, rte_mbuf* m, Ip
       egress_->Drop(m, in, DropReason::kNatNoConnection);
       return kInvalidPort;
     }
-  }
-  if (ip.ttl() <= 1) {
-    egress_->Drop(m, in, DropReason::kTtlExceeded);
-    return kInvalidPort;
   }
   ConnTable::Touch(*c, dir, flags, now_);
   // Reply: to the guest that opened it. Orig: a forward's, to its guest.
@@ -556,7 +558,7 @@ PortIndex RouterStage::InIcmpError(const UplinkSlot& up, PortIndex in, rte_mbuf*
       break;
     }
   }
-  if (c == nullptr || IsFromOutside(dir == ConnDir::kReply ? c->orig : c->reply)) {
+  if (c == nullptr) {
     egress_->Drop(m, in, DropReason::kNatNoConnection);
     return kInvalidPort;
   }

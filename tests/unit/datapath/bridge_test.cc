@@ -224,6 +224,112 @@ TEST_F(BridgeTest, MixedBurstKeepsEveryFrameAccountedFor) {
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+// Isolated network 0: ports 0 (A) and 1 (B) are guests, port 2 (C) is not
+// (the host's internal port, say).
+class BridgeIsolatedTest : public BridgeTest {
+ protected:
+  BridgeIsolatedTest() {
+    snap_.networks[0].isolated = true;
+    snap_.ports[0].flags = kPortGuest;
+    snap_.ports[1].flags = kPortGuest;
+    fdb0_.Learn(0, kC, 2, 0);  // what C sent before the network was isolated
+  }
+};
+
+TEST_F(BridgeIsolatedTest, GuestsStillReachEachOther) {
+  Burst(1, {{kA, kB}});  // floods: to A, not to C
+  EXPECT_EQ(SentTo(0), 1u);
+  EXPECT_EQ(SentTo(2), 0u);
+  ClearSent();
+  Burst(0, {{kB, kA}, {kB, kA}});
+  EXPECT_EQ(SentTo(1), 2u);
+  EXPECT_EQ(SentTo(2), 0u);
+  EXPECT_EQ(counters_->networks[0].unicast.Get(), 2u);
+  EXPECT_EQ(Drops(0, DropReason::kIsolated), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeIsolatedTest, UnicastFromAGuestToANonGuestIsDropped) {
+  Burst(0, {{kC, kA}, {kC, kA}});
+  EXPECT_EQ(SentTo(2), 0u);
+  EXPECT_EQ(Drops(0, DropReason::kIsolated), 2u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeIsolatedTest, FloodsSkipNonGuestsAndCountThem) {
+  Burst(0, {{kBroadcastMac, kA}, {kD, kA}});  // broadcast, unknown unicast
+  EXPECT_EQ(SentTo(1), 2u);
+  EXPECT_EQ(SentTo(2), 0u);
+  EXPECT_EQ(Drops(0, DropReason::kIsolated), 2u);  // one copy not made per flood
+  EXPECT_EQ(Drops(2, DropReason::kIsolated), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeIsolatedTest, FramesFromANonGuestAreDropped) {
+  const size_t learned = fdb0_.size();
+  Burst(2, {{kA, kC}, {kBroadcastMac, kD}});
+  EXPECT_EQ(SentTo(0) + SentTo(1), 0u);
+  EXPECT_EQ(Drops(2, DropReason::kIsolated), 2u);
+  EXPECT_EQ(fdb0_.size(), learned);  // nothing learned from it either
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeIsolatedTest, ANetworkNotIsolatedIsNotFenced) {
+  snap_.networks[0].isolated = false;
+  Burst(0, {{kC, kA}});
+  Burst(2, {{kA, kC}});
+  EXPECT_EQ(SentTo(2), 1u);
+  EXPECT_EQ(SentTo(0), 1u);
+  EXPECT_EQ(Drops(0, DropReason::kIsolated) + Drops(2, DropReason::kIsolated), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+// Network 0 (not isolated): ports 0 (A) and 1 (B) are private, port 2 (C)
+// is not.
+class BridgePrivateTest : public BridgeTest {
+ protected:
+  BridgePrivateTest() {
+    snap_.ports[0].flags = kPortGuest | kPortPrivate;
+    snap_.ports[1].flags = kPortGuest | kPortPrivate;
+    snap_.ports[2].flags = kPortGuest;
+  }
+};
+
+TEST_F(BridgePrivateTest, PrivatePortsDoNotReachEachOther) {
+  Burst(1, {{kBroadcastMac, kB}});  // learn B on port 1
+  Burst(2, {{kBroadcastMac, kC}});  // learn C on port 2
+  ClearSent();
+  Burst(0, {{kB, kA}, {kB, kA}});
+  EXPECT_EQ(SentTo(1), 0u);
+  EXPECT_EQ(Drops(0, DropReason::kPrivatePort), 2u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgePrivateTest, PrivateAndSharedPortsReachEachOther) {
+  Burst(2, {{kBroadcastMac, kC}});  // learn C on port 2
+  Burst(1, {{kBroadcastMac, kB}});  // learn B on port 1
+  ClearSent();
+  Burst(0, {{kC, kA}});
+  EXPECT_EQ(SentTo(2), 1u);
+  Burst(2, {{kB, kC}});
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_EQ(Drops(0, DropReason::kPrivatePort) + Drops(2, DropReason::kPrivatePort), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgePrivateTest, FloodsSkipPrivatePeers) {
+  Burst(0, {{kBroadcastMac, kA}, {kD, kA}});
+  EXPECT_EQ(SentTo(1), 0u);
+  EXPECT_EQ(SentTo(2), 2u);
+  EXPECT_EQ(Drops(0, DropReason::kPrivatePort), 2u);
+  ClearSent();
+  Burst(2, {{kBroadcastMac, kC}});  // from a shared port: every private one gets it
+  EXPECT_EQ(SentTo(0), 1u);
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_EQ(Drops(2, DropReason::kPrivatePort), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 // A TCP super-frame from port 0 (A) to B, learned on port 1.
 class BridgeGsoTest : public BridgeTest {
  protected:
