@@ -4,13 +4,6 @@
 
 namespace switchyard::dp {
 
-void MacToBytes(MacKey mac, uint8_t* bytes) {
-  for (int i = 5; i >= 0; --i) {
-    bytes[i] = static_cast<uint8_t>(mac);
-    mac >>= 8;
-  }
-}
-
 std::string MacToString(MacKey mac) {
   char buf[18];
   std::snprintf(

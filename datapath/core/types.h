@@ -41,7 +41,13 @@ inline MacKey MacFromBytes(const uint8_t* bytes) {
   std::memcpy(&low, bytes + 4, sizeof(low));
   return static_cast<MacKey>(__builtin_bswap32(high)) << 16 | __builtin_bswap16(low);
 }
-void MacToBytes(MacKey mac, uint8_t* bytes);
+// Inline: the router writes two MACs per frame.
+inline void MacToBytes(MacKey mac, uint8_t* bytes) {
+  const uint32_t high = __builtin_bswap32(static_cast<uint32_t>(mac >> 16));
+  const uint16_t low = __builtin_bswap16(static_cast<uint16_t>(mac));
+  std::memcpy(bytes, &high, sizeof(high));
+  std::memcpy(bytes + 4, &low, sizeof(low));
+}
 std::string MacToString(MacKey mac);
 std::optional<MacKey> ParseMac(std::string_view text);
 

@@ -37,8 +37,10 @@ class RouterStage {
   // its queue is full (the frame stays the caller's).
   using PuntFn = bool (*)(rte_mbuf* m, void* ctx);
 
-  // Connections looked at per Sweep() and table.
-  static constexpr uint32_t kSweepBudget = 64;
+  // Connections looked at per Sweep() and table: a busy PMD loops about a
+  // million times a second, so even 4M connections are all looked at every
+  // half second; timeouts are 10 s and more.
+  static constexpr uint32_t kSweepBudget = 8;
 
   RouterStage(uint16_t pmd, PmdCounters* counters, Egress* egress, PuntFn punt, void* punt_ctx,
               MbufSource copies)

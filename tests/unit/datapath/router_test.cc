@@ -967,15 +967,20 @@ TEST_F(RouterTest, SweepExpiresIdleConnectionsOfItsOwnPmdOnly) {
   FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(5000, 53)));  // UDP, unreplied: 30 s
   ASSERT_EQ(conns_->size(), 1u);
   RouterStage other(kPmd + 1, counters_.get(), &egress_, &RouterTest::Punt, this, pool_.Source());
+  // Enough calls to look at every slot of the table once.
+  const uint32_t rounds = conns_->capacity() / RouterStage::kSweepBudget + 1;
+  auto sweep = [&](RouterStage& r, uint32_t now) {
+    r.Begin(&snap_, now);
+    for (uint32_t i = 0; i < rounds; ++i) {
+      r.Sweep();
+    }
+  };
   const uint32_t later = kNow + 31;
-  other.Begin(&snap_, later);
-  other.Sweep();
+  sweep(other, later);
   EXPECT_EQ(conns_->size(), 1u);  // not its table
-  router_.Begin(&snap_, kNow + 30);
-  router_.Sweep();
+  sweep(router_, kNow + 30);
   EXPECT_EQ(conns_->size(), 1u);  // not idle long enough
-  router_.Begin(&snap_, later);
-  router_.Sweep();
+  sweep(router_, later);
   EXPECT_EQ(conns_->size(), 0u);
   // Its replies are nobody's now.
   FromOutside(OutsideFrame(kUplinkIp, kUdp, Udp(53, 5000)), later);
