@@ -4,14 +4,13 @@
 #include <cstring>
 #include <utility>
 
+#include "datapath/core/ipv4.h"
 #include "datapath/core/wire.h"
 
 namespace switchyard::dp {
 
 namespace {
 
-constexpr uint16_t kEtherTypeIpv4 = 0x0800;
-constexpr uint8_t kProtoUdp = 17;
 constexpr uint16_t kServerPort = 67;
 constexpr uint16_t kClientPort = 68;
 constexpr uint32_t kEthLen = 14;
@@ -53,24 +52,6 @@ enum Option : uint8_t {
 };
 
 enum class Parsed { kNotDhcp, kMalformed, kOk };
-
-// One's complement sum of big-endian 16-bit words, odd byte padded.
-uint32_t SumWords(const uint8_t* p, size_t n, uint32_t sum) {
-  for (; n > 1; p += 2, n -= 2) {
-    sum += Load16(p);
-  }
-  if (n == 1) {
-    sum += static_cast<uint32_t>(p[0]) << 8;
-  }
-  return sum;
-}
-
-uint16_t FoldComplement(uint32_t sum) {
-  while (sum >> 16) {
-    sum = (sum & 0xffff) + (sum >> 16);
-  }
-  return static_cast<uint16_t>(~sum);
-}
 
 // Option 12 as a name: printable ASCII, at most 63 characters. Trailing
 // NULs, which some clients send, are not part of it.
@@ -203,7 +184,7 @@ Parsed ParseFrame(const uint8_t* frame, uint32_t len, ClientMessage* m) {
   const uint32_t ihl = (ip[0] & 0x0fu) * 4;
   const uint16_t frag = Load16(ip + 6);
   // A later fragment has no UDP header to read.
-  if (ip[0] >> 4 != 4 || ihl < kIpLen || ip[9] != kProtoUdp || (frag & 0x1fff) != 0 ||
+  if (ip[0] >> 4 != 4 || ihl < kIpLen || ip[9] != kIpProtoUdp || (frag & 0x1fff) != 0 ||
       avail < ihl + 4 || Load16(ip + ihl + 2) != kServerPort) {
     return Parsed::kNotDhcp;
   }
@@ -605,10 +586,10 @@ void DhcpServer::Send(const Message& m, uint8_t type, uint32_t yiaddr, const Dhc
   Store16(ip + 2, static_cast<uint16_t>(ip_len));
   Store16(ip + 4, ip_id_++);
   ip[8] = 64;  // TTL; flags and fragment offset stay 0: DF clear
-  ip[9] = kProtoUdp;
+  ip[9] = kIpProtoUdp;
   Store32(ip + 12, config_.server);
   Store32(ip + 16, ip_dst);
-  Store16(ip + 10, FoldComplement(SumWords(ip, kIpLen, 0)));
+  SetIpv4Checksum(ip, kIpLen);
 
   uint8_t* udp = ip + kIpLen;
   Store16(udp, kServerPort);
@@ -631,8 +612,9 @@ void DhcpServer::Send(const Message& m, uint8_t type, uint32_t yiaddr, const Dhc
 
   // The pseudo header (RFC 768), then the datagram; 0 means "none", so a
   // computed 0 is sent as its other form.
-  uint32_t sum = SumWords(ip + 12, 8, 0) + kProtoUdp + udp_len;
-  const uint16_t check = FoldComplement(SumWords(udp, udp_len, sum));
+  const uint32_t sum = OnesSum(ip + 12, 8) + kIpProtoUdp + static_cast<uint32_t>(udp_len);
+  const auto check =
+      static_cast<uint16_t>(~FoldSum(OnesSum(udp, static_cast<uint32_t>(udp_len), sum)));
   Store16(udp + 6, check == 0 ? 0xffff : check);
 }
 

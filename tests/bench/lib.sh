@@ -60,6 +60,21 @@ require_built() {
   done
 }
 
+# loop_workdir PREFIX: for the sy_loadgen benchmarks, a unique tag (also
+# the DPDK file prefixes' stem) and a work directory, removed at exit with
+# the switch started there (KEEP=1 keeps the directory).
+loop_workdir() {
+  tag=$1$$
+  work=$(mktemp -d /tmp/$tag.XXXX)
+  sw_pid=
+  trap loop_cleanup EXIT INT TERM
+}
+loop_cleanup() {
+  [ -n "$sw_pid" ] && kill "$sw_pid" 2>/dev/null && wait "$sw_pid" 2>/dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+  rm -rf /var/run/dpdk/$tag-*
+}
+
 # The switch of the two-port sy_loadgen benchmarks (vlan_vs_plain,
 # overlay_vs_plain): control on CPU 0, one busy-polling PMD on CPU 1, its
 # state, sockets and log ($work/NAME.log) in $work, its PID in sw_pid.

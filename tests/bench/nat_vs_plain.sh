@@ -27,15 +27,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bench_options "$@"
 require_built "$daemon" "$yardctl" "$gen"
 
-tag=synb$$
-work=$(mktemp -d /tmp/$tag.XXXX)
-sw_pid=
-cleanup() {
-  [ -n "$sw_pid" ] && kill "$sw_pid" 2>/dev/null && wait "$sw_pid" 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$work"
-  rm -rf /var/run/dpdk/$tag-*
-}
-trap cleanup EXIT INT TERM
+loop_workdir synb
 
 y() { "$yardctl" --socket "$work/api.sock" "$@"; }
 # Median over the per-second samples after two warm-up seconds (ARP and

@@ -23,15 +23,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bench_options "$@"
 require_built "$daemon" "$yardctl" "$gen"
 
-tag=syvb$$
-work=$(mktemp -d /tmp/$tag.XXXX)
-sw_pid=
-cleanup() {
-  [ -n "$sw_pid" ] && kill "$sw_pid" 2>/dev/null && wait "$sw_pid" 2>/dev/null
-  [ -n "${KEEP:-}" ] || rm -rf "$work"
-  rm -rf /var/run/dpdk/$tag-*
-}
-trap cleanup EXIT INT TERM
+loop_workdir syvb
 
 # $1: name of the run; $2, $3: yardctl VLAN options of p0 and p1.
 start_switch() {

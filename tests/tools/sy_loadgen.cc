@@ -172,6 +172,17 @@ void Put16(uint8_t* p, uint16_t v) {
   p[1] = static_cast<uint8_t>(v);
 }
 
+// The header checksum of the 20-byte IPv4 header at `ip`.
+void SetIpChecksum(uint8_t* ip) {
+  uint32_t sum = 0;
+  for (int i = 0; i < 20; i += 2) {
+    sum += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
+  }
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  Put16(ip + 10, static_cast<uint16_t>(~sum));
+}
+
 // `inner` as the remote endpoint sends it to the switch in VNI `vni`.
 std::vector<uint8_t> VxlanTemplate(const std::vector<uint8_t>& inner, uint32_t vni) {
   std::vector<uint8_t> f(50 + inner.size(), 0);
@@ -187,13 +198,7 @@ std::vector<uint8_t> VxlanTemplate(const std::vector<uint8_t>& inner, uint32_t v
   ip[9] = 17;
   std::memcpy(ip + 12, kRemoteIp, 4);
   std::memcpy(ip + 16, kSwitchIp, 4);
-  uint32_t sum = 0;
-  for (int i = 0; i < 20; i += 2) {
-    sum += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
-  }
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  Put16(ip + 10, static_cast<uint16_t>(~sum));
+  SetIpChecksum(ip);
   uint8_t* udp = ip + 20;
   Put16(udp, 50000);
   Put16(udp + 2, 4789);
@@ -223,13 +228,7 @@ std::vector<uint8_t> NatTemplate(const uint8_t* gw_mac) {
   ip[9] = 17;
   std::memcpy(ip + 12, kGuestIp, 4);
   std::memcpy(ip + 16, kOutsideIp, 4);
-  uint32_t sum = 0;
-  for (int i = 0; i < 20; i += 2) {
-    sum += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
-  }
-  sum = (sum & 0xffff) + (sum >> 16);
-  sum = (sum & 0xffff) + (sum >> 16);
-  Put16(ip + 10, static_cast<uint16_t>(~sum));
+  SetIpChecksum(ip);
   Put16(ip + 24, static_cast<uint16_t>(kFrame - 34));  // UDP length; checksum 0: none
   return f;
 }

@@ -406,6 +406,26 @@ bool RouterStage::SnatOut(const GatewaySlot& gw, const UplinkSlot& up, rte_mbuf*
   return true;
 }
 
+namespace {
+
+// The connection of a frame from outside, in whichever NAT network of the
+// uplink has it.
+Conn* FindOutside(const UplinkSlot& up, const FlowKey& key, const GatewaySlot** gw,
+                  ConnDir* dir) noexcept {
+  for (const GatewaySlot* g : up.gateways) {
+    if (g->conns == nullptr) {
+      continue;
+    }
+    if (Conn* c = g->conns->Find(key, dir)) {
+      *gw = g;
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 PortIndex RouterStage::FromUplink(const UplinkSlot& up, PortIndex in, rte_mbuf* m) noexcept {
   const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);
   if (m->data_len < kEthHeaderLen || Load16(d + 12) != kEtherTypeIpv4 ||
@@ -467,14 +487,8 @@ PortIndex RouterStage::InNat(const UplinkSlot& up, PortIndex in, rte_mbuf* m, Ip
   }
   const uint8_t flags = ip.tcp_flags();
   const GatewaySlot* gw = nullptr;
-  Conn* c = nullptr;
   ConnDir dir = ConnDir::kOrig;
-  for (const GatewaySlot* g : up.gateways) {
-    if (g->conns != nullptr && (c = g->conns->Find(key, &dir)) != nullptr) {
-      gw = g;
-      break;
-    }
-  }
+  Conn* c = FindOutside(up, key, &gw, &dir);
   if (c == nullptr) {
     // A new connection: only through a port forward, and TCP only by SYN.
     for (const GatewaySlot* g : up.gateways) {
@@ -550,14 +564,8 @@ PortIndex RouterStage::InIcmpError(const UplinkSlot& up, PortIndex in, rte_mbuf*
     return kInvalidPort;
   }
   const GatewaySlot* gw = nullptr;
-  Conn* c = nullptr;
   ConnDir dir = ConnDir::kOrig;
-  for (const GatewaySlot* g : up.gateways) {
-    if (g->conns != nullptr && (c = g->conns->Find(key, &dir)) != nullptr) {
-      gw = g;
-      break;
-    }
-  }
+  Conn* c = FindOutside(up, key, &gw, &dir);
   if (c == nullptr) {
     egress_->Drop(m, in, DropReason::kNatNoConnection);
     return kInvalidPort;
