@@ -12,7 +12,7 @@ packages=(
   libnl-3-dev libnl-route-3-dev                               # internal ports
   libgtest-dev                                                # unit tests
   python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)
-  iproute2 iputils-ping iperf3 ethtool tcpdump busybox        # kernel peers in tests (busybox: udhcpc)
+  iproute2 iputils-ping iperf3 ethtool tcpdump busybox-static # kernel peers in tests (busybox: udhcpc)
   procps coreutils                                            # scripts
 )
 
