@@ -11,6 +11,8 @@ packages=(
   clang bpftool libbpf-dev libxdp-dev                         # XDP program, skeleton, AF_XDP
   libnl-3-dev libnl-route-3-dev                               # internal ports
   libgtest-dev                                                # unit tests
+  libboost-dev qemu-system-x86 qemu-utils                     # yard-kvmd: Boost.Asio, QEMU, qemu-img
+  linux-image-amd64                                           # the test guests' kernel
   python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)
   iproute2 iputils-ping iperf3 ethtool tcpdump busybox-static # kernel peers in tests (busybox: udhcpc)
   procps coreutils                                            # scripts

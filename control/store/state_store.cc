@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "control/api/convert.h"
+#include "control/store/atomic_file.h"
 
 namespace switchyard::ctl {
 
@@ -20,21 +21,6 @@ namespace {
 
 Status Errno(const std::string& what) {
   return Status(StatusCode::kUnavailable, what + ": " + std::strerror(errno));
-}
-
-bool WriteAll(int fd, const std::string& data) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 bool ToJson(const google::protobuf::Message& msg, std::string* json) {
@@ -156,27 +142,8 @@ Status StateStore::LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found)
 }
 
 Status StateStore::WriteAtomically(const std::string& path, const std::string& data) const {
-  const std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return Errno("cannot write " + tmp);
-  }
-  const bool written = WriteAll(fd, data) && fsync(fd) == 0;
-  const int saved_errno = errno;
-  close(fd);
-  if (!written) {
-    errno = saved_errno;
-    unlink(tmp.c_str());
-    return Errno("cannot write " + tmp);
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Errno("cannot replace " + path);
-  }
-  int dir_fd = open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    fsync(dir_fd);  // makes the rename itself durable
-    close(dir_fd);
+  if (std::string why = WriteFileAtomically(path, data); !why.empty()) {
+    return Status(StatusCode::kUnavailable, why);
   }
   return Status::Ok();
 }

@@ -1,0 +1,154 @@
+// yard-kvmd: the KVM host agent. Serves switchyard.v1.Vms on a unix socket,
+// keeps VM definitions in a state directory, and reaches switchyardd only
+// through its gRPC API. Stopping the agent never stops a guest: a restarted
+// agent attaches to the QEMUs still running.
+#include <fcntl.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "kvm-host/agent/switch_client.h"
+#include "kvm-host/agent/vm_manager.h"
+#include "kvm-host/agent/vms_service.h"
+
+namespace switchyard::kvm {
+namespace {
+
+struct Args {
+  std::string socket = "/run/switchyard/kvmd.sock";
+  std::string switch_socket = "/run/switchyard/switchyard.sock";
+  std::string state_dir = "/var/lib/switchyard/kvmd";
+  std::string qemu = "qemu-system-x86_64";
+};
+
+[[noreturn]] void Usage(const std::string& why) {
+  std::fprintf(stderr,
+               "yard-kvmd: %s\nusage: yard-kvmd [--socket PATH] [--switch-socket PATH] "
+               "[--state-dir DIR] [--qemu BINARY]\n",
+               why.c_str());
+  std::exit(2);
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string key = argv[i];
+    if (key == "--help" || key == "-h") {
+      Usage("the KVM host agent");
+    }
+    if (i + 1 >= argc) {
+      Usage(key + " needs a value");
+    }
+    const std::string value = argv[i + 1];
+    if (key == "--socket") {
+      a.socket = value;
+    } else if (key == "--switch-socket") {
+      a.switch_socket = value;
+    } else if (key == "--state-dir") {
+      a.state_dir = value;
+    } else if (key == "--qemu") {
+      a.qemu = value;
+    } else {
+      Usage("unknown option " + key);
+    }
+  }
+  return a;
+}
+
+// One agent per state directory; the lock dies with the process.
+bool LockStateDir(const std::string& dir, std::string* why) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    *why = dir + ": " + ec.message();
+    return false;
+  }
+  chmod(dir.c_str(), 0700);
+  const int fd = open((dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    *why = "state dir " + dir + " is in use by another yard-kvmd";
+    return false;
+  }
+  const std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    *why = dir + "/lock: " + std::strerror(errno);
+    return false;
+  }
+  return true;  // fd stays open for the process's life
+}
+
+int Main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+  std::string why;
+  if (!LockStateDir(args.state_dir, &why)) {
+    std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());
+    return 1;
+  }
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  SwitchClient sw(args.switch_socket);
+  ChangeHub hub;
+  VmManager::Options options;
+  options.state_dir = args.state_dir;
+  options.qemu = args.qemu;
+  VmManager vms(io, options, &sw, [&hub](const VmChange& c) {
+    std::fprintf(stderr, "yard-kvmd: vm %s: %s (%s)\n", c.name.c_str(),
+                 std::string(VmStateName(c.state)).c_str(), c.detail.c_str());
+    hub.Publish(c);
+  });
+  if (std::string error = vms.Load(); !error.empty()) {
+    std::fprintf(stderr, "yard-kvmd: %s\n", error.c_str());
+    return 1;
+  }
+  std::filesystem::remove(args.socket);
+  VmsService service(io, &vms, &hub);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + args.socket, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr) {
+    std::fprintf(stderr, "yard-kvmd: cannot listen on %s\n", args.socket.c_str());
+    return 1;
+  }
+  chmod(args.socket.c_str(), 0600);
+  std::fprintf(stderr, "yard-kvmd: serving on %s, switch at %s, state in %s\n", args.socket.c_str(),
+               args.switch_socket.c_str(), args.state_dir.c_str());
+  // Handlers wait for the io thread; so the server is shut down from
+  // another thread while this one keeps serving them.
+  std::thread stopper;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) {
+      return;
+    }
+    std::fprintf(stderr, "yard-kvmd: stopping; guests keep running\n");
+    stopper = std::thread([&] {
+      server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      work.reset();
+      io.stop();
+    });
+  });
+  io.run();
+  if (stopper.joinable()) {
+    stopper.join();
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace switchyard::kvm
+
+int main(int argc, char** argv) { return switchyard::kvm::Main(argc, argv); }

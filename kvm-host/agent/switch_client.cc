@@ -1,0 +1,67 @@
+#include "kvm-host/agent/switch_client.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <chrono>
+
+namespace switchyard::kvm {
+
+namespace {
+
+// Port calls touch the datapath (a snapshot, a grace period): quick, but
+// not instant; a switch that does not answer in this long is down.
+constexpr auto kDeadline = std::chrono::seconds(10);
+
+void Deadline(grpc::ClientContext* ctx) {
+  ctx->set_deadline(std::chrono::system_clock::now() + kDeadline);
+}
+
+}  // namespace
+
+SwitchClient::SwitchClient(const std::string& socket)
+    : socket_(socket),
+      ports_(v1::Ports::NewStub(
+          grpc::CreateChannel("unix://" + socket, grpc::InsecureChannelCredentials()))) {}
+
+std::string SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket) {
+  const NicConfig& n = vm.nics[nic];
+  v1::CreatePortRequest req;
+  v1::Port* port = req.mutable_port();
+  port->set_name(PortName(vm.name, nic));
+  port->set_network(n.network);
+  if (n.kind == NicKind::kVhostUser) {
+    port->mutable_vhost_user()->set_socket_path(vhost_socket);
+    port->mutable_vhost_user()->set_mode(v1::VHOST_USER_MODE_SERVER);
+  } else {
+    port->mutable_tap()->set_name(TapName(vm.name, nic));
+  }
+  if (n.vlan != 0) {
+    port->mutable_vlan()->set_mode(v1::VLAN_MODE_ACCESS);
+    port->mutable_vlan()->set_tag(n.vlan);
+  }
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::Port made;
+  const grpc::Status s = ports_->CreatePort(&ctx, req, &made);
+  if (s.ok()) {
+    return "";
+  }
+  return "switch " + socket_ + ": port " + port->name() + ": " + s.error_message();
+}
+
+std::string SwitchClient::RemovePort(const std::string& name) {
+  v1::DeletePortRequest req;
+  req.set_name(name);
+  grpc::ClientContext ctx;
+  Deadline(&ctx);
+  v1::DeletePortResponse resp;
+  const grpc::Status s = ports_->DeletePort(&ctx, req, &resp);
+  if (s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return "";
+  }
+  return "switch " + socket_ + ": port " + name + ": " + s.error_message();
+}
+
+}  // namespace switchyard::kvm

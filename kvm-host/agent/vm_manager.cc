@@ -1,0 +1,739 @@
+#include "kvm-host/agent/vm_manager.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "control/store/atomic_file.h"
+#include "kvm-host/agent/convert.h"
+#include "kvm-host/qemu/kvm_probe.h"
+#include "kvm-host/vm/qemu_command.h"
+#include "switchyard/v1/vms.pb.h"
+
+#include <google/protobuf/util/json_util.h>
+
+namespace switchyard::kvm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kQmpAttempts = 100;  // 100 ms apart: QEMU makes its socket early
+constexpr auto kQmpRetry = std::chrono::milliseconds(100);
+constexpr int kDestroyGraceS = 3;  // QMP quit, then SIGKILL
+// KVM may create VMs whose guests never run (a nested hypervisor): QMP then
+// says "running" all the same. Proof of life is console output after the
+// firmware's "Booting from" line.
+constexpr int kKvmTrialS = 20;
+
+// Whether the guest wrote anything to its console after the firmware
+// handed over to it.
+bool ConsoleShowsLife(const std::string& log) {
+  std::ifstream in(log, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string s = text.str();
+  const size_t boot = s.rfind("Booting from");
+  if (boot == std::string::npos) {
+    return false;
+  }
+  const size_t eol = s.find('\n', boot);
+  return eol != std::string::npos && s.find_first_not_of(" \r\n\t", eol) != std::string::npos;
+}
+
+Result Error(Code code, std::string message) { return Result{code, std::move(message)}; }
+
+// qcow2 images start with "QFI\xfb"; anything else is taken for raw.
+std::string CheckImage(const DiskConfig& d) {
+  std::ifstream in(d.path, std::ios::binary);
+  if (!in) {
+    return d.path + ": " + std::strerror(errno);
+  }
+  char magic[4] = {};
+  in.read(magic, sizeof(magic));
+  const bool qcow2 = in.gcount() == 4 && std::memcmp(magic, "QFI\xfb", 4) == 0;
+  if (qcow2 != (d.format == "qcow2")) {
+    return d.path + ": the image is " + (qcow2 ? "qcow2" : "not qcow2") + ", not " + d.format;
+  }
+  return "";
+}
+
+// Runs a short tool to its end; empty when it exited 0, else its last
+// output line or how it ended.
+std::string RunToEnd(const std::vector<std::string>& argv, const std::string& log) {
+  std::error_code ec;
+  fs::remove(log, ec);
+  pid_t pid = 0;
+  std::string error;
+  if (!Spawn(argv, log, &pid, &error)) {
+    return error;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    return "";
+  }
+  std::ifstream in(log);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    last = line.empty() ? last : line;
+  }
+  return last.empty() ? argv[0] + " failed" : last;
+}
+
+pid_t ReadPid(const std::string& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  return in >> pid && pid > 0 ? static_cast<pid_t>(pid) : 0;
+}
+
+// A QEMU we started, still there: the pid is alive and runs QEMU.
+bool IsOurQemu(pid_t pid, const std::string& qemu) {
+  std::ifstream exe("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string arg0;
+  std::getline(exe, arg0, '\0');
+  return !arg0.empty() && fs::path(arg0).filename() == fs::path(qemu).filename();
+}
+
+}  // namespace
+
+struct VmManager::Vm {
+  explicit Vm(boost::asio::io_context& io) : timer(io), settle_timer(io), watchdog(io) {}
+
+  VmConfig config;
+  VmState state = VmState::kShutoff;
+  pid_t pid = 0;
+  std::string accel;
+  std::string accel_reason;
+  std::string error;
+  std::vector<std::string> ports;
+  bool shutdown_seen = false;  // the guest powered off, or we quit QEMU
+  bool kvm_on_trial = false;   // auto chose KVM: the watchdog has yet to see the guest live
+  bool fall_back = false;      // QEMU is being stopped to start again under TCG
+  Accel force = Accel::kAuto;  // for the next Launch: kTcg after a failed KVM trial
+  std::unique_ptr<QmpClient> qmp;
+  std::unique_ptr<ProcessWatch> watch;
+  boost::asio::steady_timer timer;  // QMP retries, the shutdown deadline
+  boost::asio::steady_timer settle_timer;
+  boost::asio::steady_timer watchdog;  // auto: did KVM run the guest?
+  std::vector<Done> waiting;           // for a settled state
+};
+
+std::string_view VmStateName(VmState state) {
+  switch (state) {
+    case VmState::kShutoff:
+      return "shutoff";
+    case VmState::kStarting:
+      return "starting";
+    case VmState::kRunning:
+      return "running";
+    case VmState::kPaused:
+      return "paused";
+    case VmState::kStopping:
+      return "stopping";
+    case VmState::kCrashed:
+      return "crashed";
+  }
+  return "unknown";
+}
+
+VmManager::VmManager(boost::asio::io_context& io, Options options, SwitchClient* sw,
+                     std::function<void(const VmChange&)> on_change)
+    : io_(io), options_(std::move(options)), sw_(sw), on_change_(std::move(on_change)) {}
+
+VmManager::~VmManager() = default;
+
+VmManager::Vm* VmManager::Find(const std::string& name) const {
+  auto it = vms_.find(name);
+  return it == vms_.end() ? nullptr : it->second.get();
+}
+
+std::string VmManager::RunDir(const std::string& name) const {
+  return options_.state_dir + "/run/" + name;
+}
+
+VmReport VmManager::Report(const Vm& vm) const {
+  return VmReport{vm.config,       vm.state, vm.accel,
+                  vm.accel_reason, vm.pid,   RunDir(vm.config.name) + "/console.log",
+                  vm.ports,        vm.error};
+}
+
+std::string VmManager::Save() const {
+  v1::ListVmsResponse all;  // the definitions, as the API has them
+  for (const auto& [name, vm] : vms_) {
+    *all.add_vms()->mutable_spec() = ToProto(vm->config);
+  }
+  std::string json;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(all, &json, opts).ok()) {
+    return "cannot serialise the VM definitions";
+  }
+  return WriteFileAtomically(options_.state_dir + "/vms.json", json);
+}
+
+void VmManager::SetState(Vm& vm, VmState state, const std::string& detail) {
+  if (vm.state == state) {
+    return;
+  }
+  const VmState previous = vm.state;
+  vm.state = state;
+  if (on_change_) {
+    on_change_(VmChange{vm.config.name, state, previous, detail});
+  }
+  Settle(vm);
+}
+
+void VmManager::Settle(Vm& vm) {
+  if (vm.state == VmState::kStarting || vm.state == VmState::kStopping || vm.waiting.empty()) {
+    return;
+  }
+  vm.settle_timer.cancel();
+  auto waiting = std::move(vm.waiting);
+  vm.waiting.clear();
+  const VmReport report = Report(vm);
+  for (Done& d : waiting) {
+    const bool failed = vm.state == VmState::kCrashed || !vm.error.empty();
+    d(failed && vm.state != VmState::kRunning
+          ? Error(Code::kUnavailable, vm.error.empty() ? "the VM stopped" : vm.error)
+          : Result{},
+      report);
+  }
+}
+
+void VmManager::WhenSettled(Vm& vm, int timeout_s, Done done) {
+  vm.waiting.push_back(std::move(done));
+  if (vm.state != VmState::kStarting && vm.state != VmState::kStopping) {
+    Settle(vm);
+    return;
+  }
+  vm.settle_timer.expires_after(std::chrono::seconds(timeout_s));
+  const std::string name = vm.config.name;
+  vm.settle_timer.async_wait([this, name](const boost::system::error_code& ec) {
+    Vm* v = Find(name);
+    if (ec || v == nullptr || v->waiting.empty()) {
+      return;
+    }
+    auto waiting = std::move(v->waiting);
+    v->waiting.clear();
+    for (Done& d : waiting) {
+      d(Error(Code::kUnavailable, name + ": still " + std::string(VmStateName(v->state)) +
+                                      " after " + std::to_string(options_.start_timeout_s) + " s"),
+        Report(*v));
+    }
+  });
+}
+
+std::string VmManager::Load() {
+  std::error_code ec;
+  fs::create_directories(options_.state_dir + "/run", ec);
+  if (ec) {
+    return options_.state_dir + ": " + ec.message();
+  }
+  const std::string path = options_.state_dir + "/vms.json";
+  std::ifstream in(path);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    v1::ListVmsResponse all;
+    if (!google::protobuf::util::JsonStringToMessage(text.str(), &all).ok()) {
+      return path + " is corrupt";
+    }
+    for (const v1::Vm& v : all.vms()) {
+      VmConfig config;
+      if (std::string why = FromProto(v.spec(), &config); !why.empty()) {
+        return path + ": " + why;
+      }
+      Normalize(&config);
+      if (std::string why = Validate(config); !why.empty()) {
+        return path + ": " + why;
+      }
+      auto vm = std::make_unique<Vm>(io_);
+      vm->config = std::move(config);
+      vms_.emplace(vm->config.name, std::move(vm));
+    }
+  }
+  for (auto& [name, vm] : vms_) {
+    const pid_t pid = ReadPid(RunDir(name) + "/qemu.pid");
+    if (pid != 0 && IsOurQemu(pid, options_.qemu)) {
+      for (size_t i = 0; i < vm->config.nics.size(); ++i) {
+        vm->ports.push_back(PortName(name, i));
+      }
+      std::ifstream accel(RunDir(name) + "/accel");
+      std::getline(accel, vm->accel);
+      vm->accel_reason = "attached again after an agent restart";
+      vm->state = VmState::kStarting;
+      Attach(*vm, pid, false);
+    } else {
+      // Gone while the agent was away: its ports are of no use.
+      for (size_t i = 0; i < vm->config.nics.size(); ++i) {
+        sw_->RemovePort(PortName(name, i));
+      }
+    }
+  }
+  for (auto& [name, vm] : vms_) {
+    if (vm->config.autostart && vm->state == VmState::kShutoff) {
+      Start(name, [name](const Result& r, const VmReport&) {
+        if (!r.ok()) {
+          std::fprintf(stderr, "yard-kvmd: autostart %s: %s\n", name.c_str(), r.message.c_str());
+        }
+      });
+    }
+  }
+  return "";
+}
+
+void VmManager::Define(VmConfig config, Done done) {
+  Normalize(&config);
+  if (std::string why = Validate(config); !why.empty()) {
+    done(Error(Code::kInvalidArgument, why), VmReport{});
+    return;
+  }
+  if (Vm* old = Find(config.name)) {
+    done(old->config == config ? Result{}
+                               : Error(Code::kAlreadyExists,
+                                       "vm.name: '" + config.name + "' exists with another spec"),
+         Report(*old));
+    return;
+  }
+  for (size_t i = 0; i < config.disks.size(); ++i) {
+    const DiskConfig& d = config.disks[i];
+    if (d.create_size_bytes != 0 && !fs::exists(d.path)) {
+      const std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
+                                          std::to_string(d.create_size_bytes)},
+                                         options_.state_dir + "/qemu-img.log");
+      if (!error.empty()) {
+        done(Error(Code::kInvalidArgument,
+                   "vm.disks[" + std::to_string(i) + "]: qemu-img create failed: " + error),
+             VmReport{});
+        return;
+      }
+    }
+    if (std::string why = CheckImage(d); !why.empty()) {
+      done(Error(Code::kInvalidArgument, "vm.disks[" + std::to_string(i) + "]: " + why),
+           VmReport{});
+      return;
+    }
+  }
+  auto vm = std::make_unique<Vm>(io_);
+  vm->config = std::move(config);
+  Vm& added = *vm;
+  const std::string name = added.config.name;
+  vms_.emplace(name, std::move(vm));
+  if (std::string why = Save(); !why.empty()) {
+    vms_.erase(name);
+    done(Error(Code::kUnavailable, why), VmReport{});
+    return;
+  }
+  if (on_change_) {
+    on_change_(VmChange{name, VmState::kShutoff, VmState::kShutoff, "defined"});
+  }
+  done(Result{}, Report(added));
+}
+
+std::string VmManager::Launch(Vm& vm) {
+  const VmConfig& c = vm.config;
+  const std::string dir = RunDir(c.name);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return dir + ": " + ec.message();
+  }
+  for (const DiskConfig& d : c.disks) {
+    if (std::string why = CheckImage(d); !why.empty()) {
+      return why;
+    }
+  }
+  for (const std::string* f : {&c.kernel, &c.initrd}) {
+    if (!f->empty() && access(f->c_str(), R_OK) != 0) {
+      return *f + ": " + std::strerror(errno);
+    }
+  }
+  QemuRuntime rt;
+  rt.binary = options_.qemu;
+  rt.qmp_socket = dir + "/qmp.sock";
+  rt.console_log = dir + "/console.log";
+  rt.pid_file = dir + "/qemu.pid";
+  vm.kvm_on_trial = false;
+  if (c.accel == Accel::kAuto && vm.force == Accel::kTcg) {
+    rt.accel = Accel::kTcg;  // vm.accel_reason says why, from the failed trial
+  } else if (c.accel == Accel::kAuto) {
+    std::string why;
+    const bool kvm = KvmRunsVcpus(&why);
+    rt.accel = kvm ? Accel::kKvm : Accel::kTcg;
+    vm.kvm_on_trial = kvm;
+    vm.accel_reason = kvm ? "auto: /dev/kvm runs vCPUs; the guest must show life on its "
+                            "console within " +
+                                std::to_string(kKvmTrialS) + " s"
+                          : "auto: " + why + "; TCG instead";
+  } else {
+    rt.accel = c.accel;
+    vm.accel_reason = "as configured";
+  }
+  vm.accel = std::string(AccelName(rt.accel));
+  std::vector<std::string> made;
+  for (size_t i = 0; i < c.nics.size(); ++i) {
+    const std::string sock = dir + "/n" + std::to_string(i) + ".sock";
+    rt.nic_backends.push_back(c.nics[i].kind == NicKind::kVhostUser ? sock : TapName(c.name, i));
+    if (std::string why = sw_->AddPort(c, i, sock); !why.empty()) {
+      for (const std::string& p : made) {
+        sw_->RemovePort(p);
+      }
+      return why;
+    }
+    made.push_back(PortName(c.name, i));
+  }
+  unlink(rt.qmp_socket.c_str());
+  unlink(rt.pid_file.c_str());
+  std::ofstream(dir + "/accel") << vm.accel << "\n";
+  pid_t pid = 0;
+  std::string error;
+  if (!Spawn(QemuArgv(c, rt), dir + "/qemu.log", &pid, &error)) {
+    for (const std::string& p : made) {
+      sw_->RemovePort(p);
+    }
+    return "cannot start QEMU: " + error;
+  }
+  vm.ports = std::move(made);
+  vm.error.clear();
+  vm.shutdown_seen = false;
+  Attach(vm, pid, true);
+  return "";
+}
+
+void VmManager::Attach(Vm& vm, pid_t pid, bool fresh) {
+  vm.pid = pid;
+  const std::string name = vm.config.name;
+  vm.watch = std::make_unique<ProcessWatch>(io_);
+  std::string error;
+  if (!vm.watch->Watch(
+          pid,
+          [this, name](const ExitStatus& status) {
+            if (Vm* v = Find(name)) {
+              OnExit(*v, status.ToString());
+            }
+          },
+          &error)) {
+    // Gone already: as if it had just exited.
+    boost::asio::post(io_, [this, name] {
+      if (Vm* v = Find(name)) {
+        OnExit(*v, "exited before it could be watched");
+      }
+    });
+  }
+  vm.qmp = std::make_unique<QmpClient>(io_);
+  vm.qmp->set_event_handler([this, name](const std::string& event, const std::string&) {
+    if (Vm* v = Find(name)) {
+      OnEvent(*v, event);
+    }
+  });
+  ConnectQmp(vm, fresh ? kQmpAttempts : 10);
+}
+
+void VmManager::ConnectQmp(Vm& vm, int attempts_left) {
+  const std::string name = vm.config.name;
+  vm.qmp->Connect(
+      RunDir(name) + "/qmp.sock",
+      [this, name, attempts_left](const boost::system::error_code& ec, const std::string& error) {
+        Vm* v = Find(name);
+        if (v == nullptr || v->pid == 0) {
+          return;
+        }
+        if (!ec) {
+          OnQmpReady(*v);
+          return;
+        }
+        if (attempts_left <= 1) {
+          v->error = "no QMP: " + error;
+          Kill(v->pid, SIGKILL, nullptr);  // a QEMU we cannot steer is of no use
+          return;
+        }
+        v->timer.expires_after(kQmpRetry);
+        v->timer.async_wait([this, name, attempts_left](const boost::system::error_code& wait_ec) {
+          Vm* again = Find(name);
+          if (!wait_ec && again != nullptr && again->qmp != nullptr) {
+            ConnectQmp(*again, attempts_left - 1);
+          }
+        });
+      });
+}
+
+void VmManager::OnQmpReady(Vm& vm) {
+  const std::string name = vm.config.name;
+  vm.qmp->QueryStatus([this, name](bool ok, const std::string& status) {
+    Vm* v = Find(name);
+    if (v == nullptr || !ok) {
+      return;
+    }
+    if (status == "paused") {
+      SetState(*v, VmState::kPaused, "QEMU reports it paused");
+    } else if (status == "running") {
+      SetState(*v, VmState::kRunning,
+               v->state == VmState::kStarting ? "started (" + v->accel + ")" : "running");
+    }
+    if (v->kvm_on_trial) {
+      ArmKvmTrial(*v);
+    }
+  });
+}
+
+void VmManager::ArmKvmTrial(Vm& vm) {
+  const std::string name = vm.config.name;
+  vm.watchdog.expires_after(std::chrono::seconds(kKvmTrialS));
+  vm.watchdog.async_wait([this, name](const boost::system::error_code& ec) {
+    Vm* v = Find(name);
+    if (ec || v == nullptr || v->pid == 0 || !v->kvm_on_trial) {
+      return;
+    }
+    v->kvm_on_trial = false;
+    if (ConsoleShowsLife(RunDir(name) + "/console.log")) {
+      v->accel_reason = "auto: KVM runs the guest";
+      return;
+    }
+    std::fprintf(stderr,
+                 "yard-kvmd: vm %s: no guest output under KVM within %d s; starting it again "
+                 "under TCG\n",
+                 name.c_str(), kKvmTrialS);
+    v->fall_back = true;
+    Kill(v->pid, SIGKILL, nullptr);
+  });
+}
+
+void VmManager::OnEvent(Vm& vm, const std::string& name) {
+  if (name == "SHUTDOWN") {
+    vm.shutdown_seen = true;  // QEMU exits next
+  } else if (name == "STOP" && vm.state == VmState::kRunning) {
+    SetState(vm, VmState::kPaused, "paused");
+  } else if (name == "RESUME" && (vm.state == VmState::kPaused || vm.state == VmState::kStarting)) {
+    SetState(vm, VmState::kRunning, "resumed");
+  }
+}
+
+void VmManager::OnExit(Vm& vm, const std::string& how) {
+  vm.timer.cancel();
+  vm.watchdog.cancel();
+  vm.qmp.reset();
+  vm.watch.reset();
+  vm.pid = 0;
+  FreePorts(vm);
+  if (vm.fall_back) {
+    vm.fall_back = false;
+    vm.force = Accel::kTcg;
+    vm.accel_reason = "auto: KVM did not run the guest (no console output within " +
+                      std::to_string(kKvmTrialS) + " s); TCG instead";
+    SetState(vm, VmState::kStarting, "KVM did not run it; starting again under TCG");
+    if (std::string why = Launch(vm); !why.empty()) {
+      vm.error = why;
+      SetState(vm, VmState::kCrashed, "could not start again under TCG: " + why);
+    }
+    return;
+  }
+  unlink((RunDir(vm.config.name) + "/qemu.pid").c_str());
+  if (vm.shutdown_seen) {
+    SetState(vm, VmState::kShutoff, "powered off");
+    return;
+  }
+  if (vm.error.empty()) {
+    vm.error = "QEMU " + how;
+  }
+  SetState(vm, VmState::kCrashed, vm.error);
+}
+
+void VmManager::FreePorts(Vm& vm) {
+  for (const std::string& p : vm.ports) {
+    if (std::string why = sw_->RemovePort(p); !why.empty()) {
+      std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());
+    }
+  }
+  vm.ports.clear();
+}
+
+void VmManager::Start(const std::string& name, Done done) {
+  Vm* vm = Find(name);
+  if (vm == nullptr) {
+    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
+    return;
+  }
+  if (vm->state != VmState::kShutoff && vm->state != VmState::kCrashed) {
+    done(Error(Code::kFailedPrecondition,
+               name + " is " + std::string(VmStateName(vm->state)) + ", not shut off"),
+         Report(*vm));
+    return;
+  }
+  if (std::string why = Launch(*vm); !why.empty()) {
+    vm->error = why;
+    done(Error(Code::kUnavailable, name + ": " + why), Report(*vm));
+    return;
+  }
+  SetState(*vm, VmState::kStarting, "QEMU started, pid " + std::to_string(vm->pid));
+  WhenSettled(*vm, options_.start_timeout_s, std::move(done));
+}
+
+void VmManager::Shutdown(const std::string& name, int timeout_s, Done done) {
+  Vm* vm = Find(name);
+  if (vm == nullptr) {
+    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
+    return;
+  }
+  if (vm->state != VmState::kRunning && vm->state != VmState::kPaused) {
+    done(Error(Code::kFailedPrecondition,
+               name + " is " + std::string(VmStateName(vm->state)) + ", not running"),
+         Report(*vm));
+    return;
+  }
+  vm->qmp->SystemPowerdown(nullptr);
+  SetState(*vm, VmState::kStopping, "ACPI power-off sent");
+  vm->timer.expires_after(std::chrono::seconds(timeout_s));
+  vm->timer.async_wait([this, name, timeout_s](const boost::system::error_code& ec) {
+    Vm* v = Find(name);
+    if (!ec && v != nullptr && v->pid != 0) {
+      v->shutdown_seen = true;  // ended on purpose: shut off, not crashed
+      v->error.clear();
+      std::fprintf(stderr, "yard-kvmd: %s did not power off within %d s; destroyed\n", name.c_str(),
+                   timeout_s);
+      Kill(v->pid, SIGKILL, nullptr);
+    }
+  });
+  done(Result{}, Report(*vm));  // stopping; WatchVms tells the rest
+}
+
+void VmManager::Destroy(const std::string& name, Done done) {
+  Vm* vm = Find(name);
+  if (vm == nullptr) {
+    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
+    return;
+  }
+  if (vm->pid == 0) {
+    done(Error(Code::kFailedPrecondition, name + " is not running"), Report(*vm));
+    return;
+  }
+  vm->shutdown_seen = true;
+  vm->error.clear();
+  const pid_t pid = vm->pid;
+  if (vm->qmp != nullptr && vm->qmp->ready()) {
+    vm->qmp->Quit(nullptr);
+  } else {
+    Kill(pid, SIGKILL, nullptr);
+  }
+  vm->timer.expires_after(std::chrono::seconds(kDestroyGraceS));
+  vm->timer.async_wait([this, name, pid](const boost::system::error_code& ec) {
+    Vm* v = Find(name);
+    if (!ec && v != nullptr && v->pid == pid) {
+      Kill(pid, SIGKILL, nullptr);
+    }
+  });
+  SetState(*vm, VmState::kStopping, "destroying");
+  WhenSettled(*vm, kDestroyGraceS + 5, std::move(done));
+}
+
+void VmManager::Command(const std::string& name, const std::vector<VmState>& allowed,
+                        const char* what, void (QmpClient::*send)(QmpClient::ResultFn), Done done) {
+  Vm* vm = Find(name);
+  if (vm == nullptr) {
+    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
+    return;
+  }
+  if (std::find(allowed.begin(), allowed.end(), vm->state) == allowed.end() || vm->qmp == nullptr ||
+      !vm->qmp->ready()) {
+    done(Error(Code::kFailedPrecondition,
+               name + " is " + std::string(VmStateName(vm->state)) + ": cannot " + what),
+         Report(*vm));
+    return;
+  }
+  ((*vm->qmp).*send)([this, name, what, done](bool ok, const std::string& text) {
+    Vm* v = Find(name);
+    if (v == nullptr) {
+      done(Error(Code::kNotFound, name + " went away"), VmReport{});
+      return;
+    }
+    if (!ok) {
+      done(Error(Code::kUnavailable, name + ": " + what + ": " + QmpClient::ErrorDesc(text)),
+           Report(*v));
+      return;
+    }
+    // STOP and RESUME events may trail the reply: ask for the state now.
+    v->qmp->QueryStatus([this, name, done](bool status_ok, const std::string& status) {
+      Vm* w = Find(name);
+      if (w == nullptr) {
+        done(Error(Code::kNotFound, name + " went away"), VmReport{});
+        return;
+      }
+      if (status_ok && status == "paused") {
+        SetState(*w, VmState::kPaused, "paused");
+      } else if (status_ok && status == "running") {
+        SetState(*w, VmState::kRunning, "running");
+      }
+      done(Result{}, Report(*w));
+    });
+  });
+}
+
+void VmManager::Pause(const std::string& name, Done done) {
+  Command(name, {VmState::kRunning}, "pause", &QmpClient::Stop, std::move(done));
+}
+
+void VmManager::Resume(const std::string& name, Done done) {
+  Command(name, {VmState::kPaused}, "resume", &QmpClient::Cont, std::move(done));
+}
+
+void VmManager::Reboot(const std::string& name, Done done) {
+  Command(name, {VmState::kRunning}, "reboot", &QmpClient::SystemReset, std::move(done));
+}
+
+void VmManager::Undefine(const std::string& name, Done done) {
+  Vm* vm = Find(name);
+  if (vm == nullptr) {
+    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
+    return;
+  }
+  if (vm->state != VmState::kShutoff && vm->state != VmState::kCrashed) {
+    done(Error(Code::kFailedPrecondition,
+               name + " is " + std::string(VmStateName(vm->state)) + "; stop it first"),
+         Report(*vm));
+    return;
+  }
+  auto gone = std::move(vms_.at(name));
+  vms_.erase(name);
+  if (std::string why = Save(); !why.empty()) {
+    vms_.emplace(name, std::move(gone));
+    done(Error(Code::kUnavailable, why), VmReport{});
+    return;
+  }
+  std::error_code ec;
+  fs::remove_all(RunDir(name), ec);  // its disks stay where they are
+  if (on_change_) {
+    on_change_(VmChange{name, VmState::kShutoff, gone->state, "undefined"});
+  }
+  done(Result{}, Report(*gone));
+}
+
+Result VmManager::Get(const std::string& name, VmReport* out) const {
+  const Vm* vm = Find(name);
+  if (vm == nullptr) {
+    return Error(Code::kNotFound, "vm.name: '" + name + "' is not defined");
+  }
+  *out = Report(*vm);
+  return Result{};
+}
+
+std::vector<VmReport> VmManager::List() const {
+  std::vector<VmReport> out;
+  for (const auto& [name, vm] : vms_) {
+    out.push_back(Report(*vm));
+  }
+  return out;
+}
+
+}  // namespace switchyard::kvm

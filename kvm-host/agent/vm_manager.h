@@ -1,0 +1,133 @@
+// The one owner of yard-kvmd's VMs: their definitions (saved), and for each
+// running one its QEMU process, QMP connection and switch ports.
+//
+// Thread context: everything runs on the io_context's thread. The gRPC
+// service posts calls there and waits for their `done`, which runs once,
+// on that thread, when the call has finished (a start: when QEMU reports the
+// guest running, or has failed).
+//
+// QEMU runs in its own session, so it outlives the agent: a restarted
+// agent finds it again by its pidfile and QMP socket and attaches.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kvm-host/agent/switch_client.h"
+#include "kvm-host/qemu/process.h"
+#include "kvm-host/qemu/qmp_client.h"
+#include "kvm-host/vm/vm_config.h"
+
+namespace switchyard::kvm {
+
+enum class VmState { kShutoff, kStarting, kRunning, kPaused, kStopping, kCrashed };
+std::string_view VmStateName(VmState state);
+
+// What a call ended with; maps one to one onto gRPC status codes.
+enum class Code {
+  kOk,
+  kInvalidArgument,
+  kNotFound,
+  kAlreadyExists,
+  kFailedPrecondition,
+  kUnavailable
+};
+
+struct Result {
+  Code code = Code::kOk;
+  std::string message;
+  bool ok() const { return code == Code::kOk; }
+};
+
+struct VmReport {
+  VmConfig config;
+  VmState state = VmState::kShutoff;
+  std::string accel;  // "kvm" / "tcg" while it runs
+  std::string accel_reason;
+  pid_t pid = 0;
+  std::string console_log;
+  std::vector<std::string> ports;
+  std::string error;
+};
+
+struct VmChange {
+  std::string name;
+  VmState state;
+  VmState previous;
+  std::string detail;
+};
+
+class VmManager {
+ public:
+  using Done = std::function<void(const Result& result, const VmReport& vm)>;
+
+  struct Options {
+    std::string state_dir;
+    std::string qemu = "qemu-system-x86_64";
+    std::string qemu_img = "qemu-img";
+    int start_timeout_s = 60;  // spawn to "running" over QMP
+  };
+
+  VmManager(boost::asio::io_context& io, Options options, SwitchClient* sw,
+            std::function<void(const VmChange&)> on_change);
+  ~VmManager();
+
+  // Reads the saved definitions, attaches to QEMUs still running, frees the
+  // ports of those that are gone, and starts autostart VMs. Empty, or why
+  // the definitions could not be read (the agent then refuses to start).
+  std::string Load();
+
+  void Define(VmConfig config, Done done);
+  void Start(const std::string& name, Done done);
+  void Shutdown(const std::string& name, int timeout_s, Done done);
+  void Destroy(const std::string& name, Done done);
+  void Pause(const std::string& name, Done done);
+  void Resume(const std::string& name, Done done);
+  void Reboot(const std::string& name, Done done);
+  void Undefine(const std::string& name, Done done);
+  Result Get(const std::string& name, VmReport* out) const;
+  std::vector<VmReport> List() const;
+
+ private:
+  struct Vm;
+
+  Vm* Find(const std::string& name) const;
+  std::string RunDir(const std::string& name) const;
+  std::string Save() const;
+  VmReport Report(const Vm& vm) const;
+  void SetState(Vm& vm, VmState state, const std::string& detail);
+  // Checks disks (made when asked for), asks the switch for ports, spawns
+  // QEMU. Empty on success, else why, with nothing left behind.
+  std::string Launch(Vm& vm);
+  void Attach(Vm& vm, pid_t pid, bool fresh);
+  void ConnectQmp(Vm& vm, int attempts_left);
+  void OnQmpReady(Vm& vm);
+  // auto chose KVM: restarts the VM under TCG when its console shows no
+  // life in time.
+  void ArmKvmTrial(Vm& vm);
+  void OnEvent(Vm& vm, const std::string& name);
+  void OnExit(Vm& vm, const std::string& how);
+  void FreePorts(Vm& vm);
+  // Runs `done` once the VM reaches a settled state (not starting or
+  // stopping), or when `timeout_s` passes.
+  void WhenSettled(Vm& vm, int timeout_s, Done done);
+  void Settle(Vm& vm);
+  // Sends QMP `command` to a running VM and answers with its state after.
+  void Command(const std::string& name, const std::vector<VmState>& allowed, const char* what,
+               void (QmpClient::*send)(QmpClient::ResultFn), Done done);
+
+  boost::asio::io_context& io_;
+  const Options options_;
+  SwitchClient* const sw_;
+  const std::function<void(const VmChange&)> on_change_;
+  std::map<std::string, std::unique_ptr<Vm>> vms_;
+};
+
+}  // namespace switchyard::kvm

@@ -1,0 +1,83 @@
+#include "kvm-host/vm/qemu_command.h"
+
+namespace switchyard::kvm {
+
+std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
+  const std::string mem = std::to_string(vm.memory_mib) + "M";
+  std::vector<std::string> a = {
+      rt.binary,
+      "-name",
+      "guest=" + vm.name + ",debug-threads=on",
+      "-nodefaults",
+      "-no-user-config",
+      "-machine",
+      "pc,memory-backend=mem",
+      "-accel",
+      rt.accel == Accel::kKvm ? "kvm" : "tcg,tb-size=16",
+      "-smp",
+      std::to_string(vm.vcpus),
+      "-m",
+      mem,
+      "-object",
+      "memory-backend-memfd,id=mem,size=" + mem + ",share=on",
+      "-display",
+      "none",
+      "-vga",
+      "none",
+      "-chardev",
+      "socket,id=qmp,path=" + rt.qmp_socket + ",server=on,wait=off",
+      "-mon",
+      "chardev=qmp,mode=control",
+      "-chardev",
+      "file,id=console,path=" + rt.console_log + ",append=on",
+      "-serial",
+      "chardev:console",
+      "-pidfile",
+      rt.pid_file,
+  };
+  if (!vm.kernel.empty()) {
+    a.insert(a.end(), {"-kernel", vm.kernel});
+    if (!vm.initrd.empty()) {
+      a.insert(a.end(), {"-initrd", vm.initrd});
+    }
+    if (!vm.cmdline.empty()) {
+      a.insert(a.end(), {"-append", vm.cmdline});
+    }
+  }
+  for (size_t i = 0; i < vm.disks.size(); ++i) {
+    const DiskConfig& d = vm.disks[i];
+    a.insert(a.end(), {"-drive", "file=" + d.path + ",format=" + d.format + ",if=virtio,index=" +
+                                     std::to_string(i) + (d.read_only ? ",readonly=on" : "")});
+  }
+  std::string order;
+  for (const std::string& b : vm.boot_order) {
+    order += b == "network" ? "n" : "c";
+  }
+  if (!order.empty()) {
+    a.insert(a.end(), {"-boot", "order=" + order});
+  }
+  for (size_t i = 0; i < vm.nics.size(); ++i) {
+    const NicConfig& n = vm.nics[i];
+    const std::string id = std::to_string(i);
+    const std::string& backend = i < rt.nic_backends.size() ? rt.nic_backends[i] : "";
+    // romfile=: no iPXE ROM, unless the NIC may boot the VM.
+    std::string device = "virtio-net-pci,netdev=net" + id + ",mac=" + n.mac;
+    if (order.find('n') == std::string::npos) {
+      device += ",romfile=";
+    }
+    if (n.kind == NicKind::kVhostUser) {
+      a.insert(a.end(), {"-chardev", "socket,id=nic" + id + ",path=" + backend + ",reconnect=1",
+                         "-netdev", "vhost-user,id=net" + id + ",chardev=nic" + id});
+      if (rt.accel == Accel::kTcg) {
+        device += ",vectors=0";
+      }
+    } else {
+      a.insert(a.end(), {"-netdev", "tap,id=net" + id + ",ifname=" + backend +
+                                        ",script=no,downscript=no,vhost=off"});
+    }
+    a.insert(a.end(), {"-device", device});
+  }
+  return a;
+}
+
+}  // namespace switchyard::kvm

@@ -1,0 +1,30 @@
+// The QEMU command line of a VM: what it runs with, where its QMP socket,
+// console and pidfile are, and each NIC's backend (the switch port's
+// vhost-user socket, or its TAP).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kvm-host/vm/vm_config.h"
+
+namespace switchyard::kvm {
+
+struct QemuRuntime {
+  std::string binary = "qemu-system-x86_64";
+  Accel accel = Accel::kTcg;  // kKvm or kTcg: what auto chose
+  std::string qmp_socket;
+  std::string console_log;
+  std::string pid_file;
+  // Per NIC, in order: the vhost-user socket the switch listens on, or the
+  // TAP's name.
+  std::vector<std::string> nic_backends;
+};
+
+// Guest memory is a shared memfd, which vhost-user needs (the switch maps
+// it) and costs nothing otherwise. QMP listens on a unix socket; the serial
+// console is appended to a file. QEMU 7.2 under TCG segfaults setting up
+// MSI-X for vhost-user NICs, so those get `vectors=0` there.
+std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt);
+
+}  // namespace switchyard::kvm
