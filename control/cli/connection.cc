@@ -5,6 +5,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -41,6 +42,12 @@ bool ReadFile(const std::string& option, const std::string& path, std::string* o
 
 void DropGrpcLog(gpr_log_func_args*) {}
 
+grpc::ChannelArguments ChannelArgs() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  return args;
+}
+
 }  // namespace
 
 std::unique_ptr<Connection> Connection::Open(const GlobalOptions& options, std::string* error) {
@@ -71,33 +78,43 @@ std::unique_ptr<Connection> Connection::Open(const GlobalOptions& options, std::
     }
     credentials = grpc::SslCredentials(tls);
   }
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   return std::unique_ptr<Connection>(
-      new Connection(options, grpc::CreateCustomChannel(target, credentials, args)));
+      new Connection(options, grpc::CreateCustomChannel(target, credentials, ChannelArgs())));
 }
 
-void Connection::SetDeadline(grpc::ClientContext* context) const {
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::seconds(options_.timeout_seconds));
+const std::shared_ptr<grpc::Channel>& Connection::kvmd_channel() const {
+  if (kvmd_channel_ == nullptr) {
+    kvmd_channel_ = grpc::CreateCustomChannel("unix:" + options_.kvmd_socket,
+                                              grpc::InsecureChannelCredentials(), ChannelArgs());
+  }
+  return kvmd_channel_;
+}
+
+void Connection::SetDeadline(grpc::ClientContext* context, uint32_t min_seconds) const {
+  deadline_seconds_ = std::max(options_.timeout_seconds, min_seconds);
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(deadline_seconds_));
 }
 
 std::string Connection::Where() const {
   return options_.server.empty() ? "socket " + options_.socket : "server " + options_.server;
 }
 
-int Connection::Fail(const grpc::Status& status) const {
+int Connection::Fail(const grpc::Status& status, Daemon daemon) const {
   std::string message = status.error_message();
+  const std::shared_ptr<grpc::Channel>& channel =
+      daemon == Daemon::kKvmd ? kvmd_channel() : channel_;
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-      channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+      channel->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
     // The call never reached the daemon, or lost it mid-stream (a READY
     // channel means the daemon itself answered UNAVAILABLE, e.g. for a port
     // whose socket it could not open). gRPC's own text names an address,
     // not what to check.
-    message = "no connection to switchyardd at " + Where() + " (is it running?): " + message;
+    message = daemon == Daemon::kKvmd
+                  ? "yard-kvmd not reachable at socket " + options_.kvmd_socket +
+                        " (is it running?): " + message
+                  : "no connection to switchyardd at " + Where() + " (is it running?): " + message;
   } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    message +=
-        " (no answer within " + std::to_string(options_.timeout_seconds) + " s; see --timeout)";
+    message += " (no answer within " + std::to_string(deadline_seconds_) + " s; see --timeout)";
   }
   std::cerr << "yardctl: " << StatusCodeName(status.error_code()) << ": " << message << std::endl;
   return 1;

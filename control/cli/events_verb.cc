@@ -1,8 +1,6 @@
 // events: the Events.Watch stream, printed as events arrive, until --count
 // events, the server ends the stream, or Ctrl-C/SIGTERM.
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 #include <iostream>
 
 #include "control/cli/output.h"
@@ -18,17 +16,6 @@ using Kind = OptionSpec::Kind;
 
 // The longest type name, "guest-disconnected", so that details line up.
 constexpr int kTypeWidth = 18;
-
-// "2024-05-01T12:00:03.120Z": UTC, as in the JSON output.
-std::string Rfc3339(const google::protobuf::Timestamp& ts) {
-  const std::time_t seconds = ts.seconds();
-  std::tm utc = {};
-  gmtime_r(&seconds, &utc);
-  char buf[40];
-  const size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &utc);
-  snprintf(buf + n, sizeof(buf) - n, ".%03dZ", ts.nanos() / 1000000);
-  return buf;
-}
 
 // The server's sentence; the fields when it has none.
 std::string Describe(const v1::Event& e) {
@@ -53,7 +40,7 @@ std::string Describe(const v1::Event& e) {
 
 // Prints one line (two after a gap), flushed. Returns 0, like PrintJson.
 int PrintEvent(const v1::Event& e) {
-  const std::string time = Rfc3339(e.time());
+  const std::string time = UtcTime(e.time().seconds(), e.time().nanos() / 1000000);
   if (e.missed() != 0) {
     std::cout << time << "  " << e.missed()
               << " events missed: this watcher fell behind and lost the oldest\n";

@@ -1,10 +1,11 @@
-// yardctl: the command-line client of switchyardd's gRPC API.
+// yardctl: the command-line client of switchyardd's gRPC API (and of
+// yard-kvmd's, the VM agent, for the vm verbs).
 //
 //   yardctl [global options] VERB [arguments and options of the verb]
 //
 // This file only finds the verb and hands over: global options are parsed
 // in options.cc, the connection is made in connection.cc, and each verb
-// group (network, port, fdb, stats, events, health) lives in its own file
+// group (network, port, fdb, stats, events, health, vm) lives in its own file
 // with its synopsis and argument spec next to its code, so --help, usage
 // errors and parsing can never disagree about what a verb takes.
 #include <iostream>
@@ -23,7 +24,7 @@ namespace ctl = switchyard::ctl;
 std::vector<ctl::Verb> AllVerbs() {
   std::vector<ctl::Verb> verbs;
   for (auto group : {ctl::NetworkVerbs, ctl::PortVerbs, ctl::FdbVerbs, ctl::StatsVerbs,
-                     ctl::EventsVerbs, ctl::HealthVerbs}) {
+                     ctl::EventsVerbs, ctl::HealthVerbs, ctl::VmVerbs}) {
     for (auto& verb : group()) {
       verbs.push_back(std::move(verb));
     }

@@ -10,8 +10,8 @@ namespace switchyard::ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kValueOptions = {
-    "--socket", "--server", "--tls-ca", "--tls-cert", "--tls-key", "--timeout",
+constexpr std::array<std::string_view, 7> kValueOptions = {
+    "--socket", "--kvmd-socket", "--server", "--tls-ca", "--tls-cert", "--tls-key", "--timeout",
 };
 constexpr std::array<std::string_view, 2> kFlagOptions = {"--insecure", "--json"};
 
@@ -19,6 +19,9 @@ constexpr std::string_view kHelp =
     R"(options (before the verb):
   --socket PATH        unix socket of switchyardd (default: $YARD_SOCKET, else
                        /run/switchyard/switchyard.sock)
+  --kvmd-socket PATH   unix socket of yard-kvmd, the VM agent, for the vm verbs,
+                       also with --server (default: $YARD_KVMD_SOCKET, else
+                       /run/switchyard/kvmd.sock)
   --server HOST:PORT   reach switchyardd over TCP instead; needs --tls-ca or
                        --insecure
   --tls-ca FILE        PEM CA certificate(s) the server's certificate must chain
@@ -27,7 +30,8 @@ constexpr std::string_view kHelp =
   --tls-key FILE       PEM private key of --tls-cert
   --insecure           plain TCP, no TLS
   --json               print each response as one line of JSON
-  --timeout SECONDS    deadline of each call (default 10; none for `events`)
+  --timeout SECONDS    deadline of each call (default 10; none for `events` and
+                       `vm watch`; at least 90 for `vm start`)
   -h, --help           print this help
 )";
 
@@ -87,6 +91,9 @@ std::string ParseGlobalOptions(const std::vector<std::string>& words, size_t* ve
   if (const char* env = std::getenv("YARD_SOCKET"); env != nullptr && *env != '\0') {
     o.socket = env;
   }
+  if (const char* env = std::getenv("YARD_KVMD_SOCKET"); env != nullptr && *env != '\0') {
+    o.kvmd_socket = env;
+  }
   bool socket_given = false;
   size_t i = 0;
   for (; i < words.size(); ++i) {
@@ -120,6 +127,8 @@ std::string ParseGlobalOptions(const std::vector<std::string>& words, size_t* ve
     if (name == "--socket") {
       o.socket = value;
       socket_given = true;
+    } else if (name == "--kvmd-socket") {
+      o.kvmd_socket = value;
     } else if (name == "--server") {
       o.server = value;
     } else if (name == "--tls-ca") {

@@ -4,6 +4,8 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
 
 namespace switchyard::ctl {
@@ -27,6 +29,16 @@ int PrintJson(const google::protobuf::Message& message) {
   }
   std::cout << json << '\n' << std::flush;
   return 0;
+}
+
+std::string UtcTime(int64_t unix_seconds, int32_t millis) {
+  const std::time_t seconds = unix_seconds;
+  std::tm utc = {};
+  gmtime_r(&seconds, &utc);
+  char buf[40];
+  const size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &utc);
+  snprintf(buf + n, sizeof(buf) - n, ".%03dZ", millis);
+  return buf;
 }
 
 std::string LinkName(v1::LinkState link) {

@@ -4,6 +4,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ namespace switchyard::ctl {
 // stream can be piped line by line. Returns the exit code (1 only if the
 // message cannot be converted).
 int PrintJson(const google::protobuf::Message& message);
+
+// "2024-05-01T12:00:03.120Z": a time in UTC with milliseconds, as in the
+// JSON output.
+std::string UtcTime(int64_t unix_seconds, int32_t millis);
 
 // "up", "down", or "-" when the server did not say.
 std::string LinkName(v1::LinkState link);

@@ -40,16 +40,23 @@ int Call::Usage(const std::string& reason) const {
   return UsageError(verb_.words, reason, {&verb_});
 }
 
-grpc::Status Call::Unary(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) const {
+const std::shared_ptr<grpc::Channel>& Call::channel() const {
+  return verb_.daemon == Daemon::kKvmd ? connection_.kvmd_channel() : connection_.channel();
+}
+
+grpc::Status Call::Unary(const std::function<grpc::Status(grpc::ClientContext*)>& rpc,
+                         uint32_t min_seconds) const {
   grpc::ClientContext context;
-  connection_.SetDeadline(&context);
+  connection_.SetDeadline(&context, min_seconds);
   return rpc(&context);
 }
+
+int Call::Fail(const grpc::Status& status) const { return connection_.Fail(status, verb_.daemon); }
 
 int Call::Reply(const grpc::Status& status, const google::protobuf::Message& response,
                 const std::function<void()>& print_for_people) const {
   if (!status.ok()) {
-    return connection_.Fail(status);
+    return Fail(status);
   }
   if (json()) {
     return PrintJson(response);
@@ -77,7 +84,8 @@ int UsageError(std::string_view context, std::string_view reason,
 
 void PrintHelp(std::ostream& os, const std::vector<Verb>& verbs) {
   os << "usage: yardctl [OPTIONS] VERB [ARGS]\n\n"
-        "Drives switchyardd, the Switchyard virtual switch, through its gRPC API.\n\n"
+        "Drives switchyardd, the Switchyard virtual switch, and yard-kvmd, its VM agent,\n"
+        "through their gRPC APIs.\n\n"
         "verbs:\n";
   std::string group;
   for (const Verb& verb : verbs) {
@@ -96,6 +104,9 @@ void PrintHelp(std::ostream& os, const std::vector<Verb>& verbs) {
         "or --count reports; events prints events as they come until Ctrl-C or --count\n"
         "events. Event TYPEs:\n"
      << Wrap(EventTypeNames(), "  ", 80) << '\n'
+     << "vm verbs call yard-kvmd at --kvmd-socket. vm watch prints state changes and\n"
+        "vm console follows the serial console until Ctrl-C. SIZE is bytes or a number\n"
+        "with K, M, G or T (powers of 1024): 512M, 10G.\n\n"
      << GlobalOptionsHelp() << '\n'
      << "exit status: 0 done; 1 the call failed (or health is not SERVING); 2 usage\n"
         "error. More in docs/yardctl.md.\n";

@@ -8,7 +8,9 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -27,6 +29,8 @@ struct Verb {
   ArgSpec args;
   // Returns the exit code: 0 done, 1 the call failed, 2 usage error.
   int (*run)(const Call& call);
+  // Whom it calls: failures name that daemon's socket or server.
+  Daemon daemon = Daemon::kSwitchyardd;
 };
 
 // One run of a verb: its checked arguments and the connection.
@@ -43,10 +47,17 @@ class Call {
   // the reason and the verb's synopsis to stderr; returns exit code 2.
   int Usage(const std::string& reason) const;
 
-  // Runs one unary RPC with the --timeout deadline: `rpc` gets a fresh
-  // context and makes the call, e.g.
+  // The channel to the verb's daemon.
+  const std::shared_ptr<grpc::Channel>& channel() const;
+
+  // Runs one unary RPC with the --timeout deadline (or `min_seconds`, when
+  // longer): `rpc` gets a fresh context and makes the call, e.g.
   //   [&](grpc::ClientContext* c) { return stub->GetPort(c, request, &port); }
-  grpc::Status Unary(const std::function<grpc::Status(grpc::ClientContext*)>& rpc) const;
+  grpc::Status Unary(const std::function<grpc::Status(grpc::ClientContext*)>& rpc,
+                     uint32_t min_seconds = 0) const;
+
+  // Reports a failed call to the verb's daemon; returns exit code 1.
+  int Fail(const grpc::Status& status) const;
 
   // Ends a verb after its RPC: reports a failure (exit 1), or prints
   // `response` as JSON with --json, else calls `print_for_people` (exit 0).
@@ -75,5 +86,6 @@ std::vector<Verb> FdbVerbs();
 std::vector<Verb> StatsVerbs();
 std::vector<Verb> EventsVerbs();
 std::vector<Verb> HealthVerbs();
+std::vector<Verb> VmVerbs();
 
 }  // namespace switchyard::ctl
