@@ -308,24 +308,36 @@ void VmManager::Define(VmConfig config, Done done) {
          Report(*old));
     return;
   }
+  // Every existing image checked before any new one is made, and the new
+  // ones removed again when one fails: a refused define leaves nothing.
+  std::vector<size_t> to_make;
   for (size_t i = 0; i < config.disks.size(); ++i) {
     const DiskConfig& d = config.disks[i];
     if (d.create_size_bytes != 0 && !fs::exists(d.path)) {
-      const std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
-                                          std::to_string(d.create_size_bytes)},
-                                         options_.state_dir + "/qemu-img.log");
-      if (!error.empty()) {
-        done(Error(Code::kInvalidArgument,
-                   "vm.disks[" + std::to_string(i) + "]: qemu-img create failed: " + error),
-             VmReport{});
-        return;
-      }
-    }
-    if (std::string why = CheckImage(d); !why.empty()) {
+      to_make.push_back(i);
+    } else if (std::string why = CheckImage(d); !why.empty()) {
       done(Error(Code::kInvalidArgument, "vm.disks[" + std::to_string(i) + "]: " + why),
            VmReport{});
       return;
     }
+  }
+  std::vector<std::string> made;
+  for (size_t i : to_make) {
+    const DiskConfig& d = config.disks[i];
+    const std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
+                                        std::to_string(d.create_size_bytes)},
+                                       options_.state_dir + "/qemu-img.log");
+    if (!error.empty()) {
+      for (const std::string& path : made) {
+        std::error_code ec;
+        fs::remove(path, ec);
+      }
+      done(Error(Code::kInvalidArgument,
+                 "vm.disks[" + std::to_string(i) + "]: qemu-img create failed: " + error),
+           VmReport{});
+      return;
+    }
+    made.push_back(d.path);
   }
   auto vm = std::make_unique<Vm>(io_);
   vm->config = std::move(config);
@@ -541,6 +553,8 @@ void VmManager::OnExit(Vm& vm, const std::string& how) {
     return;
   }
   unlink((RunDir(vm.config.name) + "/qemu.pid").c_str());
+  vm.accel.clear();  // nothing runs it now
+  vm.accel_reason.clear();
   if (vm.shutdown_seen) {
     SetState(vm, VmState::kShutoff, "powered off");
     return;

@@ -1,0 +1,259 @@
+"""Integration: yard-kvmd boots QEMU guests whose NICs are switchyardd ports.
+
+Everything runs inside one namespace of the test's own: switchyardd, the
+agent, and the QEMUs it launches (a TAP is opened by name, so QEMU must
+share the switch's namespace). The guests are the tiny kernel + busybox
+initramfs of tests/guest/build_guest.sh, under TCG (this machine's KVM
+does not run Linux guests; see tests/guest/README.md). Guest A is on a
+vhost-user port, guest B on a TAP port of the same network; A pings B and
+prints SY-PING-OK / SY-PING-FAIL on its console.
+"""
+import os
+import signal
+import subprocess
+import threading
+import time
+import unittest
+
+from sylib import BUILD_DIR, SwitchTestCase, pb, wait_for
+import grpc
+
+AGENT = os.path.join(BUILD_DIR, "kvm-host", "yard-kvmd")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+GUEST_DIR = os.path.join(BUILD_DIR, "test-guest")
+V = pb.vms
+S = V.VmState
+
+
+def build_guest():
+    subprocess.run(["bash", os.path.join(ROOT, "tests", "guest", "build_guest.sh"), GUEST_DIR],
+                   check=True, capture_output=True)
+    return os.path.join(GUEST_DIR, "vmlinux"), os.path.join(GUEST_DIR, "initramfs.cpio.gz")
+
+
+class Agent:
+    """A yard-kvmd in `netns`, its socket and state in `workdir`."""
+
+    def __init__(self, workdir, netns, switch_socket):
+        self.netns = netns
+        self.socket = os.path.join(workdir, "kvmd.sock")
+        self.state_dir = os.path.join(workdir, "kvmd")
+        self.switch_socket = switch_socket
+        self.log_path = os.path.join(workdir, "kvmd.log")
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self._log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", self.netns, AGENT, "--socket", self.socket,
+             "--switch-socket", self.switch_socket, "--state-dir", self.state_dir],
+            stdout=self._log, stderr=subprocess.STDOUT)
+        wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 20,
+                 "yard-kvmd socket")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"yard-kvmd exited:\n{self.log()}")
+        self.channel = grpc.insecure_channel("unix:" + self.socket)
+        self.vms = V_grpc.VmsStub(self.channel)
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        self.channel.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+V_grpc = pb.vms_grpc
+
+
+class KvmdTest(SwitchTestCase):
+
+    def setUp(self):
+        super().setUp()
+        if not os.path.exists(AGENT):
+            self.skipTest("yard-kvmd not built")
+        self.kernel, self.initrd = build_guest()
+        self.ns = self.netns("kv")
+        sw = self.start_switch(netns=self.ns)
+        sw.api.create_network("lan0")
+        self.agent = Agent(self.workdir, self.ns, sw.socket)
+        self.addCleanup(self.destroy_all)
+
+    def destroy_all(self):
+        # Guests are stopped by the test (they outlive an agent on purpose).
+        try:
+            for vm in self.call("ListVms", V.ListVmsRequest()).vms:
+                if vm.status.pid:
+                    os.kill(vm.status.pid, signal.SIGKILL)
+        except Exception:
+            pass
+        self.agent.stop()
+
+    def call(self, rpc, request, timeout=90):
+        return getattr(self.agent.vms, rpc)(request, timeout=timeout)
+
+    def define(self, name, kind, cmdline):
+        spec = V.VmSpec(name=name, memory_mib=96, kernel=self.kernel, initrd=self.initrd,
+                        cmdline="console=ttyS0 quiet " + cmdline,
+                        accelerator=V.ACCELERATOR_TCG,
+                        nics=[V.Nic(network="lan0", kind=kind)])
+        return self.call("DefineVm", V.DefineVmRequest(spec=spec))
+
+    def state(self, name):
+        return self.call("GetVm", V.VmRequest(name=name)).status.state
+
+    def console(self, name):
+        path = self.call("GetVm", V.VmRequest(name=name)).status.console_log
+        with open(path, errors="replace") as f:
+            return f.read()
+
+    def wait_state(self, name, state, timeout=30):
+        wait_for(lambda: self.state(name) == state, timeout,
+                 f"{name} {S.Name(state)} (agent log:\n{self.agent.log()})")
+
+    def ping_oks(self, name):
+        return self.console(name).count("SY-PING-OK")
+
+    def test_two_vms_ping_through_the_switch_and_every_state_shows(self):
+        a = self.define("va", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.1/24 sy.ping=10.0.0.2")
+        self.define("vb", V.NIC_KIND_TAP, "sy.ip=10.0.0.2/24")
+        self.assertTrue(a.spec.nics[0].mac.startswith("52:54:00:"))
+        for name in ("vb", "va"):
+            vm = self.call("StartVm", V.VmRequest(name=name))
+            self.assertEqual(vm.status.state, S.Value("VM_STATE_RUNNING"))
+            self.assertEqual(vm.status.accelerator, "tcg")
+            self.assertEqual(list(vm.status.ports), [name + "-n0"])
+        ports = {p.name for p in self.switch.api.list_ports()}
+        self.assertLessEqual({"va-n0", "vb-n0"}, ports)
+        wait_for(lambda: self.ping_oks("va") >= 2, 60, "va pings vb through the switch")
+        # Pause: B stops answering; resume: it answers again.
+        self.assertEqual(self.call("PauseVm", V.VmRequest(name="vb")).status.state,
+                         S.Value("VM_STATE_PAUSED"))
+        fails = self.console("va").count("SY-PING-FAIL")
+        wait_for(lambda: self.console("va").count("SY-PING-FAIL") > fails, 20,
+                 "pings fail while vb is paused")
+        self.assertEqual(self.call("ResumeVm", V.VmRequest(name="vb")).status.state,
+                         S.Value("VM_STATE_RUNNING"))
+        oks = self.ping_oks("va")
+        wait_for(lambda: self.ping_oks("va") > oks, 20, "pings again after resume")
+        # Shutdown: ACPI, the guest powers off, its port goes.
+        vm = self.call("ShutdownVm", V.ShutdownVmRequest(name="vb", timeout_seconds=30))
+        self.assertEqual(vm.status.state, S.Value("VM_STATE_STOPPING"))
+        self.wait_state("vb", S.Value("VM_STATE_SHUTOFF"))
+        self.assertNotIn("vb-n0", {p.name for p in self.switch.api.list_ports()})
+        # QEMU killed: crashed, port freed.
+        pid = self.call("GetVm", V.VmRequest(name="va")).status.pid
+        os.kill(pid, signal.SIGKILL)
+        self.wait_state("va", S.Value("VM_STATE_CRASHED"))
+        self.assertNotIn("va-n0", {p.name for p in self.switch.api.list_ports()})
+        self.assertIn("killed", self.call("GetVm", V.VmRequest(name="va")).status.error)
+
+    def test_an_agent_restart_keeps_guests_running(self):
+        self.define("vc", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.3/24")
+        pid = self.call("StartVm", V.VmRequest(name="vc")).status.pid
+        self.agent.stop()
+        self.agent.start()
+        self.wait_state("vc", S.Value("VM_STATE_RUNNING"))
+        self.assertEqual(self.call("GetVm", V.VmRequest(name="vc")).status.pid, pid)
+        vm = self.call("DestroyVm", V.VmRequest(name="vc"))
+        self.assertEqual(vm.status.state, S.Value("VM_STATE_SHUTOFF"))
+
+    def test_autostart_watch_reboot_and_disks(self):
+        disk = os.path.join(self.workdir, "ve.qcow2")
+        spec = V.VmSpec(name="ve", memory_mib=96, kernel=self.kernel, initrd=self.initrd,
+                        cmdline="console=ttyS0 quiet sy.ip=10.0.0.5/24",
+                        accelerator=V.ACCELERATOR_TCG, autostart=True,
+                        disks=[V.Disk(path=disk, create_size_bytes=64 << 20)],
+                        nics=[V.Nic(network="lan0")])
+        self.call("DefineVm", V.DefineVmRequest(spec=spec))
+        with open(disk, "rb") as f:
+            self.assertEqual(f.read(4), b"QFI\xfb", "a new qcow2 image")
+        # The image's format is checked: raw is refused for a qcow2 image.
+        bad = V.VmSpec(name="vf", memory_mib=96, disks=[V.Disk(path=disk, format="raw")])
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("DefineVm", V.DefineVmRequest(spec=bad))
+        self.assertIn("not raw", e.exception.details())
+        # Autostart: started when the agent starts.
+        self.agent.stop()
+        self.agent.start()
+        events = []
+        stream = self.agent.vms.WatchVms(V.WatchVmsRequest(name="ve"))
+        threading.Thread(target=self.collect, args=(stream, events), daemon=True).start()
+        self.wait_state("ve", S.Value("VM_STATE_RUNNING"))
+        wait_for(lambda: "SY-GUEST-READY" in self.console("ve"), 30, "ve booted")
+        boots = self.console("ve").count("SY-GUEST-READY")
+        vm = self.call("RebootVm", V.VmRequest(name="ve"))
+        self.assertEqual(vm.status.state, S.Value("VM_STATE_RUNNING"))
+        wait_for(lambda: self.console("ve").count("SY-GUEST-READY") > boots, 30,
+                 "ve booted again after a reboot")
+        self.call("PauseVm", V.VmRequest(name="ve"))
+        self.call("ResumeVm", V.VmRequest(name="ve"))
+        self.call("DestroyVm", V.VmRequest(name="ve"))
+        wait_for(lambda: [(S.Name(e.previous), S.Name(e.state)) for e in events][-4:] == [
+            ("VM_STATE_RUNNING", "VM_STATE_PAUSED"), ("VM_STATE_PAUSED", "VM_STATE_RUNNING"),
+            ("VM_STATE_RUNNING", "VM_STATE_STOPPING"), ("VM_STATE_STOPPING", "VM_STATE_SHUTOFF")],
+            10, f"WatchVms told each change: {events}")
+        stream.cancel()
+
+    @staticmethod
+    def collect(stream, events):
+        try:
+            for e in stream:
+                events.append(e)
+        except grpc.RpcError:
+            pass  # cancelled
+
+    def test_auto_uses_kvm_only_when_it_runs_the_guest(self):
+        spec = V.VmSpec(name="vg", memory_mib=96, kernel=self.kernel, initrd=self.initrd,
+                        cmdline="console=ttyS0 quiet sy.ip=10.0.0.7/24",
+                        accelerator=V.ACCELERATOR_AUTO, nics=[V.Nic(network="lan0")])
+        self.call("DefineVm", V.DefineVmRequest(spec=spec))
+        vm = self.call("StartVm", V.VmRequest(name="vg"))
+        self.assertIn(vm.status.accelerator, ("kvm", "tcg"))
+        self.assertTrue(vm.status.accelerator_reason.startswith("auto:"),
+                        vm.status.accelerator_reason)
+        # Whichever it took, the guest boots, and the status says which.
+        wait_for(lambda: "SY-GUEST-READY" in self.console("vg"), 60,
+                 f"vg booted ({self.agent.log()})")
+        vm = self.call("GetVm", V.VmRequest(name="vg"))
+        if vm.status.accelerator == "tcg":
+            self.assertIn("TCG", vm.status.accelerator_reason)
+        else:
+            wait_for(lambda: "runs the guest" in self.call(
+                "GetVm", V.VmRequest(name="vg")).status.accelerator_reason, 30,
+                "the KVM trial passed")
+
+    def test_bad_requests_are_refused_and_change_nothing(self):
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("DefineVm", V.DefineVmRequest(spec=V.VmSpec(name="bad/name")))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("vm.name", e.exception.details())
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("StartVm", V.VmRequest(name="nope"))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        # A NIC on a network the switch does not have: no QEMU, no port.
+        spec = V.VmSpec(name="vd", memory_mib=96, kernel=self.kernel, initrd=self.initrd,
+                        accelerator=V.ACCELERATOR_TCG,
+                        nics=[V.Nic(network="lan0"), V.Nic(network="missing")])
+        self.call("DefineVm", V.DefineVmRequest(spec=spec))
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("StartVm", V.VmRequest(name="vd"))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertIn("missing", e.exception.details())
+        self.assertNotIn("vd-n0", {p.name for p in self.switch.api.list_ports()})
+        self.assertEqual(self.state("vd"), S.Value("VM_STATE_SHUTOFF"))
+        self.call("UndefineVm", V.VmRequest(name="vd"))
+        self.assertEqual(len(self.call("ListVms", V.ListVmsRequest()).vms), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
