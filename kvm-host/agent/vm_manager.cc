@@ -469,7 +469,7 @@ void VmManager::ConnectQmp(Vm& vm, int attempts_left) {
         }
         if (attempts_left <= 1) {
           v->error = "no QMP: " + error;
-          Kill(v->pid, SIGKILL, nullptr);  // a QEMU we cannot steer is of no use
+          KillQemu(*v);  // a QEMU we cannot steer is of no use
           return;
         }
         v->timer.expires_after(kQmpRetry);
@@ -519,7 +519,7 @@ void VmManager::ArmKvmTrial(Vm& vm) {
                  "under TCG\n",
                  name.c_str(), kKvmTrialS);
     v->fall_back = true;
-    Kill(v->pid, SIGKILL, nullptr);
+    KillQemu(*v);
   });
 }
 
@@ -563,6 +563,13 @@ void VmManager::OnExit(Vm& vm, const std::string& how) {
     vm.error = "QEMU " + how;
   }
   SetState(vm, VmState::kCrashed, vm.error);
+}
+
+void VmManager::KillQemu(Vm& vm) {
+  // Through the process handle: never a pid reused by someone else.
+  if (vm.watch != nullptr) {
+    vm.watch->Signal(SIGKILL, nullptr);
+  }
 }
 
 void VmManager::FreePorts(Vm& vm) {
@@ -617,7 +624,7 @@ void VmManager::Shutdown(const std::string& name, int timeout_s, Done done) {
       v->error.clear();
       std::fprintf(stderr, "yard-kvmd: %s did not power off within %d s; destroyed\n", name.c_str(),
                    timeout_s);
-      Kill(v->pid, SIGKILL, nullptr);
+      KillQemu(*v);
     }
   });
   done(Result{}, Report(*vm));  // stopping; WatchVms tells the rest
@@ -639,13 +646,13 @@ void VmManager::Destroy(const std::string& name, Done done) {
   if (vm->qmp != nullptr && vm->qmp->ready()) {
     vm->qmp->Quit(nullptr);
   } else {
-    Kill(pid, SIGKILL, nullptr);
+    KillQemu(*vm);
   }
   vm->timer.expires_after(std::chrono::seconds(kDestroyGraceS));
   vm->timer.async_wait([this, name, pid](const boost::system::error_code& ec) {
     Vm* v = Find(name);
     if (!ec && v != nullptr && v->pid == pid) {
-      Kill(pid, SIGKILL, nullptr);
+      KillQemu(*v);
     }
   });
   SetState(*vm, VmState::kStopping, "destroying");

@@ -115,6 +115,7 @@ class VmManager {
   void OnEvent(Vm& vm, const std::string& name);
   void OnExit(Vm& vm, const std::string& how);
   void FreePorts(Vm& vm);
+  void KillQemu(Vm& vm);
   // Runs `done` once the VM reaches a settled state (not starting or
   // stopping), or when `timeout_s` passes.
   void WhenSettled(Vm& vm, int timeout_s, Done done);
