@@ -581,16 +581,25 @@ void VmManager::FreePorts(Vm& vm) {
   vm.ports.clear();
 }
 
-void VmManager::Start(const std::string& name, Done done) {
+VmManager::Vm* VmManager::Expect(const std::string& name, const std::vector<VmState>& allowed,
+                                 const char* what, const Done& done) {
   Vm* vm = Find(name);
   if (vm == nullptr) {
     done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
-    return;
+    return nullptr;
   }
-  if (vm->state != VmState::kShutoff && vm->state != VmState::kCrashed) {
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), vm->state) == allowed.end()) {
     done(Error(Code::kFailedPrecondition,
-               name + " is " + std::string(VmStateName(vm->state)) + ", not shut off"),
+               name + " is " + std::string(VmStateName(vm->state)) + ": cannot " + what),
          Report(*vm));
+    return nullptr;
+  }
+  return vm;
+}
+
+void VmManager::Start(const std::string& name, Done done) {
+  Vm* vm = Expect(name, {VmState::kShutoff, VmState::kCrashed}, "start", done);
+  if (vm == nullptr) {
     return;
   }
   if (std::string why = Launch(*vm); !why.empty()) {
@@ -603,15 +612,8 @@ void VmManager::Start(const std::string& name, Done done) {
 }
 
 void VmManager::Shutdown(const std::string& name, int timeout_s, Done done) {
-  Vm* vm = Find(name);
+  Vm* vm = Expect(name, {VmState::kRunning, VmState::kPaused}, "shut down", done);
   if (vm == nullptr) {
-    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
-    return;
-  }
-  if (vm->state != VmState::kRunning && vm->state != VmState::kPaused) {
-    done(Error(Code::kFailedPrecondition,
-               name + " is " + std::string(VmStateName(vm->state)) + ", not running"),
-         Report(*vm));
     return;
   }
   vm->qmp->SystemPowerdown(nullptr);
@@ -631,13 +633,14 @@ void VmManager::Shutdown(const std::string& name, int timeout_s, Done done) {
 }
 
 void VmManager::Destroy(const std::string& name, Done done) {
-  Vm* vm = Find(name);
+  Vm* vm = Expect(name, {}, "destroy", done);
   if (vm == nullptr) {
-    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
     return;
   }
   if (vm->pid == 0) {
-    done(Error(Code::kFailedPrecondition, name + " is not running"), Report(*vm));
+    done(Error(Code::kFailedPrecondition,
+               name + " is " + std::string(VmStateName(vm->state)) + ": no QEMU to destroy"),
+         Report(*vm));
     return;
   }
   vm->shutdown_seen = true;
@@ -661,16 +664,12 @@ void VmManager::Destroy(const std::string& name, Done done) {
 
 void VmManager::Command(const std::string& name, const std::vector<VmState>& allowed,
                         const char* what, void (QmpClient::*send)(QmpClient::ResultFn), Done done) {
-  Vm* vm = Find(name);
+  Vm* vm = Expect(name, allowed, what, done);
   if (vm == nullptr) {
-    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
     return;
   }
-  if (std::find(allowed.begin(), allowed.end(), vm->state) == allowed.end() || vm->qmp == nullptr ||
-      !vm->qmp->ready()) {
-    done(Error(Code::kFailedPrecondition,
-               name + " is " + std::string(VmStateName(vm->state)) + ": cannot " + what),
-         Report(*vm));
+  if (vm->qmp == nullptr || !vm->qmp->ready()) {
+    done(Error(Code::kFailedPrecondition, name + ": QEMU does not answer QMP yet"), Report(*vm));
     return;
   }
   ((*vm->qmp).*send)([this, name, what, done](bool ok, const std::string& text) {
@@ -714,15 +713,8 @@ void VmManager::Reboot(const std::string& name, Done done) {
 }
 
 void VmManager::Undefine(const std::string& name, Done done) {
-  Vm* vm = Find(name);
-  if (vm == nullptr) {
-    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
-    return;
-  }
-  if (vm->state != VmState::kShutoff && vm->state != VmState::kCrashed) {
-    done(Error(Code::kFailedPrecondition,
-               name + " is " + std::string(VmStateName(vm->state)) + "; stop it first"),
-         Report(*vm));
+  if (Expect(name, {VmState::kShutoff, VmState::kCrashed}, "undefine (stop it first)", done) ==
+      nullptr) {
     return;
   }
   auto gone = std::move(vms_.at(name));

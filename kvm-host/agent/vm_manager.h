@@ -99,6 +99,11 @@ class VmManager {
   struct Vm;
 
   Vm* Find(const std::string& name) const;
+  // The VM `name` when it is in one of `allowed` (any, when empty); else
+  // answers `done` (NOT_FOUND, or FAILED_PRECONDITION: "cannot `what`")
+  // and returns null.
+  Vm* Expect(const std::string& name, const std::vector<VmState>& allowed, const char* what,
+             const Done& done);
   std::string RunDir(const std::string& name) const;
   std::string Save() const;
   VmReport Report(const Vm& vm) const;
