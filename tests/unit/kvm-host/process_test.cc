@@ -18,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include "tests/unit/kvm-host/run_io.h"
+
 namespace switchyard::kvm {
 namespace {
 
@@ -65,22 +67,9 @@ class ProcessTest : public ::testing::Test {
   }
 
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      io_.restart();
-      if (io_.run_one_for(10ms) == 0 && io_.stopped()) {
-        std::this_thread::sleep_for(1ms);
-      }
-    }
-    return true;
+    return testing::RunUntil(io_, done, limit);
   }
-  void RunFor(std::chrono::milliseconds d) {
-    io_.restart();
-    io_.run_for(d);
-  }
+  void RunFor(std::chrono::milliseconds d) { testing::RunFor(io_, d); }
 
   pid_t MustSpawn(const std::vector<std::string>& argv) {
     pid_t pid = 0;

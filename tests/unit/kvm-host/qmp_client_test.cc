@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kvm-host/qemu/json.h"
+#include "tests/unit/kvm-host/run_io.h"
 
 namespace switchyard::kvm {
 namespace {
@@ -191,25 +192,10 @@ class QmpClientTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // Runs the io_context until `done` holds or `limit` passes.
   bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      io_.restart();
-      if (io_.run_one_for(10ms) == 0 && io_.stopped()) {
-        std::this_thread::sleep_for(1ms);  // nothing to do at all
-      }
-    }
-    return true;
+    return testing::RunUntil(io_, done, limit);
   }
-  // Runs whatever is ready now and what it triggers, for `d`.
-  void RunFor(std::chrono::milliseconds d) {
-    io_.restart();
-    io_.run_for(d);
-  }
+  void RunFor(std::chrono::milliseconds d) { testing::RunFor(io_, d); }
 
   struct Ready {
     bool called = false;
