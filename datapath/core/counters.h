@@ -12,21 +12,11 @@
 #include <atomic>
 #include <cstdint>
 
+#include "datapath/core/counter.h"
 #include "datapath/core/drop_reasons.h"
 #include "datapath/core/types.h"
 
 namespace switchyard::dp {
-
-class Counter {
- public:
-  void Add(uint64_t n) noexcept {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  uint64_t Get() const noexcept { return value_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> value_{0};
-};
 
 struct PortCounters {
   Counter rx_packets;

@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "datapath/core/counter.h"
+
 namespace switchyard::dp {
 
 // One direction of a connection, as its packets carry it. `zone` keeps
@@ -113,9 +115,9 @@ class ConnTable {
   uint32_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
   uint32_t capacity() const noexcept { return capacity_; }
   // Connections ever inserted.
-  uint64_t created() const noexcept { return created_.load(std::memory_order_relaxed); }
+  uint64_t created() const noexcept { return created_.Get(); }
   // Inserts refused because the table was full.
-  uint64_t full() const noexcept { return full_.load(std::memory_order_relaxed); }
+  uint64_t full() const noexcept { return full_.Get(); }
 
  private:
   struct IndexSlot {
@@ -140,12 +142,6 @@ class ConnTable {
   void Unindex(uint32_t hash, uint32_t ref) noexcept;
   bool InUse(uint32_t i) const noexcept { return next_free_[i] == kInUse; }
 
-  // Single writer: a plain load and store, never a locked instruction.
-  template <class T>
-  static void Add(std::atomic<T>& v, T n) noexcept {
-    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-
   uint32_t capacity_;
   uint32_t index_mask_;
   uint64_t seed_lo_;
@@ -156,8 +152,8 @@ class ConnTable {
   uint32_t free_head_ = 0;
   uint32_t cursor_ = 0;  // Expire's next conn slot
   std::atomic<uint32_t> size_{0};
-  std::atomic<uint64_t> created_{0};
-  std::atomic<uint64_t> full_{0};
+  Counter created_;
+  Counter full_;
 };
 
 template <class Pred>
