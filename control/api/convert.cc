@@ -398,6 +398,7 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->name = msg.name();
   spec->network = msg.network();
   spec->private_port = msg.private_port();
+  spec->mac_limit = msg.mac_limit();
   if (msg.has_underlay()) {
     spec->underlay = dp::UnderlaySpec{msg.underlay().address(), msg.underlay().gateway()};
   }
@@ -427,6 +428,7 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   msg.set_name(spec.name);
   msg.set_network(spec.network);
   msg.set_private_port(spec.private_port);
+  msg.set_mac_limit(spec.mac_limit);
   if (spec.vlan != dp::VlanSpec{}) {
     *msg.mutable_vlan() = VlanToProto(spec.vlan);
   }

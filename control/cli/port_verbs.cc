@@ -315,6 +315,7 @@ int Add(const Call& call) {
     return call.Usage(reason);
   }
   port->set_private_port(private_port.value_or(false));
+  port->set_mac_limit(call.args().U32("--mac-limit").value_or(0));
   if (backend.vhost_user) {
     *port->mutable_vhost_user() = *backend.vhost_user;
   } else if (backend.kernel) {
@@ -389,6 +390,8 @@ int Show(const Call& call) {
         {reply.has_vhost_user() ? "socket" : "netdev", BackendName(reply)},
         {"vlan", VlanText(reply)},
         {"private", PrivateText(reply)},
+        {"mac-limit",
+         reply.has_underlay() || reply.mac_limit() == 0 ? "-" : std::to_string(reply.mac_limit())},
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
@@ -449,11 +452,15 @@ int Set(const Call& call) {
   if (private_port) {
     request.set_private_port(*private_port);
   }
-  if (!request.has_network() && !backend.given() && !vlan && !underlay && !private_port) {
+  if (auto limit = call.args().U32("--mac-limit")) {
+    request.set_mac_limit(*limit);
+  }
+  if (!request.has_network() && !backend.given() && !vlan && !underlay && !private_port &&
+      !request.has_mac_limit()) {
     return call.Usage(
         "nothing to change: give --network, "
         "--vhost-server/--vhost-client/--kernel/--tap/--internal, "
-        "--access/--trunk/--native, --underlay and/or --private/--no-private");
+        "--access/--trunk/--native, --underlay, --private/--no-private and/or --mac-limit");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -491,7 +498,8 @@ std::vector<OptionSpec> PortOptions() {
           {"--underlay"},
           {"--gateway"},
           {"--private", OptionSpec::Kind::kFlag},
-          {"--no-private", OptionSpec::Kind::kFlag}};
+          {"--no-private", OptionSpec::Kind::kFlag},
+          {"--mac-limit", OptionSpec::Kind::kU32}};
 }
 
 }  // namespace
@@ -504,7 +512,8 @@ std::vector<Verb> PortVerbs() {
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N])\n"
        "    [--driver auto|af_xdp|af_packet]\n"
-       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]] [--private]",
+       "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]] [--private]\n"
+       "    [--mac-limit N]",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
@@ -514,7 +523,7 @@ std::vector<Verb> PortVerbs() {
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]\n"
-       "    [--underlay CIDR [--gateway IP]] [--private | --no-private]",
+       "    [--underlay CIDR [--gateway IP]] [--private | --no-private] [--mac-limit N (0: none)]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -27,6 +27,7 @@ enum class EventType {
   kMacMoved = 8,
   kMacAged = 9,
   kConfigChanged = 10,
+  kMacLimit = 11,
 };
 
 struct Event {

@@ -232,6 +232,11 @@ void Controller::PublishMacEvent(const dp::MacEvent& m) {
       e.type = EventType::kMacAged;
       e.detail = "MAC " + e.mac + " aged out (was on port " + m.port + ")";
       break;
+    case dp::MacEvent::Type::kLimit:
+      e.type = EventType::kMacLimit;
+      e.detail = "port " + m.port + " reached its MAC limit with " + e.mac +
+                 "; new source MACs are dropped (port_mac_limit)";
+      break;
   }
   hub_->Publish(std::move(e));
 }
@@ -471,6 +476,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   spec.vlan = update.vlan.value_or(spec.vlan);
   spec.underlay = update.underlay.value_or(spec.underlay);
   spec.private_port = update.private_port.value_or(spec.private_port);
+  spec.mac_limit = update.mac_limit.value_or(spec.mac_limit);
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();
@@ -494,6 +500,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   backend_only.vlan = old->vlan;
   backend_only.underlay = old->underlay;
   backend_only.private_port = old->private_port;
+  backend_only.mac_limit = old->mac_limit;
   const bool new_backend = !(backend_only == *old);
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
@@ -514,7 +521,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
       dataplane_->MovePort(name, old->network);
       return s;
     }
-    if (Status s = dataplane_->SetPortPrivate(name, spec.private_port); !s.ok()) {
+    if (Status s = dataplane_->SetPortFences(name, spec.private_port, spec.mac_limit); !s.ok()) {
       dataplane_->SetPortVlan(name, old->vlan);
       dataplane_->MovePort(name, old->network);
       return s;
@@ -549,7 +556,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
     } else {
       dataplane_->MovePort(name, old->network);
       dataplane_->SetPortVlan(name, old->vlan);
-      dataplane_->SetPortPrivate(name, old->private_port);
+      dataplane_->SetPortFences(name, old->private_port, old->mac_limit);
     }
     static_macs_ = statics_before;
     PinStaticMacsOf(name);

@@ -51,6 +51,7 @@ struct PortUpdate {
   std::optional<dp::VlanSpec> vlan;
   std::optional<dp::UnderlaySpec> underlay;
   std::optional<bool> private_port;
+  std::optional<uint32_t> mac_limit;
 };
 
 // A port of the saved config that could not be brought up at start.

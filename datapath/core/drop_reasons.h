@@ -49,7 +49,11 @@ namespace switchyard::dp {
   X(kNatNoConnection, "nat_no_connection",                                                      \
     "from outside with no connection or forward, or TCP opening without SYN")                   \
   X(kNatTableFull, "nat_table_full", "new connection while the NAT table was full")             \
-  X(kNatPortsExhausted, "nat_ports_exhausted", "no free NAT port for a new connection")
+  X(kNatPortsExhausted, "nat_ports_exhausted", "no free NAT port for a new connection")         \
+  X(kVlanDoubleTag, "vlan_double_tag",                                                          \
+    "a priority or untagged-native VLAN tag over another tag (VLAN hopping)")                   \
+  X(kInfraSrcMac, "infra_src_mac", "source MAC of the switch's gateway or an uplink")           \
+  X(kPortMacLimit, "port_mac_limit", "new source MAC beyond the port's MAC limit")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

@@ -1,4 +1,4 @@
-// Datapath events (MAC learned, MAC moved) from one PMD thread to the
+// Datapath events (MAC learned, MAC moved, a port at its MAC limit) from one PMD thread to the
 // control thread: a bounded single-producer/single-consumer ring. The PMD
 // never waits: when the ring is full the event is dropped and counted.
 #pragma once
@@ -12,7 +12,7 @@
 namespace switchyard::dp {
 
 struct DpEvent {
-  enum class Type : uint8_t { kMacLearned, kMacMoved };
+  enum class Type : uint8_t { kMacLearned, kMacMoved, kMacLimit };
   Type type;
   NetworkIndex network;
   PortIndex port;

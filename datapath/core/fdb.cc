@@ -10,10 +10,11 @@ Fdb::Fdb(uint32_t max_entries) : max_entries_(max_entries) {
   slot_mask_ = capacity - 1;
   hash_shift_ = 64 - std::countr_zero(capacity);
   slots_ = std::make_unique<Slot[]>(capacity);
+  per_port_ = std::make_unique<std::atomic<uint32_t>[]>(kMaxPorts);
 }
 
 Fdb::LearnResult Fdb::Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now,
-                            PortIndex* previous) noexcept {
+                            PortIndex* previous, uint32_t port_limit) noexcept {
   const uint64_t key = MakeKey(vlan, mac);
   const uint32_t start = WindowStart(key);
   int first_empty = -1;
@@ -32,12 +33,18 @@ Fdb::LearnResult Fdb::Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t 
       if (v == nv) {
         return LearnResult::kRefreshed;  // the common case: no write at all
       }
+      const bool moving = ValPort(v) != port;
+      if (moving && AtLimit(port, port_limit)) {
+        return LearnResult::kPortLimit;
+      }
       if (!s.val.compare_exchange_strong(v, nv, std::memory_order_acq_rel)) {
         return LearnResult::kRefreshed;  // lost to a delete or another learner
       }
-      if (ValPort(v) == port) {
+      if (!moving) {
         return LearnResult::kRefreshed;
       }
+      CountOut(ValPort(v));
+      CountIn(port);
       if (previous != nullptr) {
         *previous = ValPort(v);
       }
@@ -46,6 +53,9 @@ Fdb::LearnResult Fdb::Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t 
     if (k == 0 && first_empty < 0) {
       first_empty = static_cast<int>(i);
     }
+  }
+  if (AtLimit(port, port_limit)) {
+    return LearnResult::kPortLimit;
   }
   if (first_empty < 0 || count_.load(std::memory_order_relaxed) >= max_entries_) {
     return LearnResult::kFull;
@@ -57,6 +67,7 @@ Fdb::LearnResult Fdb::Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t 
         s.key.compare_exchange_strong(expected, key, std::memory_order_acq_rel)) {
       s.val.store(MakeVal(port, false, now), std::memory_order_release);
       count_.fetch_add(1, std::memory_order_relaxed);
+      CountIn(port);
       return LearnResult::kLearned;
     }
   }
@@ -87,7 +98,11 @@ bool Fdb::AddStatic(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now) {
   for (uint32_t i = 0; i < kWindow; ++i) {
     Slot& s = At(start, i);
     if (s.key.load(std::memory_order_acquire) == key) {
-      s.val.store(nv, std::memory_order_release);
+      const uint64_t old = s.val.exchange(nv, std::memory_order_acq_rel);
+      if (old != 0) {
+        CountOut(ValPort(old));
+      }
+      CountIn(port);
       return true;
     }
   }
@@ -100,6 +115,7 @@ bool Fdb::AddStatic(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now) {
     if (s.key.compare_exchange_strong(expected, key, std::memory_order_acq_rel)) {
       s.val.store(nv, std::memory_order_release);
       count_.fetch_add(1, std::memory_order_relaxed);
+      CountIn(port);
       return true;
     }
   }
@@ -112,6 +128,7 @@ bool Fdb::TryRemove(Slot& s, uint64_t expected_val) {
   }
   s.key.store(0, std::memory_order_release);
   count_.fetch_sub(1, std::memory_order_relaxed);
+  CountOut(ValPort(expected_val));
   return true;
 }
 

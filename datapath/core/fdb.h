@@ -14,6 +14,12 @@
 //
 // A key hashes to a window of kWindow consecutive slots (two cache lines);
 // a full window refuses new MACs like a full table does.
+//
+// Each port's entries are counted, so that one port can be held to a MAC
+// limit (as OVS's and Cisco's port-security maximum) and cannot fill the
+// table that every other port of the network depends on. The counts are
+// atomics: a learner adds to its own port, while a move, an age or a flush
+// takes from another.
 #pragma once
 
 #include <atomic>
@@ -34,6 +40,7 @@ class Fdb {
     kMoved,       // known on another port; now on this one
     kFull,        // not learned: size limit reached or hash window full
     kStaticKept,  // a static entry points elsewhere; left as is
+    kPortLimit,   // not learned or moved: the port holds `port_limit` entries
   };
 
   struct Entry {
@@ -50,9 +57,11 @@ class Fdb {
   Fdb& operator=(const Fdb&) = delete;
 
   // Any thread. `now` is in seconds of a clock shared with Age(). On kMoved,
-  // `*previous` (when given) is the port the MAC was on.
+  // `*previous` (when given) is the port the MAC was on. `port_limit` (0:
+  // none) bounds how many entries `port` may hold: a new MAC, or one moving
+  // in from another port, beyond it is refused (kPortLimit).
   LearnResult Learn(uint16_t vlan, MacKey mac, PortIndex port, uint32_t now,
-                    PortIndex* previous = nullptr) noexcept;
+                    PortIndex* previous = nullptr, uint32_t port_limit = 0) noexcept;
   // Any thread. kInvalidPort when unknown.
   PortIndex Lookup(uint16_t vlan, MacKey mac) const noexcept;
 
@@ -72,6 +81,10 @@ class Fdb {
   // Any thread; a point-in-time copy.
   std::vector<Entry> Dump() const;
   uint32_t size() const noexcept { return count_.load(std::memory_order_relaxed); }
+  // Entries (learned and static) that point to `port`.
+  uint32_t PortEntries(PortIndex port) const noexcept {
+    return port < kMaxPorts ? per_port_[port].load(std::memory_order_relaxed) : 0;
+  }
   uint32_t max_entries() const noexcept { return max_entries_; }
   uint32_t capacity() const noexcept { return slot_mask_ + 1; }
 
@@ -101,12 +114,20 @@ class Fdb {
   Slot& At(uint32_t start, uint32_t i) const noexcept { return slots_[(start + i) & slot_mask_]; }
   // Control thread: CAS val -> 0 then clear key. False if val changed.
   bool TryRemove(Slot& s, uint64_t expected_val);
+  void CountIn(PortIndex port) noexcept { per_port_[port].fetch_add(1, std::memory_order_relaxed); }
+  void CountOut(PortIndex port) noexcept {
+    per_port_[port].fetch_sub(1, std::memory_order_relaxed);
+  }
+  bool AtLimit(PortIndex port, uint32_t limit) const noexcept {
+    return limit != 0 && per_port_[port].load(std::memory_order_relaxed) >= limit;
+  }
 
   uint32_t max_entries_;
   uint32_t slot_mask_;
   int hash_shift_;
   std::unique_ptr<Slot[]> slots_;
   std::atomic<uint32_t> count_{0};
+  std::unique_ptr<std::atomic<uint32_t>[]> per_port_;
 };
 
 }  // namespace switchyard::dp

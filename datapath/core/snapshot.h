@@ -88,12 +88,18 @@ struct alignas(64) PortSlot {
   const GatewaySlot* gateway = nullptr;  // the network's gateway: frames go to the router
   uint8_t flags = 0;                     // kPortGuest, kPortPrivate
   VlanPolicy vlan = VlanPolicy::TrunkOfAll();
+  // Read only when a source MAC is new to a burst: past the VLAN bits.
+  uint32_t mac_limit = 0;  // FDB entries the port may hold; 0: no limit
 };
 
 struct NetworkSlot {
   Fdb* fdb = nullptr;  // null: no network in this slot
   std::vector<PortIndex> members;
   bool isolated = false;  // frames only from guest to guest
+  // The gateway (modes nat and routed), found without the FDB, so that no
+  // flush, limit or full table can hand its MAC to a guest.
+  MacKey gateway_mac = 0;  // 0: none
+  PortIndex gateway_port = kInvalidPort;
 };
 
 struct Snapshot {
@@ -106,6 +112,18 @@ struct Snapshot {
   std::vector<TunnelPath> tunnel_paths;
   std::vector<UplinkSlot> uplinks;
   std::vector<GatewaySlot> gateways;
+  // Every gateway's and uplink's MAC: no frame from a port other than a
+  // gateway may carry one as its source.
+  std::vector<MacKey> infra_macs;
+
+  bool IsInfraMac(MacKey mac) const noexcept {
+    for (MacKey m : infra_macs) {
+      if (m == mac) {
+        return true;
+      }
+    }
+    return false;
+  }
 };
 
 }  // namespace switchyard::dp

@@ -174,10 +174,15 @@ TunnelParse ParseTunnel(const uint8_t* data, uint32_t head_len, uint32_t frame_l
       !ChecksumOk(ip, ihl)) {
     return TunnelParse::kBadHeader;
   }
+  const uint8_t* l4 = ip + ihl;
   if ((Load16(ip + 6) & kIpFragmentMask) != 0) {
+    // A first fragment shows its UDP port: to another one, it is no tunnel.
+    const bool first = (Load16(ip + 6) & 0x1fff) == 0;
+    if (proto == kProtoUdp && first && ihl + 4 <= head && Load16(l4 + 2) != vxlan_port) {
+      return TunnelParse::kNotTunnel;
+    }
     return TunnelParse::kFragment;
   }
-  const uint8_t* l4 = ip + ihl;
   const uint32_t l4_len = total - ihl;
   TunnelInfo out{};
   out.src_ip = Load32(ip + 12);

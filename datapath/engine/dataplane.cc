@@ -135,7 +135,8 @@ void Dataplane::Publish() {
                     nullptr,
                     nullptr,
                     PortFlags(p.spec),
-                    MakeVlanPolicy(p.spec.vlan)};
+                    MakeVlanPolicy(p.spec.vlan),
+                    p.spec.mac_limit};
     if (p.spec.IsUplink()) {
       const Interface a = AddressOf(p);
       UplinkSlot& up = next->uplinks.emplace_back();
@@ -144,6 +145,7 @@ void Dataplane::Publish() {
       up.gateway = a.gateway;
       up.mac = a.mac;
       up.neighbors = p.neighbors.get();
+      next->infra_macs.push_back(a.mac);
       slot.underlay = &up;
       uplinks[name] = &up;
     } else {
@@ -178,6 +180,9 @@ void Dataplane::Publish() {
       next->ports[g->index] =
           PortSlot{g->port.get(), n.index, nullptr, nullptr, &gw, 0, GatewayVlan()};
       next->networks[n.index].members.push_back(g->index);
+      next->networks[n.index].gateway_mac = g->mac;
+      next->networks[n.index].gateway_port = g->index;
+      next->infra_macs.push_back(g->mac);
     }
     if (n.endpoints.empty()) {
       continue;
@@ -401,16 +406,14 @@ bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired*
     g->base = SumPort(counters_.get(), n_counters(), g->index);
     g->neighbors = std::make_unique<NeighborCache>();
   }
-  if (g->mac != mac) {
-    if (g->mac != 0) {
-      n.fdb->Delete(0, g->mac, /*static_only=*/true);
-    }
-    // Guests find the gateway without a flood, and no guest can take its MAC.
-    n.fdb->AddStatic(0, mac, g->index, clock_.Seconds());
+  if (g->mac != mac && g->mac != 0) {
+    n.fdb->Delete(0, g->mac, /*static_only=*/true);
   }
   g->address = a.address;
   g->prefix = a.length;
   g->mac = mac;
+  // Also after an FDB made anew (fdb_max changed).
+  PinGatewayMac(n);
   // A new table whenever what its connections were made under changes.
   const bool nat = spec.mode == NetworkMode::kNat;
   const bool same_nat = before.mode == NetworkMode::kNat && before.gateway == spec.gateway &&
@@ -466,6 +469,23 @@ void Dataplane::FreeRetired(NetworkState* n, Retired retired) {
     }
     port_slot_used_[g.index] = false;
   }
+}
+
+bool Dataplane::PinGatewayMac(NetworkState& n) {
+  // The bridge finds the gateway through the snapshot, never the FDB
+  // (NetworkSlot::gateway_mac); the entry shows it in `fdb show`.
+  const GatewayState* g = n.gateway.get();
+  return g != nullptr && n.fdb->Lookup(0, g->mac) != g->index &&
+         n.fdb->AddStatic(0, g->mac, g->index, clock_.Seconds());
+}
+
+Status Dataplane::CheckNotInfraMac(MacKey mac) const {
+  if (snapshot_.load(std::memory_order_acquire)->IsInfraMac(mac)) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "mac: " + MacToString(mac) +
+                      " is a gateway's or an uplink's own MAC; the switch keeps it fixed");
+  }
+  return Status::Ok();
 }
 
 Dataplane::GatewayState* Dataplane::GatewayAt(PortIndex port) {
@@ -793,22 +813,25 @@ Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
   return Status::Ok();
 }
 
-Status Dataplane::SetPortPrivate(const std::string& name, bool private_port) {
+Status Dataplane::SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit) {
   auto it = ports_.find(name);
   if (it == ports_.end()) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
   }
   PortState& p = it->second;
-  if (p.spec.private_port == private_port) {
+  if (p.spec.private_port == private_port && p.spec.mac_limit == mac_limit) {
     return Status::Ok();
   }
-  if (p.spec.IsUplink() && private_port) {
-    return Status(StatusCode::kInvalidArgument,
-                  "port.private_port: '" + name + "' is an uplink and belongs to no network");
+  PortSpec next = p.spec;
+  next.private_port = private_port;
+  next.mac_limit = mac_limit;
+  if (Status s = ValidatePortSpec(next); !s.ok()) {
+    return s;
   }
-  p.spec.private_port = private_port;
+  p.spec = std::move(next);
   Publish();  // the next burst obeys it
-  SY_INFO("port " << name << ": " << (private_port ? "private" : "not private"));
+  SY_INFO("port " << name << ": " << (private_port ? "private" : "not private") << ", mac limit "
+                  << (mac_limit == 0 ? std::string("none") : std::to_string(mac_limit)));
   return Status::Ok();
 }
 
@@ -847,6 +870,9 @@ Status Dataplane::AddStaticMac(const std::string& network, uint32_t vlan, MacKey
     return Status(StatusCode::kInvalidArgument,
                   "mac: " + MacToString(mac) + " is not a unicast address");
   }
+  if (Status s = CheckNotInfraMac(mac); !s.ok()) {
+    return s;
+  }
   auto p = ports_.find(port);
   if (p == ports_.end()) {
     return Status(StatusCode::kNotFound, "port: '" + port + "' does not exist");
@@ -879,6 +905,9 @@ Status Dataplane::DeleteStaticMac(const std::string& network, uint32_t vlan, Mac
   if (net == networks_.end()) {
     return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
   }
+  if (Status s = CheckNotInfraMac(mac); !s.ok()) {
+    return s;
+  }
   if (vlan > kMaxVlanId || !net->second.fdb->Delete(static_cast<uint16_t>(vlan), mac,
                                                     /*static_only=*/true)) {
     return Status(StatusCode::kNotFound, "mac: no static entry for " + MacToString(mac) +
@@ -896,6 +925,9 @@ Status Dataplane::FlushFdb(const std::string& network, const std::string& port, 
   }
   if (port.empty()) {
     *flushed = net->second.fdb->FlushAll(include_static);
+    if (include_static && PinGatewayMac(net->second)) {
+      --*flushed;  // it is back: as far as anyone can see, it never left
+    }
     return Status::Ok();
   }
   auto p = ports_.find(port);
@@ -1020,8 +1052,10 @@ void Dataplane::DrainEvents(const std::function<void(const MacEvent&)>& fn) {
         return;  // gone since: nothing left to tell
       }
       const bool moved = e.type == DpEvent::Type::kMacMoved;
-      fn(MacEvent{moved ? MacEvent::Type::kMoved : MacEvent::Type::kLearned, n->spec.name, port,
-                  moved ? PortName(e.previous_port) : "", e.mac, e.vlan});
+      const MacEvent::Type type = moved                                ? MacEvent::Type::kMoved
+                                  : e.type == DpEvent::Type::kMacLimit ? MacEvent::Type::kLimit
+                                                                       : MacEvent::Type::kLearned;
+      fn(MacEvent{type, n->spec.name, port, moved ? PortName(e.previous_port) : "", e.mac, e.vlan});
     });
   }
 }

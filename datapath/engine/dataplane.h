@@ -93,10 +93,10 @@ struct LeaseReport {
   bool is_static = false;
 };
 
-// A MAC event named for people: learned and moved come from the PMDs,
-// aged from Tick().
+// A MAC event named for people: learned, moved and limit come from the
+// PMDs, aged from Tick().
 struct MacEvent {
-  enum class Type { kLearned, kMoved, kAged };
+  enum class Type { kLearned, kMoved, kAged, kLimit };
   Type type;
   std::string network;
   std::string port;
@@ -147,8 +147,9 @@ class Dataplane {
   // entries stay, and are dropped as vlan_filtered while the port does not
   // carry their VLAN).
   Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
-  // Makes a port private or not, from the next burst on.
-  Status SetPortPrivate(const std::string& name, bool private_port);
+  // Makes a port private or not and sets its MAC limit, from the next
+  // burst on (MACs learned beyond a lower limit stay until they age).
+  Status SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit);
   // Changes an uplink's address or gateway live; its neighbours are
   // resolved again.
   Status SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay);
@@ -270,6 +271,11 @@ class Dataplane {
   // Frees a retired gateway's slot after the Publish() without it.
   void FreeRetired(NetworkState* n, Retired retired);
   GatewayState* GatewayAt(PortIndex port);
+  // Puts the gateway's static FDB entry back where it is missing; true
+  // when it did.
+  bool PinGatewayMac(NetworkState& n);
+  // FAILED_PRECONDITION for a gateway's or an uplink's MAC.
+  Status CheckNotInfraMac(MacKey mac) const;
   void RefreshInterfaces();  // uplink and gateway addresses to host_
   int PmdOf(PortIndex port) const { return port % n_pmds(); }
   // The PMD that polls `p`: every port of a NAT network, and its uplink,

@@ -588,6 +588,10 @@ Status ValidatePortSpec(const PortSpec& spec) {
                     "port.private_port: an uplink belongs to no network, so it cannot be "
                     "private");
     }
+    if (spec.mac_limit != 0) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.mac_limit: an uplink learns no MACs, so it has no MAC limit");
+    }
   } else {
     if (!spec.underlay.gateway.empty()) {
       return Status(StatusCode::kInvalidArgument,
@@ -599,17 +603,24 @@ Status ValidatePortSpec(const PortSpec& spec) {
     if (Status s = ValidateVlanSpec(spec.vlan); !s.ok()) {
       return s;
     }
+    if (spec.mac_limit > kMaxPortMacLimit) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.mac_limit: " + std::to_string(spec.mac_limit) + " is above " +
+                        std::to_string(kMaxPortMacLimit) + " (0: no limit)");
+    }
   }
   if (!IsVhost(spec.kind)) {
     const std::string field(NetdevField(spec.kind));
     // IFNAMSIZ - 1 (an internal port's switch end adds ".sw"), and what the
-    // kernel refuses in a name.
+    // kernel refuses in a name. A '%' would have the kernel pick the name
+    // itself ("eth%d"), so the device made would not be the one named.
     const size_t max = spec.kind == PortKind::kInternal ? 12 : 15;
-    if (spec.netdev.empty() || spec.netdev.size() > max ||
-        spec.netdev.find_first_of("/: \t") != std::string::npos) {
+    if (spec.netdev.empty() || spec.netdev.size() > max || spec.netdev == "." ||
+        spec.netdev == ".." || spec.netdev.find_first_of("/:% \t\n") != std::string::npos) {
       return Status(StatusCode::kInvalidArgument,
                     field + ": '" + spec.netdev + "' is not a netdev name (1-" +
-                        std::to_string(max) + " characters, no '/', ':' or spaces)");
+                        std::to_string(max) +
+                        " characters, not '.' or '..', no '/', ':', '%' or spaces)");
     }
     if (spec.mtu != 0 && (spec.mtu < 68 || spec.mtu > 65521)) {
       return Status(

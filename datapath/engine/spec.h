@@ -171,12 +171,16 @@ struct PortSpec {
   // kernel and internal ports, the gateway), as a Linux bridge's isolated
   // ports or macvtap's private mode.
   bool private_port = false;
+  // FDB entries the port may hold; a new source MAC beyond them is
+  // dropped. 0: no limit.
+  uint32_t mac_limit = 0;
 
   bool IsUplink() const { return !underlay.address.empty(); }
   bool operator==(const PortSpec&) const = default;
 };
 
 inline constexpr uint32_t kMinFdbAgingS = 10;
+inline constexpr uint32_t kMaxPortMacLimit = 1u << 20;
 // Each remote endpoint takes a slot of the port table.
 inline constexpr size_t kMaxTunnelRemotes = 64;
 inline constexpr uint32_t kMaxFdbAgingS = 1000000;

@@ -111,6 +111,9 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
   bool split = false;
   // Untagged frames, the common case, all join the same VLAN.
   const int32_t untagged_vid = in_vlan.Ingress(false, 0);
+  // Only the router, entering by the gateway's port, speaks as the gateway.
+  const bool from_gateway = snap.ports[in].gateway != nullptr;
+  const uint32_t mac_limit = snap.ports[in].mac_limit;
 
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
@@ -137,6 +140,14 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         egress_->Drop(m, in, DropReason::kVlanFiltered);
         continue;
       }
+      if (meta.n_tags > 1 &&
+          ((meta.outer_tci & kVidMask) == 0 || !in_vlan.EgressTagged(static_cast<uint16_t>(vid)))) {
+        // A priority tag, or the tag of a VLAN this port has untagged, over
+        // another tag: the outer tag would come off on the way out and the
+        // inner one be read as the VLAN by whoever is next (VLAN hopping).
+        egress_->Drop(m, in, DropReason::kVlanDoubleTag);
+        continue;
+      }
       vlan = FrameVlan{static_cast<uint16_t>(vid), VlanForm{true, meta.outer_tci}};
       if ((vlan.form.tci & kVidMask) != vlan.vid && HeldAlone(m)) {
         // A priority tag (VID 0) entering a native or access VLAN: give it
@@ -152,11 +163,19 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         egress_->Drop(m, in, DropReason::kInvalidSrcMac);
         continue;
       }
+      if (!from_gateway && snap.IsInfraMac(meta.src)) {
+        egress_->Drop(m, in, DropReason::kInfraSrcMac);
+        continue;
+      }
       PortIndex previous = kInvalidPort;
-      switch (fdb.Learn(vlan.vid, meta.src, in, now, &previous)) {
+      switch (fdb.Learn(vlan.vid, meta.src, in, now, &previous, mac_limit)) {
         case Fdb::LearnResult::kLearned:
           nc.learned.Add(1);
           Emit(DpEvent::Type::kMacLearned, net_index, in, kInvalidPort, vlan.vid, meta.src);
+          if (mac_limit != 0 && fdb.PortEntries(in) == mac_limit) {
+            // Told once as the port fills up, not for every refused frame.
+            Emit(DpEvent::Type::kMacLimit, net_index, in, kInvalidPort, vlan.vid, meta.src);
+          }
           break;
         case Fdb::LearnResult::kMoved:
           nc.moves.Add(1);
@@ -165,6 +184,11 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         case Fdb::LearnResult::kFull:
           nc.learn_full.Add(1);
           break;
+        case Fdb::LearnResult::kPortLimit:
+          // Restrict, as port security does: the port's known MACs still
+          // pass, a new one is neither learned nor forwarded.
+          egress_->Drop(m, in, DropReason::kPortMacLimit);
+          continue;
         case Fdb::LearnResult::kRefreshed:
         case Fdb::LearnResult::kStaticKept:
           break;
@@ -178,7 +202,9 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
     const uint64_t dst_key = static_cast<uint64_t>(vlan.vid) << 48 | meta.dst;
     if (dst_key != last_dst) {
       last_dst = dst_key;
-      last_out = fdb.Lookup(vlan.vid, meta.dst);
+      last_out = vlan.vid == 0 && meta.dst == net.gateway_mac && net.gateway_mac != 0
+                     ? net.gateway_port
+                     : fdb.Lookup(vlan.vid, meta.dst);
       split = false;
       fence = DropReason::kCount;
       if (last_out != kInvalidPort) {

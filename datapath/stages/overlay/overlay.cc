@@ -34,8 +34,13 @@ DropReason ReasonOf(TunnelParse parse) {
 
 PortIndex OverlayStage::Decapsulate(const UplinkSlot& up, PortIndex in, rte_mbuf* m) noexcept {
   TunnelInfo t;
-  const TunnelParse parse =
-      ParseTunnel(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, up.vxlan_port, &t);
+  // An uplink that carries no tunnel takes none: what looks like one (UDP
+  // to the VXLAN port, GRE, their fragments) is the router's to judge, and
+  // to count by its own reasons.
+  const TunnelParse parse = up.routes.empty() && router_ != nullptr
+                                ? TunnelParse::kNotTunnel
+                                : ParseTunnel(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len,
+                                              m->pkt_len, up.vxlan_port, &t);
   if (parse != TunnelParse::kTunnel) {
     if (parse == TunnelParse::kNotTunnel && IsArp(m)) {
       TagPunt(m, PuntTag{in, PuntKind::kHost, 0});

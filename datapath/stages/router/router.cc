@@ -87,6 +87,20 @@ bool ParseIp(rte_mbuf* m, RouterStage::Ip* out) {
     return false;
   }
   r.l4 = ip + ihl;
+  // The L4 header's own length must fit the packet (a whole one: a first
+  // fragment's UDP length counts the later fragments too), so that what
+  // NAT passes on is what a host would accept.
+  if (r.proto == kIpProtoTcp) {
+    const uint32_t data_offset = (r.l4[12] >> 4) * 4u;
+    if (data_offset < 20 || data_offset > r.l4_len) {
+      return false;
+    }
+  } else if (r.proto == kIpProtoUdp && !r.fragment) {
+    const uint32_t udp_len = Load16(r.l4 + 4);
+    if (udp_len < 8 || udp_len > r.l4_len) {
+      return false;
+    }
+  }
   return true;
 }
 

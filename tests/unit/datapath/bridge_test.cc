@@ -559,5 +559,110 @@ TEST_F(BridgeVlanTest, SuperFrameGetsItsTagBeforeItIsCut) {
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+// VLAN hopping by double tag: a tag that comes off on the way out (a
+// priority tag, or the tag of a VLAN its port has untagged) over another.
+TEST_F(BridgeVlanTest, APriorityTagOverAnotherTagIsRefusedOnAnAccessPort) {
+  Burst(0, {{kBroadcastMac, kA, 0x0800, {0, 20}}, {kC, kA, 0x0800, {0x2000, 20}}});
+  EXPECT_EQ(Drops(0, DropReason::kVlanDoubleTag), 2u);
+  EXPECT_EQ(SentTo(1) + SentTo(2), 0u);
+  EXPECT_EQ(fdb0_.size(), 0u);
+  // A plain priority tag still enters the access VLAN.
+  Burst(0, {{kBroadcastMac, kA, 0x0800, {0x2000}}});
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeVlanTest, AnUntaggedNativeVlanTagOverAnotherTagIsRefused) {
+  SetVlan(1, VlanSpec{VlanMode::kTrunk, 0, {{10, 10}, {20, 20}}, 10, false});
+  Burst(1, {{kBroadcastMac, kB, 0x0800, {10, 20}}, {kBroadcastMac, kB, 0x0800, {0, 20}}});
+  EXPECT_EQ(Drops(1, DropReason::kVlanDoubleTag), 2u);
+  EXPECT_EQ(SentTo(0) + SentTo(2), 0u);
+  // Tagged VLAN 20 over another tag leaves tagged 20: no hop, so it passes.
+  Burst(1, {{kBroadcastMac, kB, 0x0800, {20, 30}}});
+  EXPECT_EQ(SentTo(2), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, APriorityTagOverAnotherTagIsRefusedOnAPlainPort) {
+  Burst(0, {{kBroadcastMac, kA, 0x0800, {0, 20}}});
+  EXPECT_EQ(Drops(0, DropReason::kVlanDoubleTag), 1u);
+  Burst(0, {{kBroadcastMac, kA, 0x0800, {10, 20}}});  // a tagged VLAN keeps its tag
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+// The gateway (port 4 here, in network 0) and an uplink's MAC.
+class BridgeGatewayTest : public BridgeTest {
+ protected:
+  static constexpr MacKey kGw = 0x02aa00000001;
+  static constexpr MacKey kUplink = 0x02bb00000001;
+  BridgeGatewayTest() {
+    snap_.ports[4].network = 0;
+    snap_.ports[4].gateway = &gw_;
+    snap_.networks[0].members.push_back(4);
+    snap_.networks[0].gateway_mac = kGw;
+    snap_.networks[0].gateway_port = 4;
+    snap_.infra_macs = {kGw, kUplink};
+    egress_.set_gateway(&BridgeGatewayTest::ToRouter, this);
+  }
+  // Stands in for the router: counts what the gateway was handed.
+  static void ToRouter(void* self, PortIndex, rte_mbuf** pkts, uint16_t n) noexcept {
+    auto* t = static_cast<BridgeGatewayTest*>(self);
+    for (uint16_t i = 0; i < n; ++i) {
+      ++t->routed_;
+      TestPool::Release(pkts[i]);
+    }
+  }
+  GatewaySlot gw_;
+  size_t routed_ = 0;
+};
+
+TEST_F(BridgeGatewayTest, TheGatewayIsReachedWithoutAnyFdbEntry) {
+  ASSERT_EQ(fdb0_.size(), 0u);  // flushed, relearned or full: it does not matter
+  Burst(0, {{kGw, kA}, {kGw, kA}});
+  EXPECT_EQ(routed_, 2u);
+  EXPECT_EQ(SentTo(1) + SentTo(2), 0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeGatewayTest, AGuestSpeakingAsTheGatewayOrAnUplinkIsDropped) {
+  Burst(1, {{kBroadcastMac, kGw}, {kA, kGw}, {kBroadcastMac, kUplink}});
+  EXPECT_EQ(Drops(1, DropReason::kInfraSrcMac), 3u);
+  EXPECT_EQ(fdb0_.Lookup(0, kGw), kInvalidPort);
+  EXPECT_EQ(SentTo(0) + SentTo(2) + routed_, 0u);
+  // The gateway's own frames (the router's, in by its port) pass.
+  Burst(4, {{kBroadcastMac, kGw}});
+  EXPECT_EQ(SentTo(0) + SentTo(1) + SentTo(2), 3u);
+  // And frames to it still reach it, not the would-be impostor.
+  Burst(0, {{kGw, kA}});
+  EXPECT_EQ(routed_, 1u);
+  EXPECT_EQ(SentTo(1), 1u);  // only the gateway's own flood
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(BridgeTest, APortAtItsMacLimitLearnsNoMoreAndDropsNewSources) {
+  snap_.ports[0].mac_limit = 2;
+  Burst(0, {{kBroadcastMac, kA}, {kBroadcastMac, kB}, {kBroadcastMac, kC}, {kBroadcastMac, kD}});
+  EXPECT_EQ(fdb0_.PortEntries(0), 2u);
+  EXPECT_EQ(Drops(0, DropReason::kPortMacLimit), 2u);
+  EXPECT_EQ(SentTo(1), 2u);
+  std::vector<DpEvent> got;
+  events_.Drain([&](const DpEvent& e) { got.push_back(e); });
+  ASSERT_EQ(got.size(), 3u);  // two learned, then the limit, once
+  EXPECT_EQ(got[2].type, DpEvent::Type::kMacLimit);
+  EXPECT_EQ(got[2].mac, kB);
+  // Known MACs keep passing; a MAC of another port cannot move in either.
+  Burst(2, {{kBroadcastMac, 0x020000000009}});
+  Burst(0, {{kBroadcastMac, kA}, {kBroadcastMac, 0x020000000009}});
+  EXPECT_EQ(Drops(0, DropReason::kPortMacLimit), 3u);
+  EXPECT_EQ(fdb0_.Lookup(0, 0x020000000009), 2);
+  // Other ports are not limited by it.
+  Burst(1, {{kBroadcastMac, 0x020000000011},
+            {kBroadcastMac, 0x020000000012},
+            {kBroadcastMac, 0x020000000013}});
+  EXPECT_EQ(fdb0_.PortEntries(1), 3u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 }  // namespace
 }  // namespace switchyard::dp

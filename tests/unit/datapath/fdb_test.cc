@@ -12,6 +12,7 @@ namespace {
 
 constexpr MacKey kA = 0x020000000001;
 constexpr MacKey kB = 0x020000000002;
+constexpr MacKey kC = 0x020000000003;
 
 TEST(FdbTest, LearnsAndLooksUp) {
   Fdb fdb(64);
@@ -155,6 +156,39 @@ TEST(FdbTest, ConcurrentLearnAgeAndLookup) {
   control.join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(fdb.size(), fdb.Dump().size());
+}
+
+TEST(FdbTest, CountsEachPortsEntriesThroughLearnMoveAgeAndFlush) {
+  Fdb fdb(64);
+  fdb.Learn(0, kA, 1, 100);
+  fdb.Learn(0, kB, 1, 100);
+  fdb.Learn(0, kC, 2, 100);
+  EXPECT_EQ(fdb.PortEntries(1), 2u);
+  EXPECT_EQ(fdb.PortEntries(2), 1u);
+  EXPECT_EQ(fdb.Learn(0, kB, 2, 100), Fdb::LearnResult::kMoved);
+  EXPECT_EQ(fdb.PortEntries(1), 1u);
+  EXPECT_EQ(fdb.PortEntries(2), 2u);
+  ASSERT_TRUE(fdb.AddStatic(0, kA, 3, 100));  // replaces the learned entry
+  EXPECT_EQ(fdb.PortEntries(1), 0u);
+  EXPECT_EQ(fdb.PortEntries(3), 1u);
+  EXPECT_EQ(fdb.Age(1000, 300), 2u);  // kB and kC
+  EXPECT_EQ(fdb.PortEntries(2), 0u);
+  EXPECT_EQ(fdb.FlushPort(3, true), 1u);
+  EXPECT_EQ(fdb.PortEntries(3), 0u);
+}
+
+TEST(FdbTest, APortLimitRefusesNewAndMovingMacsOnly) {
+  Fdb fdb(64);
+  EXPECT_EQ(fdb.Learn(0, kA, 1, 10, nullptr, 1), Fdb::LearnResult::kLearned);
+  EXPECT_EQ(fdb.Learn(0, kA, 1, 11, nullptr, 1), Fdb::LearnResult::kRefreshed);
+  EXPECT_EQ(fdb.Learn(0, kB, 1, 11, nullptr, 1), Fdb::LearnResult::kPortLimit);
+  EXPECT_EQ(fdb.Learn(0, kB, 2, 11), Fdb::LearnResult::kLearned);
+  EXPECT_EQ(fdb.Learn(0, kB, 1, 12, nullptr, 1), Fdb::LearnResult::kPortLimit);
+  EXPECT_EQ(fdb.Lookup(0, kB), 2);
+  // Moving out of a limited port is always fine, and frees its place.
+  EXPECT_EQ(fdb.Learn(0, kA, 2, 12), Fdb::LearnResult::kMoved);
+  EXPECT_EQ(fdb.Learn(0, kB, 1, 13, nullptr, 1), Fdb::LearnResult::kMoved);
+  EXPECT_EQ(fdb.size(), 2u);
 }
 
 }  // namespace

@@ -988,5 +988,59 @@ TEST_F(RouterTest, SweepExpiresIdleConnectionsOfItsOwnPmdOnly) {
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+// UDP whose length field and TCP whose data offset do not fit the packet:
+// NAT must not translate and pass them on, either way.
+Bytes UdpWithLength(uint16_t sport, uint16_t dport, uint16_t length) {
+  Bytes b = Udp(sport, dport);
+  b[4] = static_cast<uint8_t>(length >> 8);
+  b[5] = static_cast<uint8_t>(length);
+  return b;
+}
+Bytes TcpWithDataOffset(uint16_t sport, uint16_t dport, uint8_t words) {
+  Bytes b = Tcp(sport, dport, kSyn);
+  b[12] = static_cast<uint8_t>(words << 4);
+  return b;
+}
+
+TEST_F(RouterTest, MalformedUdpAndTcpAreDroppedInsteadOfTranslated) {
+  for (uint16_t length : {0, 3, 65535}) {
+    FromGuest(GuestFrame(kOutsideIp, kUdp, UdpWithLength(5000, 53, length)));
+    FromOutside(OutsideFrame(kUplinkIp, kUdp, UdpWithLength(7000, 5353, length)));  // a forward
+  }
+  for (uint8_t words : {2, 15}) {
+    FromGuest(GuestFrame(kOutsideIp, kTcp, TcpWithDataOffset(40000, 80, words)));
+    FromOutside(OutsideFrame(kUplinkIp, kTcp, TcpWithDataOffset(7000, 8080, words)));
+  }
+  EXPECT_EQ(Drops(kGwPort, DropReason::kIpBadHeader), 5u);
+  EXPECT_EQ(Drops(kUplink, DropReason::kIpBadHeader), 5u);
+  EXPECT_EQ(AllDrops(), 10u);
+  EXPECT_EQ(Sent(), 0u);
+  EXPECT_EQ(conns_->size(), 0u);
+  // A UDP length shorter than the IP payload (trailing bytes) is what
+  // hosts accept: it passes.
+  FromGuest(GuestFrame(kOutsideIp, kUdp, UdpWithLength(5000, 53, 10)));
+  EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(RouterTest, ANatUplinkWithoutTunnelsCountsTunnelLookalikesByTheirNatReason) {
+  // A later fragment, UDP to the VXLAN port and GRE, none of them tunnels
+  // here: the router's reasons, not the overlay's.
+  FromOutside(
+      Frame(kUplinkMac, kOutsideMac, kOutsideIp, kUplinkIp, kUdp, Udp(53, 5000), 64, 0x0010));
+  Bytes vxlan_like = Udp(40000, 4789, 30);
+  vxlan_like[8] = 0x08;  // the VNI flag
+  FromOutside(OutsideFrame(kUplinkIp, kUdp, vxlan_like));
+  FromOutside(OutsideFrame(kUplinkIp, 47, Bytes{0x20, 0x00, 0x65, 0x58, 0, 0, 0, 7}));
+  EXPECT_EQ(Drops(kUplink, DropReason::kIpFragment), 1u);
+  EXPECT_EQ(Drops(kUplink, DropReason::kNatNoConnection), 1u);
+  EXPECT_EQ(Drops(kUplink, DropReason::kNatUnsupported), 1u);
+  EXPECT_EQ(Drops(kUplink, DropReason::kTunnelFragment) +
+                Drops(kUplink, DropReason::kTunnelBadHeader) +
+                Drops(kUplink, DropReason::kTunnelUnsupported),
+            0u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 }  // namespace
 }  // namespace switchyard::dp
