@@ -41,13 +41,18 @@ def _checksum(data):
     return ~s & 0xffff
 
 
+def ipv4(dst_mac, src_mac, src_ip, dst_ip, proto, l4, ident=1, frag=0, tags=()):
+    """An IPv4 frame around `l4` as given (its checksums are the caller's)."""
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), ident, frag, 64, proto, 0,
+                     socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
+    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+    return ethernet(dst_mac, src_mac, 0x0800, ip + l4, tags)
+
+
 def icmp_echo(dst_mac, src_mac, src_ip, dst_ip, ident, tags=()):
     icmp = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"switchyard-vlan-test"
     icmp = icmp[:2] + struct.pack("!H", _checksum(icmp)) + icmp[4:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), ident, 0, 64, 1, 0,
-                     socket.inet_aton(src_ip), socket.inet_aton(dst_ip))
-    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
-    return ethernet(dst_mac, src_mac, 0x0800, ip + icmp, tags)
+    return ipv4(dst_mac, src_mac, src_ip, dst_ip, 1, icmp, ident=ident, tags=tags)
 
 
 _SENDER = ("import socket,sys\n"

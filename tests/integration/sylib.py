@@ -320,6 +320,33 @@ class Guest:
             os.unlink(self.socket)
 
 
+class Capture:
+    """tcpdump on a host's interface while traffic runs; the lines of
+    `tcpdump -e -n` after stop(). Killed with its namespace if a test fails
+    before stop()."""
+
+    def __init__(self, ns, path, iface="eth0"):
+        self.path = path
+        self.proc = subprocess.Popen(
+            # Immediate mode: else frames wait in a ring block that a
+            # short capture's SIGINT throws away.
+            ["ip", "netns", "exec", ns, "tcpdump", "--immediate-mode", "-i", iface, "-U", "-n",
+             "-w", path],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stderr.readline()  # "listening on eth0 ..." once it captures
+        if "listening" not in line:
+            raise RuntimeError(f"tcpdump did not start: {line}")
+
+    def stop(self):
+        time.sleep(0.5)  # let the last frames land
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+        self.proc.stderr.close()
+        out = subprocess.run(["tcpdump", "-r", self.path, "-e", "-n"], capture_output=True,
+                             text=True, check=True).stdout
+        return out.splitlines()
+
+
 class SwitchTestCase(unittest.TestCase):
     """Gives each test a private directory, and stops what it started."""
 

@@ -141,6 +141,8 @@ class ModesTestCase(SwitchTestCase):
         no_ipv6(ns)
         dev = tag[:8] + "p"
         self.veth(self.sw_ns, dev, ns, "eth0")
+        # The interface is made from the root namespace, whose defaults it takes.
+        run_in(ns, "sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=1")
         run_in(ns, "ethtool", "-K", "eth0", "tx", "off")
         self.switch.api.ports.CreatePort(kernel_port(tag, dev, network, private=private),
                                          timeout=10)

@@ -10,13 +10,12 @@ Hosts in namespaces of their own, on veths to the switch's namespace:
 tcpdump -e on every host checks what reached it, and with which tag.
 """
 import os
-import signal
 import subprocess
 import time
 import unittest
 
 import dot1q
-from sylib import SwitchTestCase, pb, run_in, wait_for
+from sylib import Capture, SwitchTestCase, pb, run_in, wait_for
 
 AUTO, AF_PACKET = pb.port.KERNEL_DRIVER_AUTO, pb.port.KERNEL_DRIVER_AF_PACKET
 UNKNOWN_MAC = "02:00:5e:aa:bb:cc"  # nobody has it: frames to it are flooded
@@ -30,28 +29,6 @@ def trunk(*ids, native=0, native_tagged=False):
     return pb.port.Vlan(mode=pb.port.VLAN_MODE_TRUNK,
                         trunks=[pb.port.VlanRange(first=i) for i in ids],
                         native_vlan=native, native_tagged=native_tagged)
-
-
-class Capture:
-    """tcpdump -e on a host's eth0 while traffic runs; lines() after stop()."""
-
-    def __init__(self, ns, path):
-        self.path = path
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, "tcpdump", "-i", "eth0", "-U", "-n", "-w", path],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stderr.readline()  # "listening on eth0 ..." once it captures
-        if "listening" not in line:
-            raise RuntimeError(f"tcpdump did not start: {line}")
-
-    def stop(self):
-        time.sleep(0.5)  # let the last frames land
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=10)
-        self.proc.stderr.close()
-        out = subprocess.run(["tcpdump", "-r", self.path, "-e", "-n"], capture_output=True,
-                             text=True, check=True).stdout
-        return out.splitlines()
 
 
 class VlanTest(SwitchTestCase):

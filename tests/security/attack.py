@@ -1,0 +1,35 @@
+"""The attacker's side of the security tests: real frames written onto a
+guest's own interface from inside its namespace, with a packet socket.
+
+Frames are built in the namespace by a short script, so a flood of 10,000
+frames is one process and no long argument list.
+"""
+import subprocess
+import sys
+
+# argv: ifname, count, dst MAC (hex), seed. Each frame: dst, a random
+# locally administered unicast source MAC, an ARP request for 10.255.x.y;
+# about 50,000 frames a second.
+_FLOOD = """
+import random, socket, struct, sys, time
+ifname, count, dst, seed = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3]), int(sys.argv[4])
+rnd = random.Random(seed)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0))
+for i in range(count):
+    src = bytes([0x02 | (rnd.randrange(256) & 0xfc)] + [rnd.randrange(256) for _ in range(5)])
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, src, bytes([10, 255, i >> 8 & 255, i & 255]),
+                      bytes(6), bytes([10, 255, 0, 1]))
+    s.send(dst + src + b"\\x08\\x06" + arp + bytes(18))
+    if i % 128 == 127:
+        time.sleep(0.002)  # fast, but within what a veth's rings hold
+print(count)
+"""
+
+
+def flood_random_macs(ns, ifname, count, dst="ff:ff:ff:ff:ff:ff", seed=1):
+    """Sends `count` frames, each from a new random source MAC; returns how many."""
+    out = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", _FLOOD, ifname,
+                          str(count), dst.replace(":", ""), str(seed)],
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    return int(out)
