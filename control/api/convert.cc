@@ -238,6 +238,7 @@ void GatewayToProto(const dp::NetworkSpec& spec, const dp::GatewayReport& gatewa
   status->set_connections(gateway.connections);
   status->set_connections_made(gateway.connections_made);
   status->set_nat_table_full(gateway.table_full);
+  status->set_nat_early_drops(gateway.early_drops);
   status->set_leases(gateway.leases);
   status->set_dhcp_replies(gateway.dhcp_replies);
 }

@@ -306,8 +306,9 @@ std::vector<std::pair<std::string, std::string>> ShowLines(const v1::Network& n)
   if (n.mode() == v1::NETWORK_MODE_NAT) {
     lines.emplace_back("connections", std::to_string(st.connections()) + " / " +
                                           std::to_string(n.nat_max_connections()) + " (" +
-                                          std::to_string(st.connections_made()) +
-                                          " made, table full " +
+                                          std::to_string(st.connections_made()) + " made, " +
+                                          std::to_string(st.nat_early_drops()) +
+                                          " dropped early, table full " +
                                           std::to_string(st.nat_table_full()) + " times)");
   }
   lines.emplace_back("leases", std::to_string(st.leases()) + " (" +

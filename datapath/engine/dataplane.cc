@@ -1201,6 +1201,7 @@ std::vector<NetworkReport> Dataplane::Networks() const {
         gr.connections = g->conns->size();
         gr.connections_made = g->conns->created();
         gr.table_full = g->conns->full();
+        gr.early_drops = g->conns->early_drops();
       }
       if (g->dhcp != nullptr) {
         const DhcpServer::Counters& c = g->dhcp->counters();

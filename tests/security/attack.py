@@ -33,3 +33,40 @@ def flood_random_macs(ns, ifname, count, dst="ff:ff:ff:ff:ff:ff", seed=1):
                           str(count), dst.replace(":", ""), str(seed)],
                          check=True, capture_output=True, text=True, timeout=120).stdout
     return int(out)
+
+# argv: ifname, count, dst MAC, src MAC, src IP, dst IP, dst port. TCP SYNs
+# with valid checksums from source ports 10000 up, wrapping at 60000.
+_SYN_FLOOD = """
+import socket, struct, sys, time
+ifname, count = sys.argv[1], int(sys.argv[2])
+dst_mac, src_mac = bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
+src_ip, dst_ip = socket.inet_aton(sys.argv[5]), socket.inet_aton(sys.argv[6])
+dport = int(sys.argv[7])
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s & 0xffff) + (s >> 16)
+    s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0x4000, 64, 6, 0, src_ip, dst_ip)
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+head = dst_mac + src_mac + b"\\x08\\x00" + ip
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0))
+for i in range(count):
+    sport = 10000 + i % 50000
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, i * 7919, 0, 0x50, 0x02, 64240, 0, 0)
+    sum_ = csum(src_ip + dst_ip + struct.pack("!BBH", 0, 6, 20) + tcp)
+    s.send(head + tcp[:16] + struct.pack("!H", sum_) + tcp[18:] + bytes(6))
+    if i % 128 == 127:
+        time.sleep(0.002)
+print(count)
+"""
+
+
+def syn_flood(ns, ifname, count, dst_mac, src_mac, src_ip, dst_ip, dst_port):
+    """Sends `count` TCP SYNs from `src_ip` (ports 10000-59999) to dst_ip:dst_port."""
+    out = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", _SYN_FLOOD, ifname,
+                          str(count), dst_mac.replace(":", ""), src_mac.replace(":", ""), src_ip,
+                          dst_ip, str(dst_port)],
+                         check=True, capture_output=True, text=True, timeout=300).stdout
+    return int(out)

@@ -14,7 +14,8 @@ constexpr uint32_t kTcpResetS = 10;
 constexpr uint32_t kTcpClosedS = 30;    // FIN from both sides
 constexpr uint32_t kTcpClosingS = 120;  // FIN from one side
 constexpr uint32_t kTcpEstablishedS = 86400;
-constexpr uint32_t kTcpOpeningS = 30;
+constexpr uint32_t kTcpOpeningS = 20;   // SYN not answered yet
+constexpr uint32_t kTcpHalfOpenS = 10;  // SYN answered, handshake not finished
 constexpr uint32_t kUdpS = 30;
 constexpr uint32_t kUdpRepliedS = 180;
 constexpr uint32_t kOtherS = 30;
@@ -111,7 +112,7 @@ Conn* ConnTable::Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now)
   }
   const uint32_t orig_hash = Hash(orig);
   const uint32_t reply_hash = Hash(reply);
-  const uint32_t orig_pos = Probe(orig, orig_hash);
+  uint32_t orig_pos = Probe(orig, orig_hash);
   if (index_[orig_pos].ref != kEmptyRef) {
     return nullptr;
   }
@@ -120,10 +121,20 @@ Conn* ConnTable::Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now)
     return nullptr;
   }
   // Checked after the keys, so full() counts only connections that were
-  // really new.
+  // really new. A full table makes room as Linux conntrack's early drop
+  // does: the longest idle of the not established connections near the
+  // cursor goes, so a flood of openings cannot keep out new connections.
   if (free_head_ == kNoFree) {
-    full_.Add(1);
-    return nullptr;
+    Conn* victim = EarlyDropVictim(now);
+    if (victim == nullptr) {
+      full_.Add(1);
+      return nullptr;
+    }
+    Erase(victim);
+    early_drops_.Add(1);
+    // The erase shifted index entries back: find the keys' places again.
+    orig_pos = Probe(orig, orig_hash);
+    reply_pos = Probe(reply, reply_hash);
   }
   const uint32_t i = free_head_;
   free_head_ = next_free_[i];
@@ -183,6 +194,38 @@ void ConnTable::Erase(Conn* c) noexcept {
   size_.store(size() - 1, std::memory_order_relaxed);
 }
 
+bool ConnTable::IsEstablished(const Conn& c) noexcept {
+  if (c.orig.proto != kProtoTcp) {
+    return c.replied;
+  }
+  // The opener's ACK after the SYN-ACK completes the handshake; ACKs both
+  // ways without SYNs are a connection picked up mid-stream. Either way
+  // each side has acknowledged the other.
+  return c.replied && (c.flags_orig & c.flags_reply & kTcpAck) != 0 &&
+         ((c.flags_orig | c.flags_reply) & (kTcpRst | kTcpFin)) == 0;
+}
+
+Conn* ConnTable::EarlyDropVictim(uint32_t now) noexcept {
+  Conn* victim = nullptr;
+  uint32_t oldest_idle = 0;
+  uint32_t i = early_cursor_;
+  for (uint32_t n = std::min(kEarlyDropScan, capacity_); n > 0; --n) {
+    if (InUse(i) && !IsEstablished(conns_[i])) {
+      const Conn& c = conns_[i];
+      const uint32_t idle = now > c.last_s ? now - c.last_s : 0;
+      if (victim == nullptr || idle > oldest_idle) {
+        victim = &conns_[i];
+        oldest_idle = idle;
+      }
+    }
+    if (++i == capacity_) {
+      i = 0;
+    }
+  }
+  early_cursor_ = i;
+  return victim;
+}
+
 uint32_t ConnTable::Timeout(const Conn& c) noexcept {
   if (c.orig.proto == kProtoTcp) {
     const uint8_t both = c.flags_orig & c.flags_reply;
@@ -196,12 +239,12 @@ uint32_t ConnTable::Timeout(const Conn& c) noexcept {
     if ((either & kTcpFin) != 0) {
       return kTcpClosingS;
     }
-    // Without SYNs both ways, ACKs both ways: a connection picked up in
-    // mid-stream (e.g. after the table was flushed).
-    if ((both & kTcpSyn) != 0 || (c.replied && (both & kTcpAck) != 0)) {
+    if (IsEstablished(c)) {
       return kTcpEstablishedS;
     }
-    return kTcpOpeningS;
+    // A SYN answered by a SYN-ACK, and no ACK back: what a SYN flood
+    // through a port forward leaves behind. It goes first.
+    return c.replied ? kTcpHalfOpenS : kTcpOpeningS;
   }
   if (c.orig.proto == kProtoUdp) {
     return c.replied ? kUdpRepliedS : kUdpS;

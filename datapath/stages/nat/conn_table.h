@@ -75,7 +75,10 @@ class ConnTable {
   bool Contains(const FlowKey& key) const noexcept;
   // A new connection with both keys, created_s = last_s = now, the owner's
   // fields zeroed. nullptr when either key is already present (or orig ==
-  // reply), or else when the table is full (then full() grows by one).
+  // reply). When the table is full, the longest idle connection that is not
+  // established among the next kEarlyDropScan slots is erased to make room
+  // (early_drops() grows by one); when there is none, nullptr (full() grows
+  // by one). A Conn* held from before may then be gone.
   Conn* Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now) noexcept;
   // `c` must come from this table; a connection already erased is ignored.
   void Erase(Conn* c) noexcept;
@@ -93,10 +96,14 @@ class ConnTable {
   }
   // Seconds the connection may stay idle in its present state:
   //  TCP: RST seen from either side 10; FIN seen from both sides 30; FIN
-  //  from one side 120; SYN from both sides, or replied with ACK from both,
-  //  86400 (established); otherwise (opening) 30.
+  //  from one side 120; established 86400; a SYN answered but the
+  //  handshake not finished (half open) 10; otherwise (opening) 20.
   //  UDP: 30 until replied, then 180. ICMP and anything else: 30.
   static uint32_t Timeout(const Conn& c) noexcept;
+  // TCP: replied, and each side has sent an ACK (the handshake completed,
+  // or a connection picked up mid-stream), with no FIN or RST. Others:
+  // replied. Established connections are never dropped early.
+  static bool IsEstablished(const Conn& c) noexcept;
   // Looks at up to `budget` connection slots (at most capacity() per call),
   // continuing where the last call stopped (wrapping), and erases those idle
   // longer than Timeout (now - last_s > Timeout; last_s ahead of now is
@@ -118,6 +125,11 @@ class ConnTable {
   uint64_t created() const noexcept { return created_.Get(); }
   // Inserts refused because the table was full.
   uint64_t full() const noexcept { return full_.Get(); }
+  // Connections erased to make room for a new one.
+  uint64_t early_drops() const noexcept { return early_drops_.Get(); }
+
+  // Slots a full table looks through for a connection to drop early.
+  static constexpr uint32_t kEarlyDropScan = 64;
 
  private:
   struct IndexSlot {
@@ -130,6 +142,8 @@ class ConnTable {
   static constexpr uint32_t kNoFree = UINT32_MAX;  // end of the free list
 
   uint32_t Hash(const FlowKey& key) const noexcept;
+  // The connection to drop early, or nullptr; moves early_cursor_ on.
+  Conn* EarlyDropVictim(uint32_t now) noexcept;
   const FlowKey& KeyOf(uint32_t ref) const noexcept {
     const Conn& c = conns_[ref >> 1];
     return (ref & 1) != 0 ? c.reply : c.orig;
@@ -150,10 +164,12 @@ class ConnTable {
   std::unique_ptr<uint32_t[]> next_free_;  // per conn slot: kInUse, or the next free slot
   std::unique_ptr<IndexSlot[]> index_;
   uint32_t free_head_ = 0;
-  uint32_t cursor_ = 0;  // Expire's next conn slot
+  uint32_t cursor_ = 0;        // Expire's next conn slot
+  uint32_t early_cursor_ = 0;  // EarlyDropVictim's next conn slot
   std::atomic<uint32_t> size_{0};
   Counter created_;
   Counter full_;
+  Counter early_drops_;
 };
 
 template <class Pred>

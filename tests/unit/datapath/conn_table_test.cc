@@ -37,6 +37,15 @@ FlowKey ReplyOf(const FlowKey& orig, uint16_t nat_port) {
   return FlowKey{orig.dst_ip, kPublicIp, orig.dst_port, nat_port, orig.proto, 0, kOutside};
 }
 
+// Answered and acknowledged both ways: a full table never drops it early.
+Conn* Established(Conn* c) {
+  if (c != nullptr) {
+    ConnTable::Touch(*c, ConnDir::kOrig, kTcpAck, c->last_s);
+    ConnTable::Touch(*c, ConnDir::kReply, kTcpAck, c->last_s);
+  }
+  return c;
+}
+
 std::set<std::tuple<uint32_t, uint16_t, uint16_t>> Origins(const ConnTable& t) {
   std::set<std::tuple<uint32_t, uint16_t, uint16_t>> out;
   t.ForEach([&](const Conn& c) { out.emplace(c.orig.src_ip, c.orig.src_port, c.orig.zone); });
@@ -120,7 +129,7 @@ TEST(ConnTableTest, FullTableRefusesAndCounts) {
   std::vector<Conn*> conns;
   for (uint16_t i = 0; i < 3; ++i) {
     const FlowKey o = Orig(0x0a000002, 1000 + i, 0x08080808, 80, kTcp);
-    conns.push_back(t.Insert(o, ReplyOf(o, 5000 + i), 0));
+    conns.push_back(Established(t.Insert(o, ReplyOf(o, 5000 + i), 0)));
     ASSERT_NE(conns.back(), nullptr);
   }
   const FlowKey o = Orig(0x0a000002, 2000, 0x08080808, 80, kTcp);
@@ -142,11 +151,56 @@ TEST(ConnTableTest, FullTableRefusesAndCounts) {
   EXPECT_EQ(t.full(), 2u);
 }
 
+TEST(ConnTableTest, AFullTableDropsTheLongestIdleOpeningFirstAndNeverAnEstablished) {
+  ConnTable t(4);
+  std::vector<Conn*> conns;
+  for (uint16_t i = 0; i < 4; ++i) {
+    const FlowKey o = Orig(0x0a000002, 1000 + i, 0x08080808, 80, kTcp);
+    conns.push_back(t.Insert(o, ReplyOf(o, 5000 + i), 10 + i));
+    ASSERT_NE(conns.back(), nullptr);
+    ConnTable::Touch(*conns.back(), ConnDir::kOrig, kTcpSyn, 10 + i);
+  }
+  // 0 and 3 established; 1 half open, idle the longest; 2 opening.
+  for (int i : {0, 3}) {
+    ConnTable::Touch(*conns[i], ConnDir::kReply, kTcpSyn | kTcpAck, 20);
+    ConnTable::Touch(*conns[i], ConnDir::kOrig, kTcpAck, 20);
+  }
+  ConnTable::Touch(*conns[1], ConnDir::kReply, kTcpSyn | kTcpAck, 11);
+  const FlowKey gone = conns[1]->orig;
+  const FlowKey o = Orig(0x0a000003, 2000, 0x08080808, 80, kTcp);
+  ASSERT_NE(t.Insert(o, ReplyOf(o, 6000), 21), nullptr);
+  EXPECT_FALSE(t.Contains(gone));
+  EXPECT_EQ(t.early_drops(), 1u);
+  EXPECT_EQ(t.full(), 0u);
+  EXPECT_EQ(t.size(), 4u);
+  // Then the opening one, then the new one (itself not established yet).
+  const FlowKey o2 = Orig(0x0a000003, 2001, 0x08080808, 80, kTcp);
+  ASSERT_NE(t.Insert(o2, ReplyOf(o2, 6001), 22), nullptr);
+  EXPECT_FALSE(t.Contains(Orig(0x0a000002, 1002, 0x08080808, 80, kTcp)));
+  EXPECT_EQ(t.early_drops(), 2u);
+  // Only established ones left but the two new: those go, never 0 or 3.
+  for (uint16_t i = 0; i < 10; ++i) {
+    const FlowKey n = Orig(0x0a000004, 3000 + i, 0x08080808, 80, kTcp);
+    ASSERT_NE(t.Insert(n, ReplyOf(n, 7000 + i), 30 + i), nullptr);
+  }
+  EXPECT_TRUE(t.Contains(conns[0]->orig));
+  EXPECT_TRUE(t.Contains(conns[3]->orig));
+  // All established: a new connection is refused and counted.
+  t.ForEach([](const Conn& c) { const_cast<Conn&>(c).replied = true; });
+  t.ForEach([](const Conn& c) {
+    const_cast<Conn&>(c).flags_orig |= kTcpAck;
+    const_cast<Conn&>(c).flags_reply |= kTcpAck;
+  });
+  const FlowKey last = Orig(0x0a000005, 4000, 0x08080808, 80, kTcp);
+  EXPECT_EQ(t.Insert(last, ReplyOf(last, 8000), 50), nullptr);
+  EXPECT_EQ(t.full(), 1u);
+}
+
 TEST(ConnTableTest, CapacityOne) {
   ConnTable t(1);
   const FlowKey a = Orig(1, 1, 2, 2, kUdp);
   const FlowKey b = Orig(3, 3, 4, 4, kUdp);
-  Conn* c = t.Insert(a, ReplyOf(a, 1), 0);
+  Conn* c = Established(t.Insert(a, ReplyOf(a, 1), 0));
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(t.Insert(b, ReplyOf(b, 2), 0), nullptr);
   EXPECT_EQ(t.full(), 1u);
@@ -251,7 +305,7 @@ void Churn(uint32_t capacity, int ops, uint32_t rng_seed) {
       const FlowKey o = random_orig();
       const FlowKey r = ReplyOf(o, rng() % 4096);
       const bool dup = model.count(o) != 0 || model.count(r) != 0;
-      Conn* c = t.Insert(o, r, op);
+      Conn* c = Established(t.Insert(o, r, op));
       if (dup) {
         ASSERT_EQ(c, nullptr);
       } else if (live.size() == capacity) {
@@ -329,16 +383,21 @@ struct TimeoutCase {
 const std::vector<TimeoutCase>& TimeoutCases() {
   using enum ConnDir;
   static const std::vector<TimeoutCase> cases = {
-      {"tcp first packet without flags", kTcp, {{kOrig, 0}}, 30},
-      {"tcp syn", kTcp, {{kOrig, kTcpSyn}}, 30},
+      {"tcp first packet without flags", kTcp, {{kOrig, 0}}, 20},
+      {"tcp syn", kTcp, {{kOrig, kTcpSyn}}, 20},
       {"tcp syn, rst", kTcp, {{kOrig, kTcpSyn}, {kReply, kTcpRst | kTcpAck}}, 10},
-      {"tcp syn, ack without syn", kTcp, {{kOrig, kTcpSyn}, {kReply, kTcpAck}}, 30},
-      {"tcp syn, syn-ack", kTcp, {{kOrig, kTcpSyn}, {kReply, kTcpSyn | kTcpAck}}, 86400},
+      {"tcp syn, ack without syn", kTcp, {{kOrig, kTcpSyn}, {kReply, kTcpAck}}, 10},
+      // Half open, as a SYN flood leaves it: not established.
+      {"tcp syn, syn-ack", kTcp, {{kOrig, kTcpSyn}, {kReply, kTcpSyn | kTcpAck}}, 10},
+      {"tcp syn, syn-ack, syn again",
+       kTcp,
+       {{kOrig, kTcpSyn}, {kReply, kTcpSyn | kTcpAck}, {kOrig, kTcpSyn}},
+       10},
       {"tcp handshake",
        kTcp,
        {{kOrig, kTcpSyn}, {kReply, kTcpSyn | kTcpAck}, {kOrig, kTcpAck}},
        86400},
-      {"tcp ack one way", kTcp, {{kOrig, kTcpAck}, {kOrig, kTcpAck}}, 30},
+      {"tcp ack one way", kTcp, {{kOrig, kTcpAck}, {kOrig, kTcpAck}}, 20},
       {"tcp ack both ways (picked up mid-stream)",
        kTcp,
        {{kOrig, kTcpAck}, {kReply, kTcpAck}},
@@ -401,7 +460,7 @@ TEST(ConnTableTest, TimeoutOfAcksWithoutReply) {
   c.orig.proto = kTcp;
   c.flags_orig = kTcpAck;
   c.flags_reply = kTcpAck;
-  EXPECT_EQ(ConnTable::Timeout(c), 30u);
+  EXPECT_EQ(ConnTable::Timeout(c), 20u);
   c.replied = true;
   EXPECT_EQ(ConnTable::Timeout(c), 86400u);
 }
@@ -585,8 +644,8 @@ TEST(ConnTableTest, Counters) {
   const FlowKey a = Orig(1, 1, 9, 9, kTcp);
   const FlowKey b = Orig(2, 2, 9, 9, kTcp);
   const FlowKey c = Orig(3, 3, 9, 9, kTcp);
-  Conn* ca = t.Insert(a, ReplyOf(a, 1), 0);
-  t.Insert(b, ReplyOf(b, 2), 0);
+  Conn* ca = Established(t.Insert(a, ReplyOf(a, 1), 0));
+  Established(t.Insert(b, ReplyOf(b, 2), 0));
   t.Insert(c, ReplyOf(c, 3), 0);
   EXPECT_EQ(t.size(), 2u);
   EXPECT_EQ(t.created(), 2u);
@@ -597,8 +656,9 @@ TEST(ConnTableTest, Counters) {
   EXPECT_EQ(t.size(), 2u);
   EXPECT_EQ(t.created(), 3u);  // ever inserted, not now
   EXPECT_EQ(t.full(), 1u);
-  EXPECT_EQ(t.Expire(100, 2), 2u);  // opening TCP: 30 s
-  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.early_drops(), 0u);
+  EXPECT_EQ(t.Expire(100, 2), 1u);  // opening TCP: 20 s
+  EXPECT_EQ(t.size(), 1u);
   EXPECT_EQ(t.created(), 3u);
 }
 

@@ -685,15 +685,41 @@ TEST_F(RouterTest, AFullTableDropsNewConnectionsAndCountsThem) {
   gw().conns = conns_.get();
   FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn)));
   ASSERT_EQ(uplink_.sent_bytes.size(), 1u);
+  // Established: the handshake completes, so nothing may push it out.
+  const uint16_t nat_port = Pkt(uplink_.sent_bytes[0]).sport;
+  FromOutside(OutsideFrame(kUplinkIp, kTcp, Tcp(80, nat_port, kSyn | kAck)));
+  FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kAck)));
+  ASSERT_EQ(uplink_.sent_bytes.size(), 2u);
   FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40001, 80, kSyn)));
   FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(5000, 53)));
-  EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_EQ(uplink_.sent_bytes.size(), 2u);
   EXPECT_EQ(Drops(kGwPort, DropReason::kNatTableFull), 2u);
   EXPECT_EQ(conns_->full(), 2u);
   EXPECT_EQ(conns_->size(), 1u);
   // The connection that fits still works.
   FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kAck)));
-  EXPECT_EQ(uplink_.sent_bytes.size(), 2u);
+  EXPECT_EQ(uplink_.sent_bytes.size(), 3u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(RouterTest, HalfOpenConnectionsThroughAForwardGiveWayToNewOnes) {
+  conns_ = std::make_unique<ConnTable>(8);
+  gw().conns = conns_.get();
+  // A SYN flood through the forward: each SYN answered by the guest's
+  // SYN-ACK, never acknowledged. Not one of them is established.
+  for (uint16_t port = 1000; port < 1100; ++port) {
+    FromOutside(OutsideFrame(kUplinkIp, kTcp, Tcp(port, 8080, kSyn)));
+    FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(80, port, kSyn | kAck)));
+  }
+  EXPECT_EQ(conns_->size(), 8u);
+  EXPECT_EQ(conns_->early_drops(), 100u - 8u);
+  EXPECT_EQ(conns_->full(), 0u);
+  conns_->ForEach([](const Conn& c) { EXPECT_EQ(ConnTable::Timeout(c), 10u); });
+  // The guest still opens a connection of its own.
+  Clear();
+  FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn)));
+  EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_EQ(Drops(kGwPort, DropReason::kNatTableFull), 0u);
   EXPECT_TRUE(pool_.AllReleased());
 }
 
