@@ -241,6 +241,7 @@ void GatewayToProto(const dp::NetworkSpec& spec, const dp::GatewayReport& gatewa
   status->set_nat_early_drops(gateway.early_drops);
   status->set_leases(gateway.leases);
   status->set_dhcp_replies(gateway.dhcp_replies);
+  status->set_dhcp_spoofed(gateway.dhcp_spoofed);
 }
 
 v1::Lease LeaseToProto(const dp::LeaseReport& lease) {

@@ -312,7 +312,8 @@ std::vector<std::pair<std::string, std::string>> ShowLines(const v1::Network& n)
                                           std::to_string(st.nat_table_full()) + " times)");
   }
   lines.emplace_back("leases", std::to_string(st.leases()) + " (" +
-                                   std::to_string(st.dhcp_replies()) + " DHCP replies)");
+                                   std::to_string(st.dhcp_replies()) + " DHCP replies, " +
+                                   std::to_string(st.dhcp_spoofed()) + " spoofed refused)");
   return lines;
 }
 

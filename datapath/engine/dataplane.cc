@@ -1207,6 +1207,7 @@ std::vector<NetworkReport> Dataplane::Networks() const {
         const DhcpServer::Counters& c = g->dhcp->counters();
         gr.leases = static_cast<uint32_t>(g->dhcp->Leases().size());
         gr.dhcp_replies = c.offers + c.acks + c.naks;
+        gr.dhcp_spoofed = c.spoofed;
       }
     }
     out.push_back(std::move(r));

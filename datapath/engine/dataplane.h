@@ -72,6 +72,7 @@ struct GatewayReport {
   uint64_t early_drops = 0;   // nat: connections not established dropped for new ones
   uint32_t leases = 0;        // DHCP leases held (static hosts included)
   uint64_t dhcp_replies = 0;  // offers, acks and naks sent
+  uint64_t dhcp_spoofed = 0;  // messages whose chaddr was not their source MAC
   PortTotals totals;          // the gateway port's: frames routed, and the router's drops
 };
 

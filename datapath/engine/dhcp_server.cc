@@ -339,6 +339,13 @@ bool DhcpServer::Handle(const uint8_t* frame, uint32_t len, uint64_t now_s,
     case Parsed::kOk:
       break;
   }
+  if (MacFromBytes(frame + 6) != m.mac) {
+    // Leases are the client's by its MAC: a client speaks only for the MAC
+    // it sends from, so no guest releases, declines or takes another's
+    // lease, or drains the pool with made-up ones.
+    ++counters_.spoofed;
+    return true;
+  }
   switch (m.type) {
     case kDiscover:
       Discover(m, now_s, reply);

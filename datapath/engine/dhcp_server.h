@@ -86,6 +86,7 @@ class DhcpServer {
   struct Counters {
     uint64_t discovers = 0, requests = 0, releases = 0, declines = 0, informs = 0, offers = 0,
              acks = 0, naks = 0, malformed = 0, exhausted = 0;
+    uint64_t spoofed = 0;  // chaddr not the frame's source MAC: unanswered
   };
   const Counters& counters() const { return counters_; }
 

@@ -174,6 +174,17 @@ class ModesTestCase(SwitchTestCase):
         stats = self.switch.api.get_stats()
         return next(p for p in stats.ports if p.name == port).counters.drops[reason]
 
+    def dhcp(self, ns):
+        script = os.path.join(self.workdir, "udhcpc.sh")
+        with open(script, "w") as f:
+            f.write(UDHCPC_SCRIPT)
+        os.chmod(script, 0o755)
+        out = os.path.join(self.workdir, ns + ".lease")
+        run_in(ns, "env", f"OUT={out}", "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f",
+               "-t", "5", "-T", "1", "-s", script, "-x", "hostname:" + ns[:10], timeout=30)
+        with open(out) as f:
+            return dict(kv.split("=", 1) for kv in f.read().split())
+
 
 class NatTest(ModesTestCase):
     """Masquerade, DHCP and port forwards."""
@@ -186,17 +197,6 @@ class NatTest(ModesTestCase):
                                  lease_seconds=600, dns=["192.168.50.1"]),
             forwards=[pb.network.PortForward(protocol=TCP, outside_port=8080,
                                              guest_address="192.168.50.10", guest_port=80)])
-
-    def dhcp(self, ns):
-        script = os.path.join(self.workdir, "udhcpc.sh")
-        with open(script, "w") as f:
-            f.write(UDHCPC_SCRIPT)
-        os.chmod(script, 0o755)
-        out = os.path.join(self.workdir, ns + ".lease")
-        run_in(ns, "env", f"OUT={out}", "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f",
-               "-t", "5", "-T", "1", "-s", script, "-x", "hostname:" + ns[:10], timeout=30)
-        with open(out) as f:
-            return dict(kv.split("=", 1) for kv in f.read().split())
 
     def test_a_guest_gets_a_lease_and_reaches_the_outside_as_the_uplink(self):
         g1 = self.guest("mg1", "lan")

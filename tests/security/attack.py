@@ -4,8 +4,13 @@ guest's own interface from inside its namespace, with a packet socket.
 Frames are built in the namespace by a short script, so a flood of 10,000
 frames is one process and no long argument list.
 """
+import random
+import socket
+import struct
 import subprocess
 import sys
+
+import dot1q
 
 # argv: ifname, count, dst MAC (hex), seed. Each frame: dst, a random
 # locally administered unicast source MAC, an ARP request for 10.255.x.y;
@@ -70,3 +75,25 @@ def syn_flood(ns, ifname, count, dst_mac, src_mac, src_ip, dst_ip, dst_port):
                           dst_ip, str(dst_port)],
                          check=True, capture_output=True, text=True, timeout=300).stdout
     return int(out)
+
+
+DHCP_DISCOVER, DHCP_REQUEST, DHCP_DECLINE, DHCP_RELEASE = 1, 3, 4, 7
+
+
+def dhcp(src_mac, chaddr, msg_type, ciaddr="0.0.0.0", requested=None, server_id=None):
+    """A DHCP client message sent from `src_mac` for the client `chaddr`."""
+    bootp = struct.pack("!BBBBIHH4s4s4s4s16s64s128sI", 1, 1, 6, 0, random.getrandbits(32), 0,
+                        0, socket.inet_aton(ciaddr), bytes(4), bytes(4), bytes(4),
+                        dot1q.mac_bytes(chaddr), bytes(64), bytes(128), 0x63825363)
+    bootp += bytes([53, 1, msg_type])
+    if requested:
+        bootp += bytes([50, 4]) + socket.inet_aton(requested)
+    if server_id:
+        bootp += bytes([54, 4]) + socket.inet_aton(server_id)
+    bootp += bytes([255])
+    udp = struct.pack("!HHHH", 68, 67, 8 + len(bootp), 0) + bootp
+    return dot1q.ipv4("ff:ff:ff:ff:ff:ff", src_mac, ciaddr, "255.255.255.255", 17, udp)
+
+
+def random_mac(rnd):
+    return ":".join(f"{b:02x}" for b in [0x02] + [rnd.randrange(256) for _ in range(5)])

@@ -496,6 +496,28 @@ TEST_F(DhcpServerTest, RequestForAnotherServerGetsNoReplyAndFreesTheOffer) {
   EXPECT_EQ(b->yiaddr, kFirst);
 }
 
+TEST_F(DhcpServerTest, AClientSpeaksOnlyForTheMacItSendsFrom) {
+  ASSERT_EQ(Dora(kMacA), kFirst);
+  const uint64_t generation = server_.generation();
+  const size_t leases = server_.Leases().size();  // static hosts too
+  // B sends as A: a release, a decline and a request of A's address, and a
+  // discover for a made-up client; none is answered or changes a lease.
+  for (const Client& c :
+       {Client{.type = kRelease, .mac = kMacA, .ciaddr = kFirst, .server_id = kServer},
+        Client{.type = kDecline, .mac = kMacA, .requested = kFirst, .server_id = kServer},
+        Client{.type = kRequest, .mac = kMacA, .requested = kFirst, .server_id = kServer},
+        Client{.mac = 0x02000000beef}}) {
+    std::vector<uint8_t> frame = Frame(c);
+    MacToBytes(kMacB, frame.data() + 6);
+    EXPECT_FALSE(SendFrame(frame));
+  }
+  EXPECT_EQ(server_.counters().spoofed, 4u);
+  EXPECT_EQ(server_.generation(), generation);
+  EXPECT_EQ(server_.Leases().size(), leases);
+  EXPECT_EQ(LeaseOf(kMacA)->address, kFirst);
+  EXPECT_EQ(Dora(kMacB), kFirst + 1);  // nothing held for the made-up client
+}
+
 TEST_F(DhcpServerTest, ReleaseFreesTheAddress) {
   ASSERT_EQ(Dora(kMacA), kFirst);
   const uint64_t generation = server_.generation();
