@@ -107,9 +107,9 @@ run() {  # shows the command (quoted where it has spaces, guest paths short), th
   echo "  \$ yardctl$shown"
   yardctl "$@" | sed 's/^/    /'
 }
-run vm define vm-a $guest --accel tcg --nic demo,kind=vhost-user \
+run vm define vm-a $guest --accel tcg --nic demo,kind=vhost-user,ip=10.0.0.1 \
   --cmdline "console=ttyS0 quiet sy.ip=10.0.0.1/24 sy.ping=10.0.0.2"
-run vm define vm-b $guest --accel tcg --nic demo,kind=tap \
+run vm define vm-b $guest --accel tcg --nic demo,kind=tap,ip=10.0.0.2 \
   --cmdline "console=ttyS0 quiet sy.ip=10.0.0.2/24"
 run vm start vm-b
 run vm start vm-a

@@ -396,11 +396,34 @@ v1::Vlan VlanToProto(const dp::VlanSpec& spec) {
   return msg;
 }
 
+dp::PortSecuritySpec SecurityFromProto(const v1::PortSecurity& msg) {
+  dp::PortSecuritySpec spec;
+  spec.macs.assign(msg.macs().begin(), msg.macs().end());
+  spec.ipv4.assign(msg.ipv4_addresses().begin(), msg.ipv4_addresses().end());
+  spec.dhcp_snooping = msg.dhcp_snooping();
+  return spec;
+}
+
+v1::PortSecurity SecurityToProto(const dp::PortSecuritySpec& spec) {
+  v1::PortSecurity msg;
+  for (const std::string& m : spec.macs) {
+    msg.add_macs(m);
+  }
+  for (const std::string& a : spec.ipv4) {
+    msg.add_ipv4_addresses(a);
+  }
+  msg.set_dhcp_snooping(spec.dhcp_snooping);
+  return msg;
+}
+
 Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->name = msg.name();
   spec->network = msg.network();
   spec->private_port = msg.private_port();
   spec->mac_limit = msg.mac_limit();
+  if (msg.has_security()) {
+    spec->security = SecurityFromProto(msg.security());
+  }
   if (msg.has_underlay()) {
     spec->underlay = dp::UnderlaySpec{msg.underlay().address(), msg.underlay().gateway()};
   }
@@ -431,6 +454,9 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   msg.set_network(spec.network);
   msg.set_private_port(spec.private_port);
   msg.set_mac_limit(spec.mac_limit);
+  if (spec.security.Enabled()) {
+    *msg.mutable_security() = SecurityToProto(spec.security);
+  }
   if (spec.vlan != dp::VlanSpec{}) {
     *msg.mutable_vlan() = VlanToProto(spec.vlan);
   }

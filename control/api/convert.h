@@ -49,6 +49,8 @@ Status TapFromProto(const v1::Tap& tap, dp::PortSpec* spec);
 Status InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec);
 // Validated (dp::ValidateVlanSpec); an unset message is a trunk of all VLANs.
 Status VlanFromProto(const v1::Vlan& vlan, dp::VlanSpec* spec);
+// Port security as given; checked by dp::ValidatePortSecurity.
+dp::PortSecuritySpec SecurityFromProto(const v1::PortSecurity& msg);
 
 v1::Counters CountersToProto(const dp::PortTotals& totals);
 v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);

@@ -268,6 +268,9 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
   if (req->has_mac_limit()) {
     update.mac_limit = req->mac_limit();
   }
+  if (req->has_security()) {
+    update.security = SecurityFromProto(req->security());
+  }
   if (req->has_private_port()) {
     update.private_port = req->private_port();
   }

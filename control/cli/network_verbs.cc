@@ -227,14 +227,6 @@ std::string ForwardProtocolName(v1::ForwardProtocol p) {
                                          : "proto-" + std::to_string(static_cast<int>(p));
 }
 
-std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) {
-    out += (out.empty() ? "" : ", ") + item;
-  }
-  return out;
-}
-
 // A lease's time left, as "59m12s", "3h0m5s" or "2d1h0m0s"; "expired" when
 // none is.
 std::string Remaining(uint64_t expires, uint64_t now) {

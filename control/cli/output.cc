@@ -64,6 +64,18 @@ std::string EventTypeName(v1::EventType type) {
   return name;
 }
 
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items,
+                 std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) {
+      out += separator;
+    }
+    out += item;
+  }
+  return out;
+}
+
 bool ParseEventType(std::string_view name, v1::EventType* out) {
   std::string enum_name(kEventTypePrefix);
   for (char c : name) {

@@ -34,4 +34,8 @@ bool ParseEventType(std::string_view name, v1::EventType* out);
 // Every name ParseEventType accepts, comma-separated, for help and errors.
 std::string EventTypeNames();
 
+// The items with `separator` between them; "" for none.
+std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items,
+                 std::string_view separator = ", ");
+
 }  // namespace switchyard::ctl

@@ -242,6 +242,51 @@ std::string VlanFromArgs(const ParsedArgs& args, std::optional<v1::Vlan>* out) {
   return "";
 }
 
+// Port security from --allow-mac (repeated), --allow-ip (repeated) and
+// --dhcp-snooping, or --no-port-security (set only: off), when given.
+// Empty when fine, else the reason.
+std::string SecurityFromArgs(const ParsedArgs& args, bool allow_off,
+                             std::optional<v1::PortSecurity>* out) {
+  const std::vector<std::string> macs = args.All("--allow-mac");
+  const std::vector<std::string> ips = args.All("--allow-ip");
+  const bool snooping = args.Has("--dhcp-snooping");
+  const bool off = args.Has("--no-port-security");
+  if (off && !allow_off) {
+    return "--no-port-security goes with port set";
+  }
+  if (off && (!macs.empty() || !ips.empty() || snooping)) {
+    return "--no-port-security excludes --allow-mac, --allow-ip and --dhcp-snooping";
+  }
+  if (macs.empty() && (!ips.empty() || snooping)) {
+    return "--allow-ip and --dhcp-snooping need --allow-mac (the MACs the port may use)";
+  }
+  if (off || !macs.empty()) {
+    v1::PortSecurity s;
+    for (const std::string& m : macs) {
+      s.add_macs(m);
+    }
+    for (const std::string& ip : ips) {
+      s.add_ipv4_addresses(ip);
+    }
+    s.set_dhcp_snooping(snooping);
+    *out = s;
+  }
+  return "";
+}
+
+// "MAC,MAC ip IP,IP +dhcp", or "off".
+std::string SecurityText(const v1::Port& port) {
+  if (!port.has_security()) {
+    return "off";
+  }
+  const v1::PortSecurity& s = port.security();
+  std::string text = Join(s.macs(), ",");
+  if (!s.ipv4_addresses().empty()) {
+    text += " ip " + Join(s.ipv4_addresses(), ",");
+  }
+  return text + (s.dhcp_snooping() ? " +dhcp-snooping" : "");
+}
+
 // --private (add, set) or --no-private (set only), when given. Empty when
 // fine, else the reason.
 std::string PrivateFromArgs(const ParsedArgs& args, bool allow_no, std::optional<bool>* out) {
@@ -316,6 +361,13 @@ int Add(const Call& call) {
   }
   port->set_private_port(private_port.value_or(false));
   port->set_mac_limit(call.args().U32("--mac-limit").value_or(0));
+  std::optional<v1::PortSecurity> security;
+  if (auto reason = SecurityFromArgs(call.args(), false, &security); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (security) {
+    *port->mutable_security() = *security;
+  }
   if (backend.vhost_user) {
     *port->mutable_vhost_user() = *backend.vhost_user;
   } else if (backend.kernel) {
@@ -390,6 +442,7 @@ int Show(const Call& call) {
         {reply.has_vhost_user() ? "socket" : "netdev", BackendName(reply)},
         {"vlan", VlanText(reply)},
         {"private", PrivateText(reply)},
+        {"port-security", reply.has_underlay() ? "-" : SecurityText(reply)},
         {"mac-limit",
          reply.has_underlay() || reply.mac_limit() == 0 ? "-" : std::to_string(reply.mac_limit())},
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
@@ -455,12 +508,20 @@ int Set(const Call& call) {
   if (auto limit = call.args().U32("--mac-limit")) {
     request.set_mac_limit(*limit);
   }
+  std::optional<v1::PortSecurity> security;
+  if (auto reason = SecurityFromArgs(call.args(), true, &security); !reason.empty()) {
+    return call.Usage(reason);
+  }
+  if (security) {
+    *request.mutable_security() = *security;
+  }
   if (!request.has_network() && !backend.given() && !vlan && !underlay && !private_port &&
-      !request.has_mac_limit()) {
+      !request.has_mac_limit() && !security) {
     return call.Usage(
         "nothing to change: give --network, "
         "--vhost-server/--vhost-client/--kernel/--tap/--internal, "
-        "--access/--trunk/--native, --underlay, --private/--no-private and/or --mac-limit");
+        "--access/--trunk/--native, --underlay, --private/--no-private, --mac-limit and/or "
+        "--allow-mac/--allow-ip/--dhcp-snooping/--no-port-security");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -499,7 +560,11 @@ std::vector<OptionSpec> PortOptions() {
           {"--gateway"},
           {"--private", OptionSpec::Kind::kFlag},
           {"--no-private", OptionSpec::Kind::kFlag},
-          {"--mac-limit", OptionSpec::Kind::kU32}};
+          {"--mac-limit", OptionSpec::Kind::kU32},
+          {"--allow-mac", OptionSpec::Kind::kString, true},
+          {"--allow-ip", OptionSpec::Kind::kString, true},
+          {"--dhcp-snooping", OptionSpec::Kind::kFlag},
+          {"--no-port-security", OptionSpec::Kind::kFlag}};
 }
 
 }  // namespace
@@ -513,7 +578,7 @@ std::vector<Verb> PortVerbs() {
        "    --internal NAME [--address CIDR]... [--mtu N])\n"
        "    [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]] [--private]\n"
-       "    [--mac-limit N]",
+       "    [--mac-limit N] [--allow-mac MAC... [--allow-ip IP]... [--dhcp-snooping]]",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
@@ -523,7 +588,8 @@ std::vector<Verb> PortVerbs() {
        "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]\n"
-       "    [--underlay CIDR [--gateway IP]] [--private | --no-private] [--mac-limit N (0: none)]",
+       "    [--underlay CIDR [--gateway IP]] [--private | --no-private] [--mac-limit N (0: none)]\n"
+       "    [--allow-mac MAC... [--allow-ip IP]... [--dhcp-snooping] | --no-port-security]",
        {{"NAME"}, PortOptions()},
        Set},
       {"port delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -68,12 +68,9 @@ std::string BusyPercent(uint64_t busy, uint64_t idle) {
 
 std::string CpuName(int32_t cpu) { return cpu < 0 ? "-" : std::to_string(cpu); }
 
-std::string Join(const google::protobuf::RepeatedPtrField<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    out += (out.empty() ? "" : ",") + n;
-  }
-  return out.empty() ? "-" : out;
+// "a,b" or "-".
+std::string NameList(const google::protobuf::RepeatedPtrField<std::string>& names) {
+  return names.empty() ? "-" : Join(names, ",");
 }
 
 // "3d 04:05:06", or "04:05:06" under a day.
@@ -164,7 +161,8 @@ void PrintTotals(const v1::GetStatsResponse& r) {
     for (const v1::PmdStats& p : r.pmds()) {
       table.AddRow({std::to_string(p.id()), CpuName(p.cpu()), std::to_string(p.packets()),
                     BusyPercent(p.busy_cycles(), p.idle_cycles()),
-                    p.packets() == 0 ? "-" : Fixed(p.cycles_per_packet(), 1), Join(p.rx_ports())});
+                    p.packets() == 0 ? "-" : Fixed(p.cycles_per_packet(), 1),
+                    NameList(p.rx_ports())});
     }
     table.Print(std::cout);
   }
@@ -235,7 +233,7 @@ void PrintRates(const v1::GetStatsResponse& before, const v1::GetStatsResponse& 
                  Rate(it->second->packets(), p.packets(), seconds, 1, 0),
                  BusyPercent(p.busy_cycles() - it->second->busy_cycles(),
                              p.idle_cycles() - it->second->idle_cycles()),
-                 Join(p.rx_ports())});
+                 NameList(p.rx_ports())});
   }
   if (!pmds.empty()) {
     std::cout << '\n';

@@ -142,17 +142,33 @@ std::string ParseNicOption(const std::string& value, v1::Nic* out) {
   const std::string prefix = "--nic: '" + value + "': ";
   const std::vector<std::string> items = SplitCommas(value);
   if (items[0].empty() || items[0].find('=') != std::string::npos) {
-    return prefix + "no NETWORK first (NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N])";
+    return prefix +
+           "no NETWORK first "
+           "(NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N][,ip=ADDR]...[,allow-spoofing])";
   }
   v1::Nic nic;
   nic.set_network(items[0]);
   bool kind_seen = false;
   bool mac_seen = false;
   bool vlan_seen = false;
+  bool spoofing_seen = false;
   for (size_t i = 1; i < items.size(); ++i) {
     const auto [key, setting] = SplitSetting(items[i]);
+    if (items[i] == "allow-spoofing") {
+      if (spoofing_seen) {
+        return prefix + "allow-spoofing given twice";
+      }
+      spoofing_seen = true;
+      nic.set_allow_spoofing(true);
+      continue;
+    }
     if (!setting) {
-      return prefix + "unknown setting '" + items[i] + "' (kind=vhost-user|tap, mac=MAC, vlan=N)";
+      return prefix + "unknown setting '" + items[i] +
+             "' (kind=vhost-user|tap, mac=MAC, vlan=N, ip=ADDR, allow-spoofing)";
+    }
+    if (key == "ip") {
+      nic.add_ipv4_addresses(*setting);
+      continue;
     }
     if (key == "kind") {
       if (kind_seen) {
@@ -186,7 +202,8 @@ std::string ParseNicOption(const std::string& value, v1::Nic* out) {
       }
       nic.set_vlan(vlan);
     } else {
-      return prefix + "unknown setting '" + items[i] + "' (kind=vhost-user|tap, mac=MAC, vlan=N)";
+      return prefix + "unknown setting '" + items[i] +
+             "' (kind=vhost-user|tap, mac=MAC, vlan=N, ip=ADDR, allow-spoofing)";
     }
   }
   *out = nic;

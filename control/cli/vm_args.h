@@ -32,9 +32,9 @@ std::string SizeText(uint64_t bytes);
 // image that must exist takes no size.
 std::string ParseDiskOption(const std::string& value, v1::Disk* out);
 
-// --nic NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N] into `*out`, as
-// ParseDiskOption. Whether the MAC and VLAN are valid is for yard-kvmd to
-// say; here vlan only has to be a whole number.
+// --nic NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N][,ip=ADDR]...[,allow-spoofing]
+// into `*out`, as ParseDiskOption. Whether the MAC, VLAN and addresses are
+// valid is for yard-kvmd to say; here vlan only has to be a whole number.
 std::string ParseNicOption(const std::string& value, v1::Nic* out);
 
 // "auto", "kvm", "tcg" (--accel). nullopt for another word.

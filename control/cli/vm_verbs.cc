@@ -448,7 +448,9 @@ std::vector<Verb> VmVerbs() {
        "NAME [--vcpus N] [--memory MIB]\n"
        "    [--disk PATH[,size=SIZE][,format=qcow2|raw][,ro]]...\n"
        "    [--kernel PATH [--initrd PATH] [--cmdline TEXT]] [--boot disk|network]...\n"
-       "    [--nic NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N]]... [--autostart]\n"
+       "    [--nic "
+       "NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N][,ip=ADDR]...[,allow-spoofing]]...\n"
+       "    [--autostart]\n"
        "    [--accel auto|kvm|tcg]",
        {{"NAME"},
         {{"--vcpus", Kind::kU32, false, /*min=*/1},

@@ -477,6 +477,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   spec.underlay = update.underlay.value_or(spec.underlay);
   spec.private_port = update.private_port.value_or(spec.private_port);
   spec.mac_limit = update.mac_limit.value_or(spec.mac_limit);
+  spec.security = update.security.value_or(spec.security);
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();
@@ -501,6 +502,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   backend_only.underlay = old->underlay;
   backend_only.private_port = old->private_port;
   backend_only.mac_limit = old->mac_limit;
+  backend_only.security = old->security;
   const bool new_backend = !(backend_only == *old);
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
@@ -521,7 +523,9 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
       dataplane_->MovePort(name, old->network);
       return s;
     }
-    if (Status s = dataplane_->SetPortFences(name, spec.private_port, spec.mac_limit); !s.ok()) {
+    if (Status s =
+            dataplane_->SetPortFences(name, spec.private_port, spec.mac_limit, spec.security);
+        !s.ok()) {
       dataplane_->SetPortVlan(name, old->vlan);
       dataplane_->MovePort(name, old->network);
       return s;
@@ -556,7 +560,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
     } else {
       dataplane_->MovePort(name, old->network);
       dataplane_->SetPortVlan(name, old->vlan);
-      dataplane_->SetPortFences(name, old->private_port, old->mac_limit);
+      dataplane_->SetPortFences(name, old->private_port, old->mac_limit, old->security);
     }
     static_macs_ = statics_before;
     PinStaticMacsOf(name);

@@ -52,6 +52,7 @@ struct PortUpdate {
   std::optional<dp::UnderlaySpec> underlay;
   std::optional<bool> private_port;
   std::optional<uint32_t> mac_limit;
+  std::optional<dp::PortSecuritySpec> security;
 };
 
 // A port of the saved config that could not be brought up at start.

@@ -53,7 +53,12 @@ namespace switchyard::dp {
   X(kVlanDoubleTag, "vlan_double_tag",                                                          \
     "a priority or untagged-native VLAN tag over another tag (VLAN hopping)")                   \
   X(kInfraSrcMac, "infra_src_mac", "source MAC of the switch's gateway or an uplink")           \
-  X(kPortMacLimit, "port_mac_limit", "new source MAC beyond the port's MAC limit")
+  X(kPortMacLimit, "port_mac_limit", "new source MAC beyond the port's MAC limit")              \
+  X(kPortSecurityMac, "port_security_mac", "port security: a source MAC the port may not use")  \
+  X(kPortSecurityIp, "port_security_ip",                                                        \
+    "port security: an IPv4 source address the port may not use")                               \
+  X(kPortSecurityArp, "port_security_arp",                                                      \
+    "port security: ARP whose sender MAC or address the port may not claim")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "datapath/core/port_guard.h"
 #include "datapath/core/tunnel.h"
 #include "datapath/core/types.h"
 #include "datapath/core/vlan.h"
@@ -89,7 +90,8 @@ struct alignas(64) PortSlot {
   uint8_t flags = 0;                     // kPortGuest, kPortPrivate
   VlanPolicy vlan = VlanPolicy::TrunkOfAll();
   // Read only when a source MAC is new to a burst: past the VLAN bits.
-  uint32_t mac_limit = 0;  // FDB entries the port may hold; 0: no limit
+  uint32_t mac_limit = 0;            // FDB entries the port may hold; 0: no limit
+  const PortGuard* guard = nullptr;  // port security; null: off
 };
 
 struct NetworkSlot {
@@ -112,6 +114,7 @@ struct Snapshot {
   std::vector<TunnelPath> tunnel_paths;
   std::vector<UplinkSlot> uplinks;
   std::vector<GatewaySlot> gateways;
+  std::vector<PortGuard> guards;  // what PortSlot::guard points to; sized once
   // Every gateway's and uplink's MAC: no frame from a port other than a
   // gateway may carry one as its source.
   std::vector<MacKey> infra_macs;

@@ -121,11 +121,13 @@ uint32_t PrefixMask(int length) { return length == 0 ? 0 : ~uint32_t{0} << (32 -
 void Dataplane::Publish() {
   auto* next = new Snapshot();
   next->generation = ++generation_;
+  snooped_ = SnoopedBindings();  // what this snapshot's guards allow
   next->rx_by_pmd.resize(pmds_.size());
   // Slots point into these: reserved once, so they never move.
   next->tunnel_paths.reserve(kMaxPorts);
   next->uplinks.reserve(kMaxPorts);
   next->gateways.reserve(kMaxNetworks);
+  next->guards.reserve(kMaxPorts);
   std::map<std::string, UplinkSlot*> uplinks;
   for (auto& [name, p] : ports_) {
     PortSlot& slot = next->ports[p.index];
@@ -137,6 +139,9 @@ void Dataplane::Publish() {
                     PortFlags(p.spec),
                     MakeVlanPolicy(p.spec.vlan),
                     p.spec.mac_limit};
+    if (p.spec.security.Enabled()) {
+      slot.guard = &next->guards.emplace_back(GuardOf(p));
+    }
     if (p.spec.IsUplink()) {
       const Interface a = AddressOf(p);
       UplinkSlot& up = next->uplinks.emplace_back();
@@ -469,6 +474,39 @@ void Dataplane::FreeRetired(NetworkState* n, Retired retired) {
     }
     port_slot_used_[g.index] = false;
   }
+}
+
+PortGuard Dataplane::GuardOf(const PortState& p) {
+  const PortSecuritySpec& spec = p.spec.security;
+  PortGuard g;
+  for (const std::string& mac : spec.macs) {
+    g.macs.push_back(*ParseMac(mac));  // validated
+  }
+  for (const std::string& ip : spec.ipv4) {
+    g.ipv4.push_back(*ParseIpv4(ip));
+  }
+  const NetworkState* n = FindNetwork(p.network);
+  if (spec.dhcp_snooping && n != nullptr && n->gateway != nullptr && n->gateway->dhcp != nullptr) {
+    for (const DhcpLease& lease : n->gateway->dhcp->Leases()) {
+      if (g.AllowsMac(lease.mac) && !g.AllowsIpv4(lease.address)) {
+        g.ipv4.push_back(lease.address);
+      }
+    }
+  }
+  return g;
+}
+
+std::vector<std::pair<PortIndex, uint32_t>> Dataplane::SnoopedBindings() {
+  std::vector<std::pair<PortIndex, uint32_t>> out;
+  for (const auto& [name, p] : ports_) {
+    if (p.spec.security.dhcp_snooping) {
+      for (uint32_t ip : GuardOf(p).ipv4) {
+        out.emplace_back(p.index, ip);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool Dataplane::PinGatewayMac(NetworkState& n) {
@@ -813,25 +851,34 @@ Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
   return Status::Ok();
 }
 
-Status Dataplane::SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit) {
+Status Dataplane::SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit,
+                                const PortSecuritySpec& security) {
   auto it = ports_.find(name);
   if (it == ports_.end()) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
   }
   PortState& p = it->second;
-  if (p.spec.private_port == private_port && p.spec.mac_limit == mac_limit) {
+  if (p.spec.private_port == private_port && p.spec.mac_limit == mac_limit &&
+      p.spec.security == security) {
     return Status::Ok();
   }
   PortSpec next = p.spec;
   next.private_port = private_port;
   next.mac_limit = mac_limit;
+  next.security = security;
   if (Status s = ValidatePortSpec(next); !s.ok()) {
     return s;
   }
   p.spec = std::move(next);
   Publish();  // the next burst obeys it
   SY_INFO("port " << name << ": " << (private_port ? "private" : "not private") << ", mac limit "
-                  << (mac_limit == 0 ? std::string("none") : std::to_string(mac_limit)));
+                  << (mac_limit == 0 ? std::string("none") : std::to_string(mac_limit))
+                  << ", port security "
+                  << (security.Enabled()
+                          ? std::to_string(security.macs.size()) + " MAC(s), " +
+                                std::to_string(security.ipv4.size()) + " address(es)" +
+                                (security.dhcp_snooping ? ", DHCP snooping" : "")
+                          : std::string("off")));
   return Status::Ok();
 }
 
@@ -1028,6 +1075,11 @@ void Dataplane::ServiceSlowPath() {
   if (generations != dhcp_generations_) {
     dhcp_generations_ = generations;
     ++lease_generation_;
+    // DHCP snooping: a lease made or ended binds or unbinds an address of
+    // a guarded port. Renewals change nothing and cost no grace period.
+    if (SnoopedBindings() != snooped_) {
+      Publish();
+    }
   }
 }
 

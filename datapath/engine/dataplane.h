@@ -149,9 +149,11 @@ class Dataplane {
   // entries stay, and are dropped as vlan_filtered while the port does not
   // carry their VLAN).
   Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
-  // Makes a port private or not and sets its MAC limit, from the next
-  // burst on (MACs learned beyond a lower limit stay until they age).
-  Status SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit);
+  // Makes a port private or not and sets its MAC limit and port security,
+  // from the next burst on (MACs learned beyond a lower limit stay until
+  // they age).
+  Status SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit,
+                       const PortSecuritySpec& security);
   // Changes an uplink's address or gateway live; its neighbours are
   // resolved again.
   Status SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay);
@@ -273,6 +275,11 @@ class Dataplane {
   // Frees a retired gateway's slot after the Publish() without it.
   void FreeRetired(NetworkState* n, Retired retired);
   GatewayState* GatewayAt(PortIndex port);
+  // Port security as the PMDs check it: the spec's MACs and addresses and,
+  // with DHCP snooping, what the network's DHCP server leased to them.
+  PortGuard GuardOf(const PortState& p);
+  // Every (port, address) that port security allows on DHCP-snooping ports.
+  std::vector<std::pair<PortIndex, uint32_t>> SnoopedBindings();
   // Puts the gateway's static FDB entry back where it is missing; true
   // when it did.
   bool PinGatewayMac(NetworkState& n);
@@ -302,6 +309,7 @@ class Dataplane {
   std::atomic<const Snapshot*> snapshot_{nullptr};
   uint64_t generation_ = 0;
   uint64_t lease_generation_ = 0;
+  std::vector<std::pair<PortIndex, uint32_t>> snooped_;  // as last published
   std::map<std::string, NetworkState> networks_;
   std::map<std::string, PortState> ports_;
   std::vector<bool> port_slot_used_ = std::vector<bool>(kMaxPorts, false);

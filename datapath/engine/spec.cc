@@ -570,6 +570,36 @@ std::string FormatVlan(const VlanSpec& spec) {
   return out;
 }
 
+Status ValidatePortSecurity(const PortSecuritySpec& spec) {
+  if (!spec.Enabled()) {
+    if (!spec.ipv4.empty() || spec.dhcp_snooping) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.security.macs: addresses or DHCP snooping need at least one MAC");
+    }
+    return Status::Ok();
+  }
+  if (spec.macs.size() > kMaxSecurityMacs || spec.ipv4.size() > kMaxSecurityAddresses) {
+    return Status(StatusCode::kInvalidArgument,
+                  "port.security: at most " + std::to_string(kMaxSecurityMacs) + " MACs and " +
+                      std::to_string(kMaxSecurityAddresses) + " addresses");
+  }
+  for (const std::string& text : spec.macs) {
+    const std::optional<MacKey> mac = ParseMac(text);
+    if (!mac || *mac == 0 || IsMulticastMac(*mac)) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.security.macs: '" + text + "' is not a unicast MAC address");
+    }
+  }
+  for (const std::string& text : spec.ipv4) {
+    const std::optional<uint32_t> ip = ParseIpv4(text);
+    if (!ip || *ip == 0 || *ip == 0xffffffff || (*ip >> 28) == 0xe) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.security.ipv4_addresses: '" + text + "' is not a unicast IPv4 address");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ValidatePortSpec(const PortSpec& spec) {
   if (Status s = ValidateName("port.name", spec.name); !s.ok()) {
     return s;
@@ -592,6 +622,10 @@ Status ValidatePortSpec(const PortSpec& spec) {
       return Status(StatusCode::kInvalidArgument,
                     "port.mac_limit: an uplink learns no MACs, so it has no MAC limit");
     }
+    if (!(spec.security == PortSecuritySpec{})) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.security: an uplink carries tunnels, not a guest's frames");
+    }
   } else {
     if (!spec.underlay.gateway.empty()) {
       return Status(StatusCode::kInvalidArgument,
@@ -601,6 +635,9 @@ Status ValidatePortSpec(const PortSpec& spec) {
       return s;
     }
     if (Status s = ValidateVlanSpec(spec.vlan); !s.ok()) {
+      return s;
+    }
+    if (Status s = ValidatePortSecurity(spec.security); !s.ok()) {
       return s;
     }
     if (spec.mac_limit > kMaxPortMacLimit) {

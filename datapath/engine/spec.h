@@ -151,6 +151,21 @@ struct VlanSpec {
   bool operator==(const VlanSpec&) const = default;
 };
 
+// Port security: the source MACs a port may send from and the IPv4
+// addresses it may use (and those the network's DHCP server leases to one
+// of its MACs, with dhcp_snooping). Off when `macs` is empty.
+struct PortSecuritySpec {
+  std::vector<std::string> macs{};
+  std::vector<std::string> ipv4{};
+  bool dhcp_snooping = false;
+
+  bool Enabled() const { return !macs.empty(); }
+  bool operator==(const PortSecuritySpec&) const = default;
+};
+
+inline constexpr size_t kMaxSecurityMacs = 16;
+inline constexpr size_t kMaxSecurityAddresses = 64;
+
 struct PortSpec {
   std::string name{};
   std::string network{};
@@ -174,6 +189,7 @@ struct PortSpec {
   // FDB entries the port may hold; a new source MAC beyond them is
   // dropped. 0: no limit.
   uint32_t mac_limit = 0;
+  PortSecuritySpec security{};
 
   bool IsUplink() const { return !underlay.address.empty(); }
   bool operator==(const PortSpec&) const = default;
@@ -205,6 +221,7 @@ Status ValidateName(std::string_view field, std::string_view name);
 Status ValidateNetworkSpec(const NetworkSpec& spec);
 Status ValidatePortSpec(const PortSpec& spec);
 Status ValidateVlanSpec(const VlanSpec& spec);
+Status ValidatePortSecurity(const PortSecuritySpec& spec);
 Status ValidateUnderlay(const UnderlaySpec& spec);
 Status ValidateTunnel(const TunnelSpec& spec);
 // Mode, gateway, uplink, DHCP and forwards, and how they fit together.

@@ -16,7 +16,12 @@ std::string FromProto(const v1::VmSpec& in, VmConfig* out) {
   vm.boot_order.assign(in.boot_order().begin(), in.boot_order().end());
   for (int i = 0; i < in.nics_size(); ++i) {
     const v1::Nic& n = in.nics(i);
-    NicConfig nic{n.network(), NicKind::kVhostUser, n.mac(), n.vlan()};
+    NicConfig nic{n.network(),
+                  NicKind::kVhostUser,
+                  n.mac(),
+                  n.vlan(),
+                  {n.ipv4_addresses().begin(), n.ipv4_addresses().end()},
+                  n.allow_spoofing()};
     switch (n.kind()) {
       case v1::NIC_KIND_UNSPECIFIED:
       case v1::NIC_KIND_VHOST_USER:
@@ -71,6 +76,10 @@ v1::VmSpec ToProto(const VmConfig& vm) {
     nic->set_kind(n.kind == NicKind::kTap ? v1::NIC_KIND_TAP : v1::NIC_KIND_VHOST_USER);
     nic->set_mac(n.mac);
     nic->set_vlan(n.vlan);
+    for (const std::string& ip : n.ipv4) {
+      nic->add_ipv4_addresses(ip);
+    }
+    nic->set_allow_spoofing(n.allow_spoofing);
   }
   out.set_autostart(vm.autostart);
   out.set_accelerator(vm.accel == Accel::kKvm   ? v1::ACCELERATOR_KVM

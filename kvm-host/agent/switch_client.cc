@@ -41,6 +41,15 @@ std::string SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::str
     port->mutable_vlan()->set_mode(v1::VLAN_MODE_ACCESS);
     port->mutable_vlan()->set_tag(n.vlan);
   }
+  if (!n.allow_spoofing) {
+    // The agent knows the NIC's MAC; DHCP snooping binds its address.
+    v1::PortSecurity* security = port->mutable_security();
+    security->add_macs(n.mac);
+    for (const std::string& ip : n.ipv4) {
+      security->add_ipv4_addresses(ip);
+    }
+    security->set_dhcp_snooping(true);
+  }
   grpc::ClientContext ctx;
   Deadline(&ctx);
   v1::Port made;

@@ -160,6 +160,15 @@ std::string Validate(const VmConfig& vm) {
     if (n.vlan > 4094) {
       return Field("nics", i, "vlan") + std::to_string(n.vlan) + " is outside 0..4094";
     }
+    if (n.ipv4.size() > kMaxNicAddresses) {
+      return Field("nics", i, "ipv4_addresses") + "at most " + std::to_string(kMaxNicAddresses);
+    }
+    for (const std::string& ip : n.ipv4) {
+      in_addr a{};
+      if (inet_pton(AF_INET, ip.c_str(), &a) != 1) {
+        return Field("nics", i, "ipv4_addresses") + "'" + ip + "' is not an IPv4 address";
+      }
+    }
   }
   return "";
 }

@@ -21,11 +21,15 @@ struct DiskConfig {
   bool operator==(const DiskConfig&) const = default;
 };
 
+inline constexpr size_t kMaxNicAddresses = 16;
+
 struct NicConfig {
   std::string network;
   NicKind kind = NicKind::kVhostUser;
   std::string mac;  // "52:54:00:..."; filled by Normalize() when empty
   uint32_t vlan = 0;
+  std::vector<std::string> ipv4{};  // addresses the guest sets itself
+  bool allow_spoofing = false;      // port security off
 
   bool operator==(const NicConfig&) const = default;
 };

@@ -102,10 +102,13 @@ class KvmdTest(SwitchTestCase):
         return getattr(self.agent.vms, rpc)(request, timeout=timeout)
 
     def define(self, name, kind, cmdline):
+        # The guest's address (sy.ip=A/N) is the NIC's too: port security
+        # lets the port send from it.
+        ips = [w.split("=", 1)[1].split("/")[0] for w in cmdline.split() if w.startswith("sy.ip=")]
         spec = V.VmSpec(name=name, memory_mib=96, kernel=self.kernel, initrd=self.initrd,
                         cmdline="console=ttyS0 quiet " + cmdline,
                         accelerator=V.ACCELERATOR_TCG,
-                        nics=[V.Nic(network="lan0", kind=kind)])
+                        nics=[V.Nic(network="lan0", kind=kind, ipv4_addresses=ips)])
         return self.call("DefineVm", V.DefineVmRequest(spec=spec))
 
     def state(self, name):
@@ -132,8 +135,12 @@ class KvmdTest(SwitchTestCase):
             self.assertEqual(vm.status.state, S.Value("VM_STATE_RUNNING"))
             self.assertEqual(vm.status.accelerator, "tcg")
             self.assertEqual(list(vm.status.ports), [name + "-n0"])
-        ports = {p.name for p in self.switch.api.list_ports()}
-        self.assertLessEqual({"va-n0", "vb-n0"}, ports)
+        ports = {p.name: p for p in self.switch.api.list_ports()}
+        self.assertLessEqual({"va-n0", "vb-n0"}, set(ports))
+        # The agent's ports have port security: the NIC's MAC and address.
+        security = ports["va-n0"].security
+        self.assertEqual((list(security.macs), list(security.ipv4_addresses),
+                          security.dhcp_snooping), ([a.spec.nics[0].mac], ["10.0.0.1"], True))
         wait_for(lambda: self.ping_oks("va") >= 2, 60, "va pings vb through the switch")
         # Pause: B stops answering; resume: it answers again.
         self.assertEqual(self.call("PauseVm", V.VmRequest(name="vb")).status.state,

@@ -5,6 +5,7 @@
 #include "datapath/core/fdb.h"
 #include "datapath/core/parser.h"
 #include "datapath/ports/port.h"
+#include "datapath/stages/security/port_security.h"
 
 namespace switchyard::dp {
 
@@ -114,6 +115,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
   // Only the router, entering by the gateway's port, speaks as the gateway.
   const bool from_gateway = snap.ports[in].gateway != nullptr;
   const uint32_t mac_limit = snap.ports[in].mac_limit;
+  const PortGuard* guard = snap.ports[in].guard;
 
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
@@ -155,6 +157,15 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
         const VlanForm retagged = TaggedForm(vlan.vid, vlan.form);
         SetVlanForm(m, vlan.form, retagged);
         vlan.form = retagged;
+      }
+    }
+    if (guard != nullptr) {
+      // Before anything is learned from it.
+      const DropReason why =
+          CheckSource(*guard, rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, meta);
+      if (why != DropReason::kCount) {
+        egress_->Drop(m, in, why);
+        continue;
       }
     }
     const uint64_t src_key = static_cast<uint64_t>(vlan.vid) << 48 | meta.src;

@@ -100,15 +100,26 @@ TEST(VmArgsTest, NicTakesNetworkThenSettings) {
   EXPECT_EQ(n.kind(), v1::NIC_KIND_VHOST_USER);
 }
 
+TEST(VmArgsTest, NicAddressesAndSpoofing) {
+  v1::Nic n;
+  EXPECT_EQ(ParseNicOption("lan0,ip=192.168.1.5,ip=192.168.1.6", &n), "");
+  EXPECT_EQ(n.ipv4_addresses_size(), 2);
+  EXPECT_EQ(n.ipv4_addresses(1), "192.168.1.6");
+  EXPECT_FALSE(n.allow_spoofing());
+  EXPECT_EQ(ParseNicOption("lan0,allow-spoofing", &n), "");
+  EXPECT_TRUE(n.allow_spoofing());
+}
+
 TEST(VmArgsTest, NicMistakesNameTheOption) {
   v1::Nic n;
   EXPECT_EQ(ParseNicOption("kind=tap", &n),
             "--nic: 'kind=tap': no NETWORK first "
-            "(NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N])");
+            "(NETWORK[,kind=vhost-user|tap][,mac=MAC][,vlan=N][,ip=ADDR]...[,allow-spoofing])");
   EXPECT_EQ(ParseNicOption("lan0,kind=virtio", &n),
             "--nic: 'lan0,kind=virtio': kind 'virtio' is not vhost-user or tap");
   for (const char* bad : {"", ",kind=tap", "lan0,vlan=x", "lan0,vlan=-1", "lan0,mac=", "lan0,foo=1",
-                          "lan0,tap", "lan0,", "lan0,vlan=1,vlan=2"}) {
+                          "lan0,tap", "lan0,", "lan0,vlan=1,vlan=2",
+                          "lan0,allow-spoofing,allow-spoofing", "lan0,allow-spoofing=1"}) {
     EXPECT_EQ(ParseNicOption(bad, &n).rfind("--nic: '", 0), 0u) << bad;
   }
 }

@@ -664,5 +664,20 @@ TEST_F(BridgeTest, APortAtItsMacLimitLearnsNoMoreAndDropsNewSources) {
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+TEST_F(BridgeTest, AGuardedPortsSpoofedFramesAreDroppedBeforeAnythingIsLearned) {
+  const PortGuard guard{{kA}, {}};
+  snap_.ports[0].guard = &guard;
+  Burst(0, {{kBroadcastMac, kD, 0x86dd}, {kB, kD, 0x86dd}, {kBroadcastMac, kA, 0x86dd}});
+  EXPECT_EQ(Drops(0, DropReason::kPortSecurityMac), 2u);
+  EXPECT_EQ(fdb0_.Lookup(0, kD), kInvalidPort);
+  EXPECT_EQ(fdb0_.Lookup(0, kA), 0);
+  EXPECT_EQ(SentTo(1), 1u);
+  // IPv4 from an address the port does not have (the test frame's 0.0.0.0).
+  Burst(0, {{kBroadcastMac, kA, 0x0800}});
+  EXPECT_EQ(Drops(0, DropReason::kPortSecurityIp), 1u);
+  EXPECT_EQ(SentTo(1), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 }  // namespace
 }  // namespace switchyard::dp
