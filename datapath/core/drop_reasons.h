@@ -58,7 +58,9 @@ namespace switchyard::dp {
   X(kPortSecurityIp, "port_security_ip",                                                        \
     "port security: an IPv4 source address the port may not use")                               \
   X(kPortSecurityArp, "port_security_arp",                                                      \
-    "port security: ARP whose sender MAC or address the port may not claim")
+    "port security: ARP whose sender MAC or address the port may not claim")                    \
+  X(kUnderlayRefused, "underlay_refused",                                                       \
+    "routed from a guest as tunnel traffic (GRE, VXLAN) or to a tunnel endpoint of the uplink")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

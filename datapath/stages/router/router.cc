@@ -20,6 +20,9 @@ constexpr uint16_t kDhcpServerPort = 67;
 // an uplink's address space never meets a network's.
 constexpr uint16_t kOutsideZone = 0x8000;
 constexpr int kNatPortTries = 32;
+// The VXLAN port Linux used before IANA's (kVxlanPort).
+constexpr uint16_t kVxlanLinuxPort = 8472;
+constexpr uint8_t kIpProtoGre = 47;
 constexpr uint32_t kFirstNatPort = 1024;
 
 uint16_t OutsideZone(PortIndex uplink) { return static_cast<uint16_t>(kOutsideZone | uplink); }
@@ -190,6 +193,31 @@ void DecrementTtl(RouterStage::Ip& ip) {
   PatchChecksum16(ip.ip + ip4::kChecksum, from, Load16(ttl));
 }
 
+// What would leave the uplink looking like this host's own tunnel traffic:
+// GRE, UDP to a VXLAN port, or anything for a remote tunnel endpoint. NAT
+// gives a guest the uplink's address, which is this host's tunnel
+// endpoint, so a peer would take it for ours and decapsulate the guest's
+// inner frame into another tenant's network.
+bool LooksLikeTunnel(const UplinkSlot& up, const RouterStage::Ip& ip) {
+  if (ip.proto == kIpProtoGre) {
+    return true;
+  }
+  if (ip.proto == kIpProtoUdp && ip.l4 != nullptr) {
+    const uint16_t port = Load16(ip.l4 + 2);
+    if (port == kVxlanPort || port == kVxlanLinuxPort || port == up.vxlan_port) {
+      return true;
+    }
+  }
+  for (const TunnelRoute& r : up.routes) {
+    for (const auto& [remote, slot] : r.endpoints) {
+      if (remote == ip.dst) {
+        return true;
+      }
+    }
+  }
+  return ip.dst == up.address;
+}
+
 bool IsPing(const RouterStage::Ip& ip) {
   return ip.l4 != nullptr && ip.proto == kIpProtoIcmp && ip.icmp_type() == kIcmpEchoRequest;
 }
@@ -321,6 +349,10 @@ void RouterStage::Out(const GatewaySlot& gw, rte_mbuf* m) noexcept {
     return;
   }
   const UplinkSlot& up = *us->underlay;
+  if (LooksLikeTunnel(up, ip)) {
+    egress_->Drop(m, gw.port, DropReason::kUnderlayRefused);
+    return;
+  }
   const uint32_t next_hop = ((ip.dst ^ up.address) & up.prefix_mask) == 0 ? ip.dst : up.gateway;
   if (next_hop == 0) {
     egress_->Drop(m, gw.port, DropReason::kNoRoute);

@@ -1068,5 +1068,27 @@ TEST_F(RouterTest, ANatUplinkWithoutTunnelsCountsTunnelLookalikesByTheirNatReaso
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+TEST_F(RouterTest, AGuestCannotSendTunnelTrafficOrReachATunnelEndpoint) {
+  // This host's tunnel endpoint is the uplink's address, which NAT gives
+  // the guest: a peer would take its VXLAN or GRE for ours.
+  TunnelRoute route;
+  route.endpoints = {{kUpGwIp, kGuestBPort}};
+  up().routes = {route};
+  up().vxlan_port = 4790;
+  for (uint16_t port : {4789, 8472, 4790}) {
+    FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(40000, port)));
+  }
+  FromGuest(GuestFrame(kOutsideIp, 47, Bytes{0x20, 0x00, 0x65, 0x58, 0, 0, 0, 7}));
+  FromGuest(GuestFrame(kUpGwIp, kTcp, Tcp(40000, 22, kSyn)));  // a remote endpoint
+  FromGuest(GuestFrame(kUplinkIp, kTcp, Tcp(40000, 22, kSyn)));
+  EXPECT_EQ(Drops(kGwPort, DropReason::kUnderlayRefused), 6u);
+  EXPECT_EQ(Sent(), 0u);
+  EXPECT_EQ(conns_->size(), 0u);
+  // Other UDP still leaves.
+  FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(40000, 53)));
+  EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 }  // namespace
 }  // namespace switchyard::dp
