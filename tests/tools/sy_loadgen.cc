@@ -7,8 +7,8 @@
 // Two net_virtio_user ports connect as vhost-user clients to a switch's
 // sockets. One lcore loops over both ports: receive a burst (count, free),
 // then send a burst of 64-byte frames built from a template. Port p sends
-// from 02:00:00:00:00:0(p+1) to the other port's MAC, so a learning switch
-// sees stable unicast. With --vlan1 the frames port 1 sends carry an 802.1Q
+// from 02:00:00:00:00:0(p+1) and 10.0.0.(p+1) to the other port's MAC and
+// address, so a learning switch sees stable unicast. With --vlan1 the frames port 1 sends carry an 802.1Q
 // tag of that VLAN (68 bytes): a switch with an access port facing port 0
 // and a trunk facing port 1 then pushes a tag one way and pops one the other.
 // With --vxlan1 port 1 plays a remote VXLAN endpoint, 10.77.0.2, facing a
@@ -159,8 +159,11 @@ std::vector<uint8_t> Template(int port, uint16_t vid) {
     f[off + 3] = static_cast<uint8_t>(vid);
     off += 4;
   }
-  f[off] = 0x08;  // IPv4; the switch only reads the Ethernet header
+  f[off] = 0x08;  // IPv4 from 10.0.0.(port+1) to the other port's
   f[off + 2] = 0x45;
+  f[off + 2 + 12] = f[off + 2 + 16] = 10;
+  f[off + 2 + 15] = static_cast<uint8_t>(port + 1);
+  f[off + 2 + 19] = static_cast<uint8_t>(2 - port);
   return f;
 }
 
