@@ -60,7 +60,9 @@ namespace switchyard::dp {
   X(kPortSecurityArp, "port_security_arp",                                                      \
     "port security: ARP whose sender MAC or address the port may not claim")                    \
   X(kUnderlayRefused, "underlay_refused",                                                       \
-    "routed from a guest as tunnel traffic (GRE, VXLAN) or to a tunnel endpoint of the uplink")
+    "routed from a guest as tunnel traffic (GRE, VXLAN) or to a tunnel endpoint of the uplink") \
+  X(kPuntPoliced, "punt_policed",                                                               \
+    "for the control thread beyond its port's or its network's rate (policing)")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "datapath/core/drop_reasons.h"
 #include "datapath/core/types.h"
 
 namespace switchyard::dp {
@@ -36,5 +37,16 @@ inline void TagPunt(rte_mbuf* m, const PuntTag& tag) noexcept {
 inline PuntTag ReadPunt(const rte_mbuf* m) noexcept {
   return PuntTag{m->port, static_cast<PuntKind>(m->hash.fdir.lo), m->hash.fdir.hi};
 }
+
+// Hands a tagged frame to the control thread: DropReason::kCount when it
+// took it, else why not (kSlowPathFull, kPuntPoliced); the frame then stays
+// the caller's.
+using PuntFn = DropReason (*)(rte_mbuf* m, void* ctx);
+
+// The port a frame came in by, for policing its punts. The bridge and the
+// overlay stage write it for every frame; it lives in vlan_tci_outer,
+// which nothing else here uses (no QinQ offload).
+inline void SetIngress(rte_mbuf* m, PortIndex port) noexcept { m->vlan_tci_outer = port; }
+inline PortIndex IngressOf(const rte_mbuf* m) noexcept { return m->vlan_tci_outer; }
 
 }  // namespace switchyard::dp

@@ -66,7 +66,33 @@ void HostStack::Forget(std::map<Key, Neighbor>::iterator it) {
     itf->cache->Clear(it->first.second);
   }
   unresolved_dropped_ += it->second.queued.size();
+  ClearQueue(it->first.first, it->second);
   neighbors_.erase(it);
+}
+
+bool HostStack::HasRoom(PortIndex port) const {
+  if (neighbors_.size() >= kMaxNeighbors) {
+    return false;
+  }
+  // Keys sort by port first: the port's neighbours are one run.
+  auto first = neighbors_.lower_bound(Key{port, 0});
+  size_t n = 0;
+  for (auto it = first; it != neighbors_.end() && it->first.first == port; ++it) {
+    if (++n >= kMaxNeighborsPerInterface) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void HostStack::ClearQueue(PortIndex port, Neighbor& n) {
+  size_t bytes = 0;
+  for (const std::vector<uint8_t>& f : n.queued) {
+    bytes += f.size();
+  }
+  size_t& total = queued_bytes_[port];
+  total = bytes >= total ? 0 : total - bytes;
+  n.queued.clear();
 }
 
 void HostStack::Confirm(const Interface& itf, uint32_t ip, Neighbor& n, MacKey mac, uint64_t now_ms,
@@ -80,7 +106,7 @@ void HostStack::Confirm(const Interface& itf, uint32_t ip, Neighbor& n, MacKey m
     MacToBytes(mac, frame.data());
     send(itf.port, frame.data(), static_cast<uint32_t>(frame.size()));
   }
-  n.queued.clear();
+  ClearQueue(itf.port, n);
 }
 
 void HostStack::HandleFrame(PortIndex port, const uint8_t* frame, uint32_t len, uint64_t now_ms,
@@ -103,8 +129,7 @@ void HostStack::HandleFrame(PortIndex port, const uint8_t* frame, uint32_t len, 
   // it too, as the asker is about to send to us (RFC 826's merge).
   auto known = neighbors_.find({port, in.sender_ip});
   const bool for_us = in.target_ip == itf->address;
-  if (known == neighbors_.end() && for_us && in.op == ArpOp::kRequest &&
-      neighbors_.size() < kMaxNeighbors) {
+  if (known == neighbors_.end() && for_us && in.op == ArpOp::kRequest && HasRoom(port)) {
     known = neighbors_.emplace(Key{port, in.sender_ip}, Neighbor{}).first;
   }
   if (known != neighbors_.end()) {
@@ -181,8 +206,13 @@ void HostStack::Resolve(PortIndex port, uint32_t next_hop, const uint8_t* frame,
     send(port, out.data(), len);
     return;
   }
+  size_t& queued_bytes = queued_bytes_[port];
+  if (queued_bytes + len > kMaxQueuedBytesPerInterface) {
+    ++unresolved_dropped_;
+    return;
+  }
   if (it == neighbors_.end()) {
-    if (neighbors_.size() >= kMaxNeighbors) {
+    if (!HasRoom(port)) {
       ++unresolved_dropped_;
       return;
     }
@@ -197,13 +227,14 @@ void HostStack::Resolve(PortIndex port, uint32_t next_hop, const uint8_t* frame,
     n.queued_ms = now_ms;
   }
   n.queued.emplace_back(frame, frame + len);
+  queued_bytes += len;
   Ask(*itf, next_hop, n, now_ms, send);
 }
 
 void HostStack::Learn(PortIndex port, uint32_t ip, MacKey mac, uint64_t now_ms,
                       const SendFn& send) {
   const Interface* itf = Find(port);
-  if (itf == nullptr || (neighbors_.size() >= kMaxNeighbors && !neighbors_.contains({port, ip}))) {
+  if (itf == nullptr || (!neighbors_.contains({port, ip}) && !HasRoom(port))) {
     return;
   }
   Confirm(*itf, ip, neighbors_[{port, ip}], mac, now_ms, send);
@@ -237,7 +268,7 @@ void HostStack::Tick(const std::vector<std::pair<PortIndex, uint32_t>>& wanted, 
     const Interface* itf = Find(it->first.first);
     if (!n.queued.empty() && now_ms - n.queued_ms >= kQueueMs) {
       unresolved_dropped_ += n.queued.size();
-      n.queued.clear();
+      ClearQueue(it->first.first, n);
     }
     if (!want.contains(it->first)) {
       if (!n.queued.empty()) {

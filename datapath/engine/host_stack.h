@@ -48,8 +48,13 @@ class HostStack {
   // Frames queued for a neighbour being resolved, and for how long.
   static constexpr size_t kMaxQueued = 8;
   static constexpr uint64_t kQueueMs = 3000;
-  // Neighbours remembered; a flood of requests cannot grow the table.
+  // Neighbours remembered; a flood of requests cannot grow the table, and
+  // one interface (a network's gateway, an uplink) cannot take it all.
   static constexpr size_t kMaxNeighbors = 4096;
+  static constexpr size_t kMaxNeighborsPerInterface = 1024;
+  // Bytes of frames waiting for their next hops, per interface: one
+  // tenant's unresolved destinations cannot hold hundreds of megabytes.
+  static constexpr size_t kMaxQueuedBytesPerInterface = 1 << 20;
 
   // The MAC an interface sends from: locally administered, from its
   // address and a name (the port's or the network's), so it stays the same
@@ -103,10 +108,15 @@ class HostStack {
   void Confirm(const Interface& itf, uint32_t ip, Neighbor& n, MacKey mac, uint64_t now_ms,
                const SendFn& send);
   void Forget(std::map<Key, Neighbor>::iterator it);
+  // Room for one more neighbour on `port`.
+  bool HasRoom(PortIndex port) const;
+  // Empties `n`'s queue (sent or dropped), keeping queued_bytes_ right.
+  void ClearQueue(PortIndex port, Neighbor& n);
   void AnswerPing(const Interface& itf, const uint8_t* frame, uint32_t len, const SendFn& send);
 
   std::vector<Interface> interfaces_;
   std::map<Key, Neighbor> neighbors_;
+  std::map<PortIndex, size_t> queued_bytes_;  // per interface
   uint64_t requests_sent_ = 0;
   uint64_t replies_sent_ = 0;
   uint64_t echo_replies_ = 0;

@@ -51,11 +51,11 @@ void PmdThread::Run() {
   egress.set_headers(MbufSource::FromPool(pool_));
   TcpSegmenter segmenter(MbufSource::FromPool(pool_));
   BridgeStage bridge(counters_, &egress, events_, &segmenter, MbufSource::FromPool(pool_));
-  RouterStage router(id_, counters_, &egress, &SlowPath::Punt, slow_path_->punt_ring(id_),
+  RouterStage router(id_, counters_, &egress, &SlowPath::Punt, slow_path_->punt_gate(id_),
                      MbufSource::FromPool(pool_));
   egress.set_gateway(&RouterStage::FlushGateway, &router);
   OverlayStage overlay(counters_, &egress, &bridge, &router, &SlowPath::Punt,
-                       slow_path_->punt_ring(id_));
+                       slow_path_->punt_gate(id_));
   rte_mbuf* pkts[kBurstSize];
   uint32_t idle_streak = 0;
   uint32_t sleep_us = 0;

@@ -38,6 +38,9 @@ SlowPath::SlowPath(int n_pmds, rte_mempool* pool) : pool_(pool) {
   for (int i = 0; i < n_pmds; ++i) {
     punt_.push_back(MakeRing("sy_punt_" + std::to_string(i)));
     inject_.push_back(MakeRing("sy_inject_" + std::to_string(i)));
+    const uint64_t per_us = Clock().hz() / 1000000;
+    gates_.push_back(
+        std::make_unique<Gate>(Gate{punt_.back(), per_us > 0 ? per_us : 1, PuntPolicer()}));
   }
 }
 
@@ -50,8 +53,14 @@ SlowPath::~SlowPath() {
   }
 }
 
-bool SlowPath::Punt(rte_mbuf* m, void* ring) noexcept {
-  return rte_ring_enqueue(static_cast<rte_ring*>(ring), m) == 0;
+DropReason SlowPath::Punt(rte_mbuf* m, void* gate) noexcept {
+  Gate& g = *static_cast<Gate*>(gate);
+  const DropReason why =
+      g.policer.Admit(IngressOf(m), ReadPunt(m).port, Clock::Cycles() / g.cycles_per_us);
+  if (why != DropReason::kCount) {
+    return why;
+  }
+  return rte_ring_enqueue(g.ring, m) == 0 ? DropReason::kCount : DropReason::kSlowPathFull;
 }
 
 uint16_t SlowPath::TakeInjected(int pmd, rte_mbuf** pkts, uint16_t n) noexcept {

@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "datapath/core/punt.h"
+#include "datapath/core/punt_policer.h"
 #include "datapath/core/types.h"
+#include "datapath/platform/dpdk/clock.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -34,9 +37,10 @@ class SlowPath {
   SlowPath(const SlowPath&) = delete;
   SlowPath& operator=(const SlowPath&) = delete;
 
-  // PMD thread `pmd`: OverlayStage's PuntFn, with the punt ring as context.
-  static bool Punt(rte_mbuf* m, void* ring) noexcept;
-  rte_ring* punt_ring(int pmd) const { return punt_[pmd]; }
+  // PMD thread `pmd`: the stages' PuntFn, with punt_gate(pmd) as context.
+  // Polices the punt (core/punt_policer.h), then queues it.
+  static DropReason Punt(rte_mbuf* m, void* gate) noexcept;
+  void* punt_gate(int pmd) const { return gates_[pmd].get(); }
   // PMD thread `pmd`: frames to send, at most `n`.
   uint16_t TakeInjected(int pmd, rte_mbuf** pkts, uint16_t n) noexcept;
 
@@ -48,7 +52,15 @@ class SlowPath {
   bool Inject(int pmd, PortIndex port, const uint8_t* frame, uint32_t len);
 
  private:
+  // A PMD's way in: its ring, and the buckets only it uses.
+  struct Gate {
+    rte_ring* ring;
+    uint64_t cycles_per_us;
+    PuntPolicer policer;
+  };
+
   rte_mempool* pool_;
+  std::vector<std::unique_ptr<Gate>> gates_;
   std::vector<rte_ring*> punt_;
   std::vector<rte_ring*> inject_;
 };

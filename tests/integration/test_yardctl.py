@@ -6,9 +6,7 @@ import subprocess
 import time
 import unittest
 
-from sylib import BUILD_DIR, SwitchTestCase, run_in, wait_for
-
-YARDCTL = os.path.join(BUILD_DIR, "control", "cli", "yardctl")
+from sylib import YARDCTL, SwitchTestCase, run_in, wait_for
 A = "02:00:00:00:00:0a"
 
 

@@ -97,3 +97,27 @@ def dhcp(src_mac, chaddr, msg_type, ciaddr="0.0.0.0", requested=None, server_id=
 
 def random_mac(rnd):
     return ":".join(f"{b:02x}" for b in [0x02] + [rnd.randrange(256) for _ in range(5)])
+
+
+# argv: ifname, seconds, frame (hex). Sends the frame as fast as it can.
+_BLAST = """
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+frame, end, n = bytes.fromhex(sys.argv[3]), time.monotonic() + float(sys.argv[2]), 0
+while time.monotonic() < end:
+    for _ in range(256):
+        try:
+            s.send(frame)
+            n += 1
+        except OSError:  # the device's queue is full: go on
+            pass
+print(n)
+"""
+
+
+def blast(ns, ifname, seconds, frame):
+    """Starts sending `frame` from `ns` as fast as one core can for
+    `seconds`; returns the process (its stdout: how many were sent)."""
+    return subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", _BLAST, ifname,
+                             str(seconds), frame.hex()], stdout=subprocess.PIPE, text=True)

@@ -4,6 +4,7 @@
 
 #include "datapath/core/fdb.h"
 #include "datapath/core/parser.h"
+#include "datapath/core/punt.h"
 #include "datapath/ports/port.h"
 #include "datapath/stages/security/port_security.h"
 
@@ -119,6 +120,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
 
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
+    SetIngress(m, in);
     PacketMeta meta;
     if (auto drop =
             ParseFrame(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, m->pkt_len, &meta)) {

@@ -44,8 +44,8 @@ PortIndex OverlayStage::Decapsulate(const UplinkSlot& up, PortIndex in, rte_mbuf
   if (parse != TunnelParse::kTunnel) {
     if (parse == TunnelParse::kNotTunnel && IsArp(m)) {
       TagPunt(m, PuntTag{in, PuntKind::kHost, 0});
-      if (!punt_(m, punt_ctx_)) {
-        egress_->Drop(m, in, DropReason::kSlowPathFull);
+      if (const DropReason why = punt_(m, punt_ctx_); why != DropReason::kCount) {
+        egress_->Drop(m, in, why);
       }
       return kInvalidPort;
     }
@@ -101,6 +101,7 @@ void OverlayStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, 
   PortIndex run_from = kInvalidPort;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
+    SetIngress(m, in);
     const PortIndex from = Decapsulate(up, in, m);
     if (from == kInvalidPort) {
       continue;

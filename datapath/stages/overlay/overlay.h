@@ -15,6 +15,7 @@
 
 #include "datapath/core/counters.h"
 #include "datapath/core/egress.h"
+#include "datapath/core/punt.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/stages/bridge/bridge.h"
 #include "datapath/stages/router/router.h"
@@ -25,10 +26,6 @@ namespace switchyard::dp {
 
 class OverlayStage {
  public:
-  // Hands a frame to the control thread; false when its queue is full
-  // (the frame stays the caller's).
-  using PuntFn = bool (*)(rte_mbuf* m, void* ctx);
-
   // `router` may be null: frames that are no tunnel are then dropped.
   OverlayStage(PmdCounters* counters, Egress* egress, BridgeStage* bridge, RouterStage* router,
                PuntFn punt, void* punt_ctx)

@@ -245,9 +245,12 @@ rte_mbuf* RouterStage::Own(rte_mbuf* m, PortIndex charge) noexcept {
 }
 
 void RouterStage::Punt(rte_mbuf* m, PortIndex charge, const PuntTag& tag) noexcept {
+  const PortIndex ingress = IngressOf(m);
   TagPunt(m, tag);
-  if (!punt_(m, punt_ctx_)) {
-    egress_->Drop(m, charge, DropReason::kSlowPathFull);
+  if (const DropReason why = punt_(m, punt_ctx_); why != DropReason::kCount) {
+    // Policing is per ingress port: count it where the flood came in.
+    egress_->Drop(m, why == DropReason::kPuntPoliced && ingress < kMaxPorts ? ingress : charge,
+                  why);
   }
 }
 

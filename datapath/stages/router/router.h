@@ -33,10 +33,6 @@ namespace switchyard::dp {
 
 class RouterStage {
  public:
-  // Hands a tagged frame (core/punt.h) to the control thread; false when
-  // its queue is full (the frame stays the caller's).
-  using PuntFn = bool (*)(rte_mbuf* m, void* ctx);
-
   // Connections looked at per Sweep() and table: a busy PMD loops about a
   // million times a second, so even 4M connections are all looked at every
   // half second; timeouts are 10 s and more.

@@ -107,5 +107,56 @@ TEST_F(HostStackArpTest, ANewSubnetForgetsNeighboursOutsideIt) {
   EXPECT_EQ(host_.Lookup(kUplink, kPeer), 0u);
 }
 
+// One interface (a tenant's gateway) sending to many unresolved next hops
+// cannot fill the table or hold unbounded frames; another interface still
+// resolves.
+TEST(HostStackBoundsTest, OneInterfaceCannotTakeTheNeighbourTableOrQueueUnbounded) {
+  constexpr PortIndex kBusy = 3;
+  constexpr PortIndex kQuiet = 4;
+  HostStack host;
+  host.SetInterfaces({Interface{kBusy, 0x0a000001, 8, 0, 0x02aa00000003},
+                      Interface{kQuiet, 0x0b000001, 8, 0, 0x02aa00000004}});
+  size_t arp_sent = 0;
+  auto send = [&](PortIndex, const uint8_t*, uint32_t) { ++arp_sent; };
+  std::vector<uint8_t> frame(1500, 0xab);
+  const uint64_t dropped_before = host.unresolved_dropped();
+  // 2000 next hops, each with a 1500-byte frame: 3 MB asked for.
+  for (uint32_t i = 0; i < 2000; ++i) {
+    host.Resolve(kBusy, 0x0a000100 + i, frame.data(), 1500, 1000, send);
+  }
+  const uint64_t queued = 2000 - (host.unresolved_dropped() - dropped_before);
+  EXPECT_LE(queued * 1500, HostStack::kMaxQueuedBytesPerInterface);
+  EXPECT_GT(queued, 0u);
+  // The quiet interface still gets a neighbour and queues a frame.
+  const size_t asked = arp_sent;
+  const uint64_t dropped = host.unresolved_dropped();
+  host.Resolve(kQuiet, 0x0b000005, frame.data(), 1500, 1000, send);
+  EXPECT_EQ(host.unresolved_dropped(), dropped);
+  EXPECT_EQ(arp_sent, asked + 1);
+  // Queued frames that time out give their room back.
+  host.Tick({}, 1000 + HostStack::kQueueMs, send);
+  const uint64_t before = host.unresolved_dropped();
+  host.Resolve(kBusy, 0x0a000fff, frame.data(), 1500, 1000 + HostStack::kQueueMs, send);
+  EXPECT_EQ(host.unresolved_dropped(), before);
+}
+
+TEST(HostStackBoundsTest, NeighboursPerInterfaceAreBounded) {
+  constexpr PortIndex kBusy = 3;
+  HostStack host;
+  host.SetInterfaces({Interface{kBusy, 0x0a000001, 8, 0, 0x02aa00000003},
+                      Interface{4, 0x0b000001, 8, 0, 0x02aa00000004}});
+  auto send = [](PortIndex, const uint8_t*, uint32_t) {};
+  for (uint32_t i = 0; i < 3000; ++i) {
+    host.Learn(kBusy, 0x0a000100 + i, 0x020000000000 + i, 1000, send);
+  }
+  uint32_t known = 0;
+  for (uint32_t i = 0; i < 3000; ++i) {
+    known += host.Lookup(kBusy, 0x0a000100 + i) != 0 ? 1 : 0;
+  }
+  EXPECT_EQ(known, HostStack::kMaxNeighborsPerInterface);
+  host.Learn(4, 0x0b000005, 0x02000000beef, 1000, send);
+  EXPECT_EQ(host.Lookup(4, 0x0b000005), 0x02000000beefu);
+}
+
 }  // namespace
 }  // namespace switchyard::dp

@@ -54,14 +54,14 @@ class OverlayTest : public ::testing::Test {
     snap_.networks[0] = NetworkSlot{&fdb_, {0, 2, 3}};
   }
 
-  static bool Punt(rte_mbuf* m, void* self) {
+  static DropReason Punt(rte_mbuf* m, void* self) {
     auto* t = static_cast<OverlayTest*>(self);
     if (t->punt_full_) {
-      return false;
+      return DropReason::kSlowPathFull;
     }
     t->punted_.push_back(TestPool::Bytes(m));
     TestPool::Release(m);
-    return true;
+    return DropReason::kCount;
   }
 
   // The bytes of `inner` as endpoint `src` would send them to us.

@@ -307,14 +307,17 @@ class RouterTest : public ::testing::Test {
   GatewaySlot& gw() { return snap_.gateways[0]; }
   UplinkSlot& up() { return snap_.uplinks[0]; }
 
-  static bool Punt(rte_mbuf* m, void* self) {
+  static DropReason Punt(rte_mbuf* m, void* self) {
     auto* t = static_cast<RouterTest*>(self);
     if (t->punt_full_) {
-      return false;
+      return DropReason::kSlowPathFull;
+    }
+    if (t->punt_policed_) {
+      return DropReason::kPuntPoliced;
     }
     t->punted_.push_back(Punted{ReadPunt(m), TestPool::Bytes(m)});
     TestPool::Release(m);
-    return true;
+    return DropReason::kCount;
   }
 
   void Begin(uint32_t now) {
@@ -411,6 +414,7 @@ class RouterTest : public ::testing::Test {
   Fdb fdb_{64};
   std::vector<Punted> punted_;
   bool punt_full_ = false;
+  bool punt_policed_ = false;
 };
 
 TEST_F(RouterTest, NatOutMasqueradesToTheUplinkAddressAndKeepsAFreeSourcePort) {
@@ -1087,6 +1091,17 @@ TEST_F(RouterTest, AGuestCannotSendTunnelTrafficOrReachATunnelEndpoint) {
   // Other UDP still leaves.
   FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(40000, 53)));
   EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(RouterTest, APolicedPuntIsChargedToThePortItCameInBy) {
+  punt_policed_ = true;
+  FromGuest(kGuestBPort, {GuestFrame(kGwIp, kIcmp, Echo(8, 3), true)});  // a ping for the gateway
+  FromOutside(OutsideFrame(kUplinkIp, kIcmp, Echo(8, 4)));               // and for the uplink
+  EXPECT_EQ(Drops(kGuestBPort, DropReason::kPuntPoliced), 1u);
+  EXPECT_EQ(Drops(kUplink, DropReason::kPuntPoliced), 1u);
+  EXPECT_EQ(Drops(kGwPort, DropReason::kPuntPoliced), 0u);
+  EXPECT_TRUE(punted_.empty());
   EXPECT_TRUE(pool_.AllReleased());
 }
 
