@@ -8,9 +8,10 @@
 // sockets. One lcore loops over both ports: receive a burst (count, free),
 // then send a burst of 64-byte frames built from a template. Port p sends
 // from 02:00:00:00:00:0(p+1) and 10.0.0.(p+1) to the other port's MAC and
-// address, so a learning switch sees stable unicast. With --vlan1 the frames port 1 sends carry an 802.1Q
-// tag of that VLAN (68 bytes): a switch with an access port facing port 0
-// and a trunk facing port 1 then pushes a tag one way and pops one the other.
+// address, so a learning switch sees stable unicast. With --vlan1 the
+// frames port 1 sends carry an 802.1Q tag of that VLAN (68 bytes): a switch
+// with an access port facing port 0 and a trunk facing port 1 then pushes a
+// tag one way and pops one the other.
 // With --vxlan1 port 1 plays a remote VXLAN endpoint, 10.77.0.2, facing a
 // switch uplink at 10.77.0.1: it sends its frames encapsulated in that VNI
 // (114 bytes) and answers ARP for 10.77.0.2, so the switch encapsulates one
