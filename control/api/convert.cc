@@ -421,6 +421,7 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->network = msg.network();
   spec->private_port = msg.private_port();
   spec->mac_limit = msg.mac_limit();
+  spec->flood_limit = msg.flood_limit();
   if (msg.has_security()) {
     spec->security = SecurityFromProto(msg.security());
   }
@@ -454,6 +455,7 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   msg.set_network(spec.network);
   msg.set_private_port(spec.private_port);
   msg.set_mac_limit(spec.mac_limit);
+  msg.set_flood_limit(spec.flood_limit);
   if (spec.security.Enabled()) {
     *msg.mutable_security() = SecurityToProto(spec.security);
   }

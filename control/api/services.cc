@@ -268,6 +268,9 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
   if (req->has_mac_limit()) {
     update.mac_limit = req->mac_limit();
   }
+  if (req->has_flood_limit()) {
+    update.flood_limit = req->flood_limit();
+  }
   if (req->has_security()) {
     update.security = SecurityFromProto(req->security());
   }

@@ -361,6 +361,7 @@ int Add(const Call& call) {
   }
   port->set_private_port(private_port.value_or(false));
   port->set_mac_limit(call.args().U32("--mac-limit").value_or(0));
+  port->set_flood_limit(call.args().U32("--flood-limit").value_or(0));
   std::optional<v1::PortSecurity> security;
   if (auto reason = SecurityFromArgs(call.args(), false, &security); !reason.empty()) {
     return call.Usage(reason);
@@ -445,6 +446,9 @@ int Show(const Call& call) {
         {"port-security", reply.has_underlay() ? "-" : SecurityText(reply)},
         {"mac-limit",
          reply.has_underlay() || reply.mac_limit() == 0 ? "-" : std::to_string(reply.mac_limit())},
+        {"flood-limit", reply.has_underlay() || reply.flood_limit() == 0
+                            ? "-"
+                            : std::to_string(reply.flood_limit()) + "/s"},
         {"driver", reply.status().driver().empty() ? "-" : reply.status().driver()},
         {"link", LinkName(reply.status().link())},
         {"guest-connects", std::to_string(reply.status().guest_connects())}};
@@ -508,6 +512,9 @@ int Set(const Call& call) {
   if (auto limit = call.args().U32("--mac-limit")) {
     request.set_mac_limit(*limit);
   }
+  if (auto limit = call.args().U32("--flood-limit")) {
+    request.set_flood_limit(*limit);
+  }
   std::optional<v1::PortSecurity> security;
   if (auto reason = SecurityFromArgs(call.args(), true, &security); !reason.empty()) {
     return call.Usage(reason);
@@ -516,12 +523,12 @@ int Set(const Call& call) {
     *request.mutable_security() = *security;
   }
   if (!request.has_network() && !backend.given() && !vlan && !underlay && !private_port &&
-      !request.has_mac_limit() && !security) {
+      !request.has_mac_limit() && !request.has_flood_limit() && !security) {
     return call.Usage(
         "nothing to change: give --network, "
         "--vhost-server/--vhost-client/--kernel/--tap/--internal, "
-        "--access/--trunk/--native, --underlay, --private/--no-private, --mac-limit and/or "
-        "--allow-mac/--allow-ip/--dhcp-snooping/--no-port-security");
+        "--access/--trunk/--native, --underlay, --private/--no-private, --mac-limit, "
+        "--flood-limit and/or --allow-mac/--allow-ip/--dhcp-snooping/--no-port-security");
   }
   v1::Port reply;
   auto stub = Stub(call);
@@ -561,6 +568,7 @@ std::vector<OptionSpec> PortOptions() {
           {"--private", OptionSpec::Kind::kFlag},
           {"--no-private", OptionSpec::Kind::kFlag},
           {"--mac-limit", OptionSpec::Kind::kU32},
+          {"--flood-limit", OptionSpec::Kind::kU32},
           {"--allow-mac", OptionSpec::Kind::kString, true},
           {"--allow-ip", OptionSpec::Kind::kString, true},
           {"--dhcp-snooping", OptionSpec::Kind::kFlag},
@@ -578,7 +586,8 @@ std::vector<Verb> PortVerbs() {
        "    --internal NAME [--address CIDR]... [--mtu N])\n"
        "    [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]] [--private]\n"
-       "    [--mac-limit N] [--allow-mac MAC... [--allow-ip IP]... [--dhcp-snooping]]",
+       "    [--mac-limit N] [--flood-limit PPS] [--allow-mac MAC... [--allow-ip IP]... "
+       "[--dhcp-snooping]]",
        {{"NAME"}, PortOptions()},
        Add},
       {"port list", "[--network NET]", {{}, {{"--network"}}}, List},
@@ -589,6 +598,7 @@ std::vector<Verb> PortVerbs() {
        "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]\n"
        "    [--underlay CIDR [--gateway IP]] [--private | --no-private] [--mac-limit N (0: none)]\n"
+       "    [--flood-limit PPS (0: none)]\n"
        "    [--allow-mac MAC... [--allow-ip IP]... [--dhcp-snooping] | --no-port-security]",
        {{"NAME"}, PortOptions()},
        Set},

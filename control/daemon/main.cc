@@ -123,6 +123,15 @@ std::string ParseArgs(int argc, char** argv, Args* args) {
       if (!ParseNumber(value, 1, 60000, &n)) return flag + ": expected 1..60000: " + value;
       args->link_poll_ms = n;
     } else if (flag == "--file-prefix") {
+      // The daemon removes /var/run/dpdk/<prefix> at exit: a prefix must
+      // name one directory there, never a path out of it.
+      if (value.empty() || value.size() > 64 || value == "." || value == ".." ||
+          value.find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+              std::string::npos) {
+        return flag + ": '" + value +
+               "' is not a prefix (1-64 of letters, digits, '_', '-' and '.'; not '.' or '..')";
+      }
       args->eal.file_prefix = value;
     } else if (flag == "--memory-mb") {
       if (!ParseNumber(value, 64, 1 << 20, &n)) return flag + ": expected >= 64: " + value;

@@ -478,6 +478,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   spec.private_port = update.private_port.value_or(spec.private_port);
   spec.mac_limit = update.mac_limit.value_or(spec.mac_limit);
   spec.security = update.security.value_or(spec.security);
+  spec.flood_limit = update.flood_limit.value_or(spec.flood_limit);
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();
@@ -503,6 +504,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   backend_only.private_port = old->private_port;
   backend_only.mac_limit = old->mac_limit;
   backend_only.security = old->security;
+  backend_only.flood_limit = old->flood_limit;
   const bool new_backend = !(backend_only == *old);
   if (new_backend) {
     // Close the old backend, open the new; if the new one fails, reopen the old.
@@ -523,9 +525,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
       dataplane_->MovePort(name, old->network);
       return s;
     }
-    if (Status s =
-            dataplane_->SetPortFences(name, spec.private_port, spec.mac_limit, spec.security);
-        !s.ok()) {
+    if (Status s = dataplane_->SetPortFences(name, spec); !s.ok()) {
       dataplane_->SetPortVlan(name, old->vlan);
       dataplane_->MovePort(name, old->network);
       return s;
@@ -560,7 +560,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
     } else {
       dataplane_->MovePort(name, old->network);
       dataplane_->SetPortVlan(name, old->vlan);
-      dataplane_->SetPortFences(name, old->private_port, old->mac_limit, old->security);
+      dataplane_->SetPortFences(name, *old);
     }
     static_macs_ = statics_before;
     PinStaticMacsOf(name);

@@ -53,6 +53,7 @@ struct PortUpdate {
   std::optional<bool> private_port;
   std::optional<uint32_t> mac_limit;
   std::optional<dp::PortSecuritySpec> security;
+  std::optional<uint32_t> flood_limit;
 };
 
 // A port of the saved config that could not be brought up at start.

@@ -62,7 +62,9 @@ namespace switchyard::dp {
   X(kUnderlayRefused, "underlay_refused",                                                       \
     "routed from a guest as tunnel traffic (GRE, VXLAN) or to a tunnel endpoint of the uplink") \
   X(kPuntPoliced, "punt_policed",                                                               \
-    "for the control thread beyond its port's or its network's rate (policing)")
+    "for the control thread beyond its port's or its network's rate (policing)")                \
+  X(kStormControl, "storm_control",                                                             \
+    "broadcast, multicast or unknown unicast beyond the port's flood limit")
 
 enum class DropReason : uint8_t {
 #define SY_DROP_ENUM(name, wire, desc) name,

@@ -92,6 +92,7 @@ struct alignas(64) PortSlot {
   // Read only when a source MAC is new to a burst: past the VLAN bits.
   uint32_t mac_limit = 0;            // FDB entries the port may hold; 0: no limit
   const PortGuard* guard = nullptr;  // port security; null: off
+  uint32_t flood_limit = 0;          // floods a second the port may start; 0: no limit
 };
 
 struct NetworkSlot {

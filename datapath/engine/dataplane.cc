@@ -116,6 +116,8 @@ uint8_t PortFlags(const PortSpec& spec) {
 
 uint32_t PrefixMask(int length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
 
+std::string LimitText(uint32_t limit) { return limit == 0 ? "none" : std::to_string(limit); }
+
 }  // namespace
 
 void Dataplane::Publish() {
@@ -139,6 +141,7 @@ void Dataplane::Publish() {
                     PortFlags(p.spec),
                     MakeVlanPolicy(p.spec.vlan),
                     p.spec.mac_limit};
+    slot.flood_limit = p.spec.flood_limit;
     if (p.spec.security.Enabled()) {
       slot.guard = &next->guards.emplace_back(GuardOf(p));
     }
@@ -851,29 +854,29 @@ Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
   return Status::Ok();
 }
 
-Status Dataplane::SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit,
-                                const PortSecuritySpec& security) {
+Status Dataplane::SetPortFences(const std::string& name, const PortSpec& fences) {
   auto it = ports_.find(name);
   if (it == ports_.end()) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
   }
   PortState& p = it->second;
-  if (p.spec.private_port == private_port && p.spec.mac_limit == mac_limit &&
-      p.spec.security == security) {
+  PortSpec next = p.spec;
+  next.private_port = fences.private_port;
+  next.mac_limit = fences.mac_limit;
+  next.security = fences.security;
+  next.flood_limit = fences.flood_limit;
+  if (next == p.spec) {
     return Status::Ok();
   }
-  PortSpec next = p.spec;
-  next.private_port = private_port;
-  next.mac_limit = mac_limit;
-  next.security = security;
   if (Status s = ValidatePortSpec(next); !s.ok()) {
     return s;
   }
   p.spec = std::move(next);
   Publish();  // the next burst obeys it
-  SY_INFO("port " << name << ": " << (private_port ? "private" : "not private") << ", mac limit "
-                  << (mac_limit == 0 ? std::string("none") : std::to_string(mac_limit))
-                  << ", port security "
+  const PortSecuritySpec& security = p.spec.security;
+  SY_INFO("port " << name << ": " << (p.spec.private_port ? "private" : "not private")
+                  << ", mac limit " << LimitText(p.spec.mac_limit) << ", flood limit "
+                  << LimitText(p.spec.flood_limit) << "/s, port security "
                   << (security.Enabled()
                           ? std::to_string(security.macs.size()) + " MAC(s), " +
                                 std::to_string(security.ipv4.size()) + " address(es)" +

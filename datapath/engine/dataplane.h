@@ -149,11 +149,10 @@ class Dataplane {
   // entries stay, and are dropped as vlan_filtered while the port does not
   // carry their VLAN).
   Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
-  // Makes a port private or not and sets its MAC limit and port security,
-  // from the next burst on (MACs learned beyond a lower limit stay until
-  // they age).
-  Status SetPortFences(const std::string& name, bool private_port, uint32_t mac_limit,
-                       const PortSecuritySpec& security);
+  // Gives a port the fences of `fences` (private_port, mac_limit, security,
+  // flood_limit; its other fields are ignored), from the next burst on.
+  // MACs learned beyond a lower limit stay until they age.
+  Status SetPortFences(const std::string& name, const PortSpec& fences);
   // Changes an uplink's address or gateway live; its neighbours are
   // resolved again.
   Status SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay);

@@ -622,6 +622,10 @@ Status ValidatePortSpec(const PortSpec& spec) {
       return Status(StatusCode::kInvalidArgument,
                     "port.mac_limit: an uplink learns no MACs, so it has no MAC limit");
     }
+    if (spec.flood_limit != 0) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.flood_limit: an uplink floods nothing into a network");
+    }
     if (!(spec.security == PortSecuritySpec{})) {
       return Status(StatusCode::kInvalidArgument,
                     "port.security: an uplink carries tunnels, not a guest's frames");

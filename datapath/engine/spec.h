@@ -190,6 +190,9 @@ struct PortSpec {
   // dropped. 0: no limit.
   uint32_t mac_limit = 0;
   PortSecuritySpec security{};
+  // Storm control: floods (broadcast, multicast, unknown unicast) a second
+  // the port may start; the rest are dropped. 0: no limit.
+  uint32_t flood_limit = 0;
 
   bool IsUplink() const { return !underlay.address.empty(); }
   bool operator==(const PortSpec&) const = default;

@@ -6,6 +6,7 @@ the state-dir lock, live port churn with zero loss on other ports, the Watch
 stream, static MACs, port moves, and TCP with mutual TLS.
 """
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -194,6 +195,25 @@ class ApiTest(SwitchTestCase):
         self.assertIn(f"in use by another switchyardd (pid {sw.proc.pid})", r.stderr)
         self.assertFalse(os.path.exists(f"/var/run/dpdk/{prefix}"), "touched DPDK before refusing")
         self.assertTrue(sw.alive())
+
+    def test_a_file_prefix_that_leaves_the_runtime_directory_is_refused(self):
+        # The daemon removes /var/run/dpdk/<prefix> at exit; a prefix that
+        # climbs out names a directory of this test's own, and nothing else.
+        victim = os.path.join(self.workdir, "keep")
+        os.makedirs(victim)
+        for prefix in ("../../" + victim.lstrip("/"), "a/b", ""):
+            proc = subprocess.Popen([DAEMON, "--socket", self.workdir + "/p.sock", "--state-dir",
+                                     self.workdir + "/p-state", "--file-prefix", prefix],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                err = proc.communicate(timeout=10)[1]
+            except subprocess.TimeoutExpired:  # it started: stop it as a user would
+                proc.send_signal(signal.SIGTERM)
+                err = proc.communicate(timeout=30)[1]
+            self.assertEqual(proc.returncode, 2, err)
+            self.assertIn("--file-prefix", err)
+            self.assertTrue(os.path.isdir(victim), "the daemon removed a directory outside "
+                            "/var/run/dpdk")
 
     def test_port_churn_never_loses_traffic_between_other_ports(self):
         sw, a, b = self.two_guests()

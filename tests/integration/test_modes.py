@@ -245,12 +245,14 @@ class NatTest(ModesTestCase):
         wait_for(lambda: run_in(self.out, "curl", "-s", "-m", "3", "http://10.99.0.1:8080/",
                                 check=False).strip() == "10.99.0.2", 10, "forward to the guest")
 
-    def test_a_full_table_is_counted(self):
+    def test_a_full_table_makes_room_and_counts(self):
         self.update("lan", nat_max_connections=16)
         g = self.guest("mg4", "lan", "192.168.50.21/24")
-        out = self.run_script(g, PARALLEL, "http://10.99.0.2:8000/", "40", timeout=120)
-        self.assertNotEqual(out.split()[0], "40")
-        self.assertGreater(self.network("lan").status.nat_table_full, 0)
+        self.run_script(g, PARALLEL, "http://10.99.0.2:8000/", "40", timeout=120)
+        # 40 at once in 16 places: connections not yet (or no longer)
+        # established made room, or a table of established ones refused.
+        status = self.network("lan").status
+        self.assertGreater(status.nat_early_drops + status.nat_table_full, 0, status)
 
 
 class RoutedTest(ModesTestCase):

@@ -43,7 +43,9 @@ class DhcpSpoofingTest(ModesTestCase):
                        server_id="192.168.50.1"),
                   dhcp(attacker_mac, victim_mac, DHCP_REQUEST, requested=victim_ip,
                        server_id="192.168.50.1")]
-        frames += [dhcp(attacker_mac, random_mac(rnd), DHCP_DISCOVER) for _ in range(200)]
+        # Made-up clients, more than the pool, fewer than the port's punt
+        # burst (policing would count the rest as punt_policed instead).
+        frames += [dhcp(attacker_mac, random_mac(rnd), DHCP_DISCOVER) for _ in range(60)]
         dot1q.send(attacker, "eth0", *frames)
         before = {(victim_mac, victim_ip)}
         wait_for(lambda: (self.network("lan").status.dhcp_spoofed == len(frames)

@@ -209,7 +209,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       last_src = src_key;
     }
     if (IsMulticastMac(meta.dst)) {
-      FloodFrame(snap, net, in, m, vlan);
+      FloodFrame(snap, net, in, m, vlan, now);
       continue;
     }
     const uint64_t dst_key = static_cast<uint64_t>(vlan.vid) << 48 | meta.dst;
@@ -235,7 +235,7 @@ void BridgeStage::Process(const Snapshot& snap, PortIndex in, rte_mbuf** pkts, u
       }
     }
     if (last_out == kInvalidPort) {
-      FloodFrame(snap, net, in, m, vlan);
+      FloodFrame(snap, net, in, m, vlan, now);
     } else if (last_out == in) {
       egress_->Drop(m, in, DropReason::kHairpin);
     } else if (split) {
@@ -278,7 +278,11 @@ void BridgeStage::SegmentTo(PortIndex in, PortIndex out, rte_mbuf* m) noexcept {
 }
 
 void BridgeStage::FloodFrame(const Snapshot& snap, const NetworkSlot& net, PortIndex in,
-                             rte_mbuf* m, const FrameVlan& vlan) noexcept {
+                             rte_mbuf* m, const FrameVlan& vlan, uint32_t now) noexcept {
+  if (!MayFlood(snap.ports[in], in, now)) {
+    egress_->Drop(m, in, DropReason::kStormControl);
+    return;
+  }
   counters_->networks[snap.ports[in].network].flooded.Add(1);
   if (!IsGso(m)) {
     Flood(snap, net, in, m, vlan);

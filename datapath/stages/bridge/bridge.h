@@ -15,6 +15,7 @@
 // A frame larger than its egress port's MTU is dropped there and counted.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "datapath/core/counters.h"
@@ -70,11 +71,24 @@ class BridgeStage {
   // Cuts GSO frame `m` and enqueues the segments to `out`.
   void SegmentTo(PortIndex in, PortIndex out, rte_mbuf* m) noexcept;
   void FloodFrame(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m,
-                  const FrameVlan& vlan) noexcept;
+                  const FrameVlan& vlan, uint32_t now) noexcept;
   void Flood(const Snapshot& snap, const NetworkSlot& net, PortIndex in, rte_mbuf* m,
              const FrameVlan& vlan) noexcept;
   // Cuts GSO frame `m` into segs; 0 (and `m` dropped) when it cannot.
   uint16_t Segment(PortIndex in, rte_mbuf* m, rte_mbuf** segs) noexcept;
+
+  // Storm control: whether port `in` may start one more flood in second
+  // `now` of the FDB clock, as its flood limit allows.
+  bool MayFlood(const PortSlot& slot, PortIndex in, uint32_t now) noexcept {
+    if (slot.flood_limit == 0) {
+      return true;
+    }
+    FloodWindow& w = flood_windows_[in];
+    if (w.second != now) {
+      w = FloodWindow{now, 0};
+    }
+    return w.started++ < slot.flood_limit;
+  }
 
   void Emit(DpEvent::Type type, NetworkIndex net, PortIndex port, PortIndex previous, uint16_t vlan,
             MacKey mac) noexcept {
@@ -88,6 +102,13 @@ class BridgeStage {
   EventRing* events_;
   TcpSegmenter* segmenter_;
   MbufSource copies_;
+  // Per rx port: floods started in the current second. Only this PMD polls
+  // the port, so only this stage writes its window.
+  struct FloodWindow {
+    uint32_t second = 0;
+    uint32_t started = 0;
+  };
+  std::array<FloodWindow, kMaxPorts> flood_windows_{};
 };
 
 }  // namespace switchyard::dp

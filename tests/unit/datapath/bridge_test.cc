@@ -679,5 +679,30 @@ TEST_F(BridgeTest, AGuardedPortsSpoofedFramesAreDroppedBeforeAnythingIsLearned) 
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+TEST_F(BridgeTest, StormControlLimitsAPortsFloodsPerSecondOnly) {
+  snap_.ports[0].flood_limit = 3;
+  Burst(1, {{kA, kB}});  // B known on port 1
+  ClearSent();
+  // Broadcast, multicast and unknown unicast all count; known unicast not.
+  Burst(0,
+        {{kBroadcastMac, kA},
+         {0x01005e000001, kA},
+         {kD, kA},
+         {kBroadcastMac, kA},
+         {kB, kA},
+         {kB, kA}},
+        10);
+  EXPECT_EQ(Drops(0, DropReason::kStormControl), 1u);
+  EXPECT_EQ(SentTo(2), 3u);
+  EXPECT_EQ(SentTo(1), 3u + 2u);
+  // Another port, and the next second, are not held by it.
+  Burst(2, {{kBroadcastMac, kC}, {kBroadcastMac, kC}, {kBroadcastMac, kC}, {kBroadcastMac, kC}},
+        10);
+  EXPECT_EQ(Drops(2, DropReason::kStormControl), 0u);
+  Burst(0, {{kBroadcastMac, kA}, {kBroadcastMac, kA}}, 11);
+  EXPECT_EQ(Drops(0, DropReason::kStormControl), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 }  // namespace
 }  // namespace switchyard::dp
