@@ -2,6 +2,17 @@
 
 namespace switchyard::kvm {
 
+std::string QemuOptionValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    out += c;
+    if (c == ',') {
+      out += ',';  // ",," is a comma; a single one would start another option
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
   const std::string mem = std::to_string(vm.memory_mib) + "M";
   std::vector<std::string> a = {
@@ -25,15 +36,19 @@ std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
       "-vga",
       "none",
       "-chardev",
-      "socket,id=qmp,path=" + rt.qmp_socket + ",server=on,wait=off",
+      "socket,id=qmp,path=" + QemuOptionValue(rt.qmp_socket) + ",server=on,wait=off",
       "-mon",
       "chardev=qmp,mode=control",
       "-chardev",
-      "file,id=console,path=" + rt.console_log + ",append=on",
+      "file,id=console,path=" + QemuOptionValue(rt.console_log) + ",append=on",
       "-serial",
       "chardev:console",
       "-pidfile",
       rt.pid_file,
+      // seccomp: no obsolete system calls, no setuid, no exec, no
+      // scheduler or affinity changes from a guest that breaks out of QEMU.
+      "-sandbox",
+      "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
   };
   if (!vm.kernel.empty()) {
     a.insert(a.end(), {"-kernel", vm.kernel});
@@ -46,8 +61,9 @@ std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
   }
   for (size_t i = 0; i < vm.disks.size(); ++i) {
     const DiskConfig& d = vm.disks[i];
-    a.insert(a.end(), {"-drive", "file=" + d.path + ",format=" + d.format + ",if=virtio,index=" +
-                                     std::to_string(i) + (d.read_only ? ",readonly=on" : "")});
+    a.insert(a.end(), {"-drive", "file=" + QemuOptionValue(d.path) + ",format=" + d.format +
+                                     ",if=virtio,index=" + std::to_string(i) +
+                                     (d.read_only ? ",readonly=on" : "")});
   }
   std::string order;
   for (const std::string& b : vm.boot_order) {
@@ -66,8 +82,10 @@ std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
       device += ",romfile=";
     }
     if (n.kind == NicKind::kVhostUser) {
-      a.insert(a.end(), {"-chardev", "socket,id=nic" + id + ",path=" + backend + ",reconnect=1",
-                         "-netdev", "vhost-user,id=net" + id + ",chardev=nic" + id});
+      a.insert(
+          a.end(),
+          {"-chardev", "socket,id=nic" + id + ",path=" + QemuOptionValue(backend) + ",reconnect=1",
+           "-netdev", "vhost-user,id=net" + id + ",chardev=nic" + id});
       if (rt.accel == Accel::kTcg) {
         device += ",vectors=0";
       }

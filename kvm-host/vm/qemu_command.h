@@ -24,7 +24,12 @@ struct QemuRuntime {
 // Guest memory is a shared memfd, which vhost-user needs (the switch maps
 // it) and costs nothing otherwise. QMP listens on a unix socket; the serial
 // console is appended to a file. QEMU 7.2 under TCG segfaults setting up
-// MSI-X for vhost-user NICs, so those get `vectors=0` there.
+// MSI-X for vhost-user NICs, so those get `vectors=0` there. Paths inside
+// option lists are escaped (QemuOptionValue), so a comma in a disk's path
+// cannot add options; QEMU runs under its seccomp sandbox.
 std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt);
+
+// `value` for a QEMU option list ("key=value,key=value"): commas doubled.
+std::string QemuOptionValue(const std::string& value);
 
 }  // namespace switchyard::kvm

@@ -126,6 +126,25 @@ TEST(QemuArgvTest, TcgVhostUserAndTapNics) {
   EXPECT_TRUE(Has(a, "-device", "virtio-net-pci,netdev=net1,mac=" + vm.nics[1].mac + ",romfile="));
 }
 
+TEST(QemuArgvTest, CommasInPathsCannotAddOptionsAndTheSandboxIsOn) {
+  VmConfig vm = TwoNicVm();
+  vm.disks[0].path = "/srv/a,file.locking=off,driver=raw,file=/etc/shadow";
+  QemuRuntime rt;
+  rt.qmp_socket = "/run/k,x/qmp.sock";
+  rt.console_log = "/run/k,x/console.log";
+  rt.nic_backends = {"/run/k,x/n0.sock", "t"};
+  const std::vector<std::string> a = QemuArgv(vm, rt);
+  EXPECT_TRUE(Has(a, "-drive",
+                  "file=/srv/a,,file.locking=off,,driver=raw,,file=/etc/shadow,format=qcow2,"
+                  "if=virtio,index=0"));
+  EXPECT_TRUE(Has(a, "-chardev", "socket,id=qmp,path=/run/k,,x/qmp.sock,server=on,wait=off"));
+  EXPECT_TRUE(Has(a, "-chardev", "file,id=console,path=/run/k,,x/console.log,append=on"));
+  EXPECT_TRUE(Has(a, "-chardev", "socket,id=nic0,path=/run/k,,x/n0.sock,reconnect=1"));
+  EXPECT_TRUE(Has(a, "-sandbox",
+                  "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+  EXPECT_EQ(QemuOptionValue(",,a,"), ",,,,a,,");
+}
+
 TEST(QemuArgvTest, KvmKeepsMsixAndBootOrderMapsToQemuLetters) {
   VmConfig vm = TwoNicVm();
   vm.kernel.clear();
