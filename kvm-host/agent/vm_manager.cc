@@ -98,12 +98,19 @@ pid_t ReadPid(const std::string& path) {
   return in >> pid && pid > 0 ? static_cast<pid_t>(pid) : 0;
 }
 
-// A QEMU we started, still there: the pid is alive and runs QEMU.
-bool IsOurQemu(pid_t pid, const std::string& qemu) {
-  std::ifstream exe("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string arg0;
-  std::getline(exe, arg0, '\0');
-  return !arg0.empty() && fs::path(arg0).filename() == fs::path(qemu).filename();
+// The QEMU we started for `vm`, still there: the pid runs QEMU with this
+// VM's name and QMP socket, and started no later than its pidfile was
+// written (a pid recycled since started after). Anything else is never
+// attached to, nor signalled.
+bool IsOurQemu(pid_t pid, const std::string& qemu, const std::string& vm,
+               const std::string& run_dir) {
+  if (!IsQemuOf(ProcessArgv(pid), qemu, vm, run_dir + "/qmp.sock")) {
+    return false;
+  }
+  struct stat pidfile {};
+  const int64_t started = ProcessStartTime(pid);
+  return stat((run_dir + "/qemu.pid").c_str(), &pidfile) == 0 && started != 0 &&
+         started <= static_cast<int64_t>(pidfile.st_mtime) + 1;
 }
 
 }  // namespace
@@ -267,7 +274,7 @@ std::string VmManager::Load() {
   }
   for (auto& [name, vm] : vms_) {
     const pid_t pid = ReadPid(RunDir(name) + "/qemu.pid");
-    if (pid != 0 && IsOurQemu(pid, options_.qemu)) {
+    if (pid != 0 && IsOurQemu(pid, options_.qemu, name, RunDir(name))) {
       for (size_t i = 0; i < vm->config.nics.size(); ++i) {
         vm->ports.push_back(PortName(name, i));
       }

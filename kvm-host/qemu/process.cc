@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <utility>
 
 namespace switchyard::kvm {
@@ -157,6 +158,47 @@ bool Alive(pid_t pid) {
   }
   const char state = stat[paren + 2];
   return state != 'Z' && state != 'X';
+}
+
+std::vector<std::string> ProcessArgv(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+  std::vector<std::string> argv;
+  std::string arg;
+  while (std::getline(in, arg, '\0')) {
+    argv.push_back(arg);
+  }
+  return argv;
+}
+
+int64_t ProcessStartTime(pid_t pid) {
+  std::ifstream stat_in("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(stat_in)),
+                         std::istreambuf_iterator<char>());
+  // Field 22, starttime; the fields after comm's last ')' start at 3.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) {
+    return 0;
+  }
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i < 22 && fields >> field; ++i) {
+  }
+  unsigned long long ticks = 0;
+  if (!(fields >> ticks)) {
+    return 0;
+  }
+  std::ifstream boot_in("/proc/stat");
+  std::string key;
+  long long boot = 0;
+  while (boot_in >> key) {
+    if (key == "btime" && boot_in >> boot) {
+      break;
+    }
+  }
+  const long hz = sysconf(_SC_CLK_TCK);
+  return boot > 0 && hz > 0
+             ? boot + static_cast<int64_t>(ticks / static_cast<unsigned long long>(hz))
+             : 0;
 }
 
 bool Kill(pid_t pid, int sig, std::string* error) {

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,6 +50,14 @@ bool Spawn(const std::vector<std::string>& argv, const std::string& log_path, pi
 // Whether `pid` names a live process (ours or not, also one we may not
 // signal). An exited process not yet reaped (a zombie) is not alive.
 bool Alive(pid_t pid);
+
+// What `pid` runs: its argv from /proc (empty when it is gone or we may
+// not look).
+std::vector<std::string> ProcessArgv(pid_t pid);
+
+// When `pid` started, in seconds since the epoch (from /proc: its start in
+// clock ticks after boot, and the boot time); 0 when unknown.
+int64_t ProcessStartTime(pid_t pid);
 
 // Sends `sig` to `pid`. Refuses pid <= 0, which kill(2) would take for a
 // process group or every process. On failure returns false with *error

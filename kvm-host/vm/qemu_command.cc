@@ -13,12 +13,36 @@ std::string QemuOptionValue(const std::string& value) {
   return out;
 }
 
+namespace {
+
+std::string NameOption(const std::string& vm) { return "guest=" + vm + ",debug-threads=on"; }
+std::string QmpOption(const std::string& socket) {
+  return "socket,id=qmp,path=" + QemuOptionValue(socket) + ",server=on,wait=off";
+}
+std::string BaseName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+}  // namespace
+
+bool IsQemuOf(const std::vector<std::string>& argv, const std::string& binary,
+              const std::string& vm, const std::string& qmp_socket) {
+  if (argv.empty() || BaseName(argv[0]) != BaseName(binary)) {
+    return false;
+  }
+  bool name = false;
+  bool qmp = false;
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    name = name || (argv[i] == "-name" && argv[i + 1] == NameOption(vm));
+    qmp = qmp || (argv[i] == "-chardev" && argv[i + 1] == QmpOption(qmp_socket));
+  }
+  return name && qmp;
+}
+
 std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
   const std::string mem = std::to_string(vm.memory_mib) + "M";
   std::vector<std::string> a = {
       rt.binary,
       "-name",
-      "guest=" + vm.name + ",debug-threads=on",
+      NameOption(vm.name),
       "-nodefaults",
       "-no-user-config",
       "-machine",
@@ -36,7 +60,7 @@ std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
       "-vga",
       "none",
       "-chardev",
-      "socket,id=qmp,path=" + QemuOptionValue(rt.qmp_socket) + ",server=on,wait=off",
+      QmpOption(rt.qmp_socket),
       "-mon",
       "chardev=qmp,mode=control",
       "-chardev",

@@ -32,4 +32,11 @@ std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt);
 // `value` for a QEMU option list ("key=value,key=value"): commas doubled.
 std::string QemuOptionValue(const std::string& value);
 
+// Whether `argv` (a running process's) is the QEMU QemuArgv made for VM
+// `vm` with QMP at `qmp_socket`: the binary's name, the guest's name and
+// its QMP socket must all match, so that a recycled pid running anything
+// else (even another QEMU) is never taken for the VM.
+bool IsQemuOf(const std::vector<std::string>& argv, const std::string& binary,
+              const std::string& vm, const std::string& qmp_socket);
+
 }  // namespace switchyard::kvm

@@ -164,6 +164,24 @@ class KvmdTest(SwitchTestCase):
         self.assertNotIn("va-n0", {p.name for p in self.switch.api.list_ports()})
         self.assertIn("killed", self.call("GetVm", V.VmRequest(name="va")).status.error)
 
+    def test_a_stale_pidfile_never_takes_an_unrelated_process(self):
+        self.define("vs", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.9/24")
+        self.agent.stop()
+        # A process of someone else's that calls itself QEMU now has the pid
+        # the pidfile names (a pid recycled while the agent was away).
+        other = subprocess.Popen(["bash", "-c", "exec -a qemu-system-x86_64 sleep 60"])
+        self.addCleanup(lambda: (other.kill(), other.wait()))
+        run = os.path.join(self.agent.state_dir, "run", "vs")
+        os.makedirs(run, exist_ok=True)
+        with open(os.path.join(run, "qemu.pid"), "w") as f:
+            f.write(f"{other.pid}\n")
+        self.agent.start()
+        vm = self.call("GetVm", V.VmRequest(name="vs"))
+        self.assertEqual((vm.status.state, vm.status.pid), (S.Value("VM_STATE_SHUTOFF"), 0))
+        self.call("UndefineVm", V.VmRequest(name="vs"))
+        self.agent.stop()
+        self.assertIsNone(other.poll(), "the agent signalled a process it did not start")
+
     def test_an_agent_restart_keeps_guests_running(self):
         self.define("vc", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.3/24")
         pid = self.call("StartVm", V.VmRequest(name="vc")).status.pid

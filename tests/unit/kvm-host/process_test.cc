@@ -337,6 +337,27 @@ TEST_F(ProcessTest, WatchMayBeDestroyedInItsCallback) {
   EXPECT_EQ(watch, nullptr);
 }
 
+TEST_F(ProcessTest, ArgvAndStartTimeOfAProcess) {
+  const pid_t pid = MustSpawn({"/bin/sleep", "30", "31"});  // sleep adds its arguments
+  const std::vector<std::string> want = {"/bin/sleep", "30", "31"};
+  // Spawn returns before the child's exec shows in /proc.
+  for (int i = 0; i < 200 && ProcessArgv(pid) != want; ++i) {
+    usleep(10000);
+  }
+  EXPECT_EQ(ProcessArgv(pid), want);
+  const int64_t started = ProcessStartTime(pid);
+  const int64_t now = static_cast<int64_t>(time(nullptr));
+  EXPECT_GE(started, now - 5);
+  EXPECT_LE(started, now + 1);
+  // We started long after the test runner did.
+  EXPECT_LE(ProcessStartTime(getpid()), started);
+  std::string error;
+  ASSERT_TRUE(Kill(pid, SIGKILL, &error)) << error;
+  ASSERT_TRUE(WaitExit(pid).has_value());
+  EXPECT_TRUE(ProcessArgv(pid).empty());
+  EXPECT_EQ(ProcessStartTime(pid), 0);
+}
+
 TEST_F(ProcessTest, AliveAndKill) {
   std::string error;
   EXPECT_TRUE(Alive(getpid()));

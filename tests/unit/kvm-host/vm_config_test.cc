@@ -145,6 +145,25 @@ TEST(QemuArgvTest, CommasInPathsCannotAddOptionsAndTheSandboxIsOn) {
   EXPECT_EQ(QemuOptionValue(",,a,"), ",,,,a,,");
 }
 
+TEST(QemuArgvTest, OnlyTheVmsOwnQemuIsRecognised) {
+  const VmConfig vm = TwoNicVm();
+  QemuRuntime rt;
+  rt.binary = "/usr/bin/qemu-system-x86_64";
+  rt.qmp_socket = "/run/k/web1/qmp.sock";
+  rt.nic_backends = {"/s", "t"};
+  const std::vector<std::string> a = QemuArgv(vm, rt);
+  EXPECT_TRUE(IsQemuOf(a, "qemu-system-x86_64", vm.name, rt.qmp_socket));
+  EXPECT_FALSE(IsQemuOf(a, "qemu-system-x86_64", "web2", rt.qmp_socket));
+  EXPECT_FALSE(IsQemuOf(a, "qemu-system-x86_64", vm.name, "/run/k/other/qmp.sock"));
+  EXPECT_FALSE(IsQemuOf(a, "qemu-system-aarch64", vm.name, rt.qmp_socket));
+  EXPECT_FALSE(
+      IsQemuOf({"/usr/bin/qemu-system-x86_64"}, "qemu-system-x86_64", vm.name, rt.qmp_socket));
+  EXPECT_FALSE(IsQemuOf({}, "qemu-system-x86_64", vm.name, rt.qmp_socket));
+  // The name alone, e.g. in another QEMU's arguments, is not enough.
+  EXPECT_FALSE(IsQemuOf({"qemu-system-x86_64", "-append", "-name", "guest=" + vm.name},
+                        "qemu-system-x86_64", vm.name, rt.qmp_socket));
+}
+
 TEST(QemuArgvTest, KvmKeepsMsixAndBootOrderMapsToQemuLetters) {
   VmConfig vm = TwoNicVm();
   vm.kernel.clear();
