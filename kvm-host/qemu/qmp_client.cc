@@ -45,10 +45,11 @@ class QmpClient::State : public std::enable_shared_from_this<State> {
  public:
   enum class Phase { kIdle, kConnecting, kGreeting, kCapabilities, kReady, kClosed };
 
-  explicit State(asio::io_context& io) : io_(io), socket_(io), timer_(io) {}
+  explicit State(asio::io_context& io) : io_(io), socket_(io), timer_(io), command_timer_(io) {}
 
   void Connect(const std::string& path, ReadyFn on_ready, std::chrono::milliseconds timeout);
-  void Execute(const std::string& command, const std::string& arguments_json, ResultFn done);
+  void Execute(const std::string& command, const std::string& arguments_json, ResultFn done,
+               std::chrono::milliseconds timeout);
   // Ends the connection from the caller's side: callbacks are posted.
   void Close();
   // ~QmpClient(): ends everything, no callbacks.
@@ -83,10 +84,23 @@ class QmpClient::State : public std::enable_shared_from_this<State> {
   void Fail(const error_code& ec, const std::string& what);
   // Closes the socket and timer and forgets queued writes.
   void Shut();
+  // Fails the pending commands whose deadline has passed, then waits for
+  // the next deadline.
+  void ArmCommandTimer();
+  void ExpireCommands();
+
+  struct Pending {
+    ResultFn done;
+    std::string command;
+    std::chrono::steady_clock::time_point deadline;
+    std::chrono::milliseconds timeout;
+  };
 
   asio::io_context& io_;
   asio::local::stream_protocol::socket socket_;
   asio::steady_timer timer_;
+  asio::steady_timer command_timer_;
+  bool command_timer_armed_ = false;
   Phase phase_ = Phase::kIdle;
   uint64_t generation_ = 0;
   bool destroyed_ = false;
@@ -98,7 +112,7 @@ class QmpClient::State : public std::enable_shared_from_this<State> {
   std::deque<std::string> out_;
   bool writing_ = false;
   uint64_t next_id_ = 1;
-  std::map<uint64_t, ResultFn> pending_;
+  std::map<uint64_t, Pending> pending_;
 };
 
 void QmpClient::State::Post(std::function<void()> fn) {
@@ -262,7 +276,7 @@ bool QmpClient::State::HandleLine(std::string_view line) {
       if (it == pending_.end()) {
         return true;  // a reply to nothing we asked
       }
-      ResultFn done = std::move(it->second);
+      ResultFn done = std::move(it->second.done);
       pending_.erase(it);
       if (done) {
         done(ok, msg.get(ok ? "return" : "error").dump());
@@ -275,7 +289,7 @@ bool QmpClient::State::HandleLine(std::string_view line) {
 }
 
 void QmpClient::State::Execute(const std::string& command, const std::string& arguments_json,
-                               ResultFn done) {
+                               ResultFn done, std::chrono::milliseconds timeout) {
   if (phase_ != Phase::kReady) {
     if (done) {
       Post([done = std::move(done)] { done(false, kNotConnectedText); });
@@ -301,8 +315,57 @@ void QmpClient::State::Execute(const std::string& command, const std::string& ar
   }
   const uint64_t id = next_id_++;
   line += ",\"id\":" + std::to_string(id) + "}\n";
-  pending_.emplace(id, std::move(done));
+  pending_.emplace(
+      id, Pending{std::move(done), command, std::chrono::steady_clock::now() + timeout, timeout});
+  ArmCommandTimer();
   Send(std::move(line));
+}
+
+void QmpClient::State::ArmCommandTimer() {
+  if (command_timer_armed_ || pending_.empty()) {
+    return;
+  }
+  auto earliest = pending_.begin()->second.deadline;
+  for (const auto& [id, p] : pending_) {
+    earliest = std::min(earliest, p.deadline);
+  }
+  command_timer_armed_ = true;
+  command_timer_.expires_at(earliest);
+  command_timer_.async_wait(
+      [self = shared_from_this(), generation = generation_](const error_code& ec) {
+        if (!self->Current(generation)) {
+          return;
+        }
+        self->command_timer_armed_ = false;
+        if (!ec) {
+          self->ExpireCommands();
+        }
+      });
+}
+
+void QmpClient::State::ExpireCommands() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::pair<ResultFn, std::string>> late;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.deadline <= now) {
+      late.emplace_back(std::move(it->second.done),
+                        "QMP command " + it->second.command + " unanswered after " +
+                            std::to_string(it->second.timeout.count()) + " ms");
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  ArmCommandTimer();
+  auto self = shared_from_this();  // a callback may destroy the client
+  for (auto& [done, text] : late) {
+    if (destroyed_) {
+      return;
+    }
+    if (done) {
+      done(false, text);
+    }
+  }
 }
 
 void QmpClient::State::Send(std::string line) {
@@ -336,6 +399,8 @@ void QmpClient::State::Shut() {
   error_code ignored;
   socket_.close(ignored);
   timer_.cancel();
+  command_timer_.cancel();
+  command_timer_armed_ = false;
   out_.clear();
   writing_ = false;
 }
@@ -363,12 +428,12 @@ void QmpClient::State::Lost(const std::string& reason) {
   ++generation_;
   phase_ = Phase::kClosed;
   Shut();
-  std::map<uint64_t, ResultFn> pending;
+  std::map<uint64_t, Pending> pending;
   pending.swap(pending_);
   auto self = shared_from_this();  // a callback may destroy the client
-  for (auto& [id, done] : pending) {
-    if (done) {
-      done(false, kClosedText);
+  for (auto& [id, p] : pending) {
+    if (p.done) {
+      p.done(false, kClosedText);
     }
     if (destroyed_) {
       return;
@@ -395,9 +460,9 @@ void QmpClient::State::Close() {
     });
   }
   on_ready_ = nullptr;
-  for (auto& [id, done] : pending_) {
-    if (done) {
-      Post([done = std::move(done)] { done(false, kClosedText); });
+  for (auto& [id, p] : pending_) {
+    if (p.done) {
+      Post([done = std::move(p.done)] { done(false, kClosedText); });
     }
   }
   pending_.clear();
@@ -431,8 +496,8 @@ void QmpClient::Connect(const std::string& path, ReadyFn on_ready,
 }
 
 void QmpClient::Execute(const std::string& command, const std::string& arguments_json,
-                        ResultFn done) {
-  state_->Execute(command, arguments_json, std::move(done));
+                        ResultFn done, std::chrono::milliseconds timeout) {
+  state_->Execute(command, arguments_json, std::move(done), timeout);
 }
 
 void QmpClient::Close() { state_->Close(); }

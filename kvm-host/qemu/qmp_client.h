@@ -21,9 +21,11 @@
 // first: destroying the client cancels everything silently, and no
 // callback runs once its destructor has started.
 //
-// Deadlines are the caller's: the handshake has a timeout, commands do not
-// (a stuck QEMU main loop answers nothing); a caller that gives up calls
-// Close(), which fails the pending commands.
+// Deadlines: the handshake has a timeout, and so has every command (a
+// stuck QEMU main loop answers nothing): a command unanswered by then fails
+// with "QMP command NAME unanswered after N ms", and a late answer to it is
+// ignored; the connection stays. A caller that gives up on the connection
+// calls Close(), which fails the pending commands.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -62,6 +64,7 @@ class QmpClient {
   using ClosedFn = std::function<void(const std::string& reason)>;
 
   static constexpr std::chrono::milliseconds kHandshakeTimeout{10000};
+  static constexpr std::chrono::milliseconds kCommandTimeout{10000};
   // A message longer than this ends the connection (QEMU's largest reply,
   // query-qmp-schema, is a few hundred KiB).
   static constexpr size_t kMaxMessageBytes = size_t{16} << 20;
@@ -88,10 +91,11 @@ class QmpClient {
                std::chrono::milliseconds timeout = kHandshakeTimeout);
 
   // Sends `command` with `arguments_json` (a JSON object as text; empty for
-  // none) and calls done with its reply. Fails without sending when not
-  // connected or when the arguments are not a JSON object. `done` may be
-  // empty.
-  void Execute(const std::string& command, const std::string& arguments_json, ResultFn done);
+  // none) and calls done with its reply, or with a failure when `timeout`
+  // passes first. Fails without sending when not connected or when the
+  // arguments are not a JSON object. `done` may be empty.
+  void Execute(const std::string& command, const std::string& arguments_json, ResultFn done,
+               std::chrono::milliseconds timeout = kCommandTimeout);
 
   // Ends the connection, if any: a handshake under way fails with
   // operation_aborted, pending commands with "QMP connection closed";

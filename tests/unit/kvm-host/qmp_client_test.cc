@@ -496,6 +496,28 @@ TEST_F(QmpClientTest, RepliesToNothingAreIgnored) {
   EXPECT_TRUE(client_->ready());
 }
 
+TEST_F(QmpClientTest, AnUnansweredCommandTimesOutAndTheConnectionStays) {
+  ConnectClient();
+  std::vector<json::Value> requests;
+  server_->on_request = [&requests](const json::Value& request) { requests.push_back(request); };
+  Result stuck, fine;
+  client_->Execute("stuck", "", Into(&stuck), std::chrono::milliseconds(100));
+  client_->Execute("fine", "", Into(&fine), std::chrono::milliseconds(5000));
+  ASSERT_TRUE(RunUntil([&stuck] { return stuck.called; }));
+  EXPECT_FALSE(stuck.ok);
+  EXPECT_EQ(stuck.text, "QMP command stuck unanswered after 100 ms");
+  EXPECT_FALSE(fine.called);
+  // The late answer to the first is ignored; the second still gets its own.
+  ASSERT_TRUE(RunUntil([&requests] { return requests.size() == 2; }));
+  server_->Reply(requests[0], R"({"late": true})");
+  server_->Reply(requests[1], R"({"in": "time"})");
+  ASSERT_TRUE(RunUntil([&fine] { return fine.called; }));
+  EXPECT_TRUE(fine.ok);
+  EXPECT_EQ(fine.text, R"({"in":"time"})");
+  EXPECT_TRUE(client_->ready());
+  EXPECT_TRUE(closed_.empty());
+}
+
 TEST_F(QmpClientTest, ConnectToAMissingSocketNamesIt) {
   const std::string missing = dir_ + "/missing.sock";
   Ready ready = ConnectTo(missing);
