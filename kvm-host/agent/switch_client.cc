@@ -60,7 +60,27 @@ std::string SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::str
   return "switch " + socket_ + ": port " + port->name() + ": " + s.error_message();
 }
 
-std::string SwitchClient::RemovePort(const std::string& name) {
+std::string SwitchClient::RemovePort(const std::string& name, const std::string& backend) {
+  {
+    v1::GetPortRequest get;
+    get.set_name(name);
+    grpc::ClientContext ctx;
+    Deadline(&ctx);
+    v1::Port port;
+    const grpc::Status s = ports_->GetPort(&ctx, get, &port);
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+      return "";
+    }
+    if (!s.ok()) {
+      return "switch " + socket_ + ": port " + name + ": " + s.error_message();
+    }
+    const std::string& has =
+        port.has_vhost_user() ? port.vhost_user().socket_path() : port.tap().name();
+    if (has != backend) {
+      return "switch " + socket_ + ": port " + name + " is not this agent's (its backend is '" +
+             has + "', not '" + backend + "'); left alone";
+    }
+  }
   v1::DeletePortRequest req;
   req.set_name(name);
   grpc::ClientContext ctx;

@@ -20,8 +20,11 @@ class SwitchClient {
   // port making TapName(). An existing port of that name and spec counts as
   // made (a restarted agent). Empty on success, else the switch's reason.
   std::string AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket);
-  // Removes a port; one that is already gone is fine. Empty on success.
-  std::string RemovePort(const std::string& name);
+  // Removes port `name` if it is the agent's: its backend is `backend`
+  // (the vhost-user socket or the TAP AddPort gave it). One that is already
+  // gone is fine; one of that name with another backend (an operator's) is
+  // left alone, and the reason says so. Empty on success.
+  std::string RemovePort(const std::string& name, const std::string& backend);
 
  private:
   std::string socket_;

@@ -170,6 +170,12 @@ std::string VmManager::RunDir(const std::string& name) const {
   return options_.state_dir + "/run/" + name;
 }
 
+std::string VmManager::NicBackend(const VmConfig& vm, size_t nic) const {
+  return vm.nics[nic].kind == NicKind::kVhostUser
+             ? RunDir(vm.name) + "/n" + std::to_string(nic) + ".sock"
+             : TapName(vm.name, nic);
+}
+
 VmReport VmManager::Report(const Vm& vm) const {
   return VmReport{vm.config,       vm.state, vm.accel,
                   vm.accel_reason, vm.pid,   RunDir(vm.config.name) + "/console.log",
@@ -286,7 +292,10 @@ std::string VmManager::Load() {
     } else {
       // Gone while the agent was away: its ports are of no use.
       for (size_t i = 0; i < vm->config.nics.size(); ++i) {
-        sw_->RemovePort(PortName(name, i));
+        if (std::string why = sw_->RemovePort(PortName(name, i), NicBackend(vm->config, i));
+            !why.empty()) {
+          std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());
+        }
       }
     }
   }
@@ -405,10 +414,10 @@ std::string VmManager::Launch(Vm& vm) {
   std::vector<std::string> made;
   for (size_t i = 0; i < c.nics.size(); ++i) {
     const std::string sock = dir + "/n" + std::to_string(i) + ".sock";
-    rt.nic_backends.push_back(c.nics[i].kind == NicKind::kVhostUser ? sock : TapName(c.name, i));
+    rt.nic_backends.push_back(NicBackend(c, i));
     if (std::string why = sw_->AddPort(c, i, sock); !why.empty()) {
-      for (const std::string& p : made) {
-        sw_->RemovePort(p);
+      for (size_t j = 0; j < made.size(); ++j) {
+        sw_->RemovePort(made[j], NicBackend(c, j));
       }
       return why;
     }
@@ -420,8 +429,8 @@ std::string VmManager::Launch(Vm& vm) {
   pid_t pid = 0;
   std::string error;
   if (!Spawn(QemuArgv(c, rt), dir + "/qemu.log", &pid, &error)) {
-    for (const std::string& p : made) {
-      sw_->RemovePort(p);
+    for (size_t j = 0; j < made.size(); ++j) {
+      sw_->RemovePort(made[j], NicBackend(c, j));
     }
     return "cannot start QEMU: " + error;
   }
@@ -580,8 +589,8 @@ void VmManager::KillQemu(Vm& vm) {
 }
 
 void VmManager::FreePorts(Vm& vm) {
-  for (const std::string& p : vm.ports) {
-    if (std::string why = sw_->RemovePort(p); !why.empty()) {
+  for (size_t i = 0; i < vm.ports.size(); ++i) {
+    if (std::string why = sw_->RemovePort(vm.ports[i], NicBackend(vm.config, i)); !why.empty()) {
       std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());
     }
   }

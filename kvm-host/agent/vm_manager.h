@@ -105,6 +105,9 @@ class VmManager {
   Vm* Expect(const std::string& name, const std::vector<VmState>& allowed, const char* what,
              const Done& done);
   std::string RunDir(const std::string& name) const;
+  // NIC `nic`'s backend, as its port has it: the vhost-user socket in the
+  // VM's run directory, or its TAP's name.
+  std::string NicBackend(const VmConfig& vm, size_t nic) const;
   std::string Save() const;
   VmReport Report(const Vm& vm) const;
   void SetState(Vm& vm, VmState state, const std::string& detail);

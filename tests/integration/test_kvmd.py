@@ -182,6 +182,15 @@ class KvmdTest(SwitchTestCase):
         self.agent.stop()
         self.assertIsNone(other.poll(), "the agent signalled a process it did not start")
 
+    def test_the_agent_deletes_only_ports_it_made(self):
+        self.define("vo", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.8/24")
+        self.agent.stop()
+        # An operator's port with the name the agent would give the NIC.
+        self.switch.api.create_port("vo-n0", "lan0", self.sock("operator"))
+        self.agent.start()  # finds "vo" not running: would free its ports
+        self.assertIn("vo-n0", {p.name for p in self.switch.api.list_ports()})
+        self.assertIn("not this agent's", self.agent.log())
+
     def test_an_agent_restart_keeps_guests_running(self):
         self.define("vc", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.3/24")
         pid = self.call("StartVm", V.VmRequest(name="vc")).status.pid
