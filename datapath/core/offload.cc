@@ -3,6 +3,8 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include <cstring>
+
 #include "datapath/core/parser.h"
 
 namespace switchyard::dp {
@@ -47,7 +49,9 @@ bool CompleteChecksum(rte_mbuf* m, uint32_t start, uint32_t offset) noexcept {
   if (csum == 0) {
     csum = 0xffff;  // as the kernel: 0 means "no checksum" to UDP
   }
-  *rte_pktmbuf_mtod_offset(m, unaligned_uint16_t*, start + offset) = csum;
+  // The header says where the field is; a sender may put it at an odd
+  // offset, so it is written bytewise, never through a uint16_t*.
+  std::memcpy(rte_pktmbuf_mtod_offset(m, uint8_t*, start + offset), &csum, sizeof(csum));
   return true;
 }
 

@@ -157,7 +157,9 @@ class TestPool {
       throw std::length_error("TestPool::MakeRaw: use MakeChain for frames this long");
     }
     rte_mbuf* m = Budgeted(static_cast<uint32_t>(bytes.size()));
-    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data(), bytes.size());
+    if (!bytes.empty()) {  // an empty vector's data() may be null: no memcpy from it
+      std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data(), bytes.size());
+    }
     m->data_len = static_cast<uint16_t>(bytes.size());
     m->pkt_len = static_cast<uint32_t>(bytes.size());
     return m;
