@@ -68,6 +68,11 @@ bool MarkTcpGso(rte_mbuf* m, bool ipv6, uint16_t mss) noexcept {
     type = static_cast<uint16_t>(d[16] << 8 | d[17]);
   }
   uint32_t l3 = 0;
+  // The fixed part of the IP header must be in the segment before it is
+  // read; the TCP header is checked below.
+  if (seg < l2 + (ipv6 ? sizeof(rte_ipv6_hdr) : sizeof(rte_ipv4_hdr))) {
+    return false;
+  }
   if (!ipv6 && type == 0x0800) {
     const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(d + l2);
     l3 = (ip->version_ihl & 0x0f) * 4u;

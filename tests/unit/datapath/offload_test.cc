@@ -113,6 +113,21 @@ TEST(MarkTcpGso, RefusesWhatIsNotTcpOrDoesNotMatch) {
   }
 }
 
+// A frame cut off inside its IP header: nothing past its end is read (ASan
+// found the IP header read before its length was checked).
+TEST(MarkTcpGso, RefusesAFrameEndingInItsIpHeader) {
+  TestPool pool;
+  for (const bool ipv6 : {false, true}) {
+    for (const bool vlan : {false, true}) {
+      auto f = TcpFrame(kB, kA, ipv6, 0, 0x18, vlan);
+      f.resize((vlan ? 18 : 14) + 4);  // version and lengths, not the protocol
+      rte_mbuf* m = pool.MakeRaw(f);
+      EXPECT_FALSE(MarkTcpGso(m, ipv6, 1448)) << ipv6 << vlan;
+      TestPool::Release(m);
+    }
+  }
+}
+
 class SegmentTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(SegmentTest, CutsLikeTheKernel) {
