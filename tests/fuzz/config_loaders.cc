@@ -9,9 +9,10 @@
 // bytes, as gRPC hands them to the services), each converted as the
 // service converts it and then validated as the model validates it.
 //
-// Invariants: nothing crashes or leaks; whatever loads or converts
-// survives the trip back to its message and in again unchanged (what is
-// saved is what is loaded next time; what the API shows can be applied).
+// Invariants: nothing crashes or leaks; whatever loads or converts and
+// passes the model's validation survives the trip back to its message and
+// in again unchanged (what is saved is what is loaded next time; what the
+// API shows can be applied).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -35,12 +36,17 @@ void State(const std::string& text) {
   if (!ctl::StateStore::ParseState(text, "state.json", &state).ok()) {
     return;
   }
+  // The model refuses a state with an invalid spec at start; only a valid
+  // one must survive the trip.
+  bool valid = true;
   for (const dp::NetworkSpec& n : state.networks) {
-    (void)dp::ValidateNetworkSpec(n);
-    (void)dp::ValidateModeSettings(n);
+    valid = dp::ValidateNetworkSpec(n).ok() && dp::ValidateModeSettings(n).ok() && valid;
   }
   for (const dp::PortSpec& p : state.ports) {
-    (void)dp::ValidatePortSpec(p);
+    valid = dp::ValidatePortSpec(p).ok() && valid;
+  }
+  if (!valid) {
+    return;
   }
   ctl::DesiredState again;
   SY_FUZZ_CHECK(ctl::StateFromProto(ctl::StateToProto(state), &again).ok());
@@ -81,8 +87,9 @@ void Network(const v1::Network& msg) {
   if (!ctl::NetworkFromProto(msg, &spec).ok()) {
     return;
   }
-  (void)dp::ValidateNetworkSpec(spec);
-  (void)dp::ValidateModeSettings(spec);
+  if (!dp::ValidateNetworkSpec(spec).ok() || !dp::ValidateModeSettings(spec).ok()) {
+    return;  // refused by the model: never stored or shown
+  }
   dp::NetworkSpec again;
   SY_FUZZ_CHECK(ctl::NetworkFromProto(ctl::NetworkToProto(spec), &again).ok());
   SY_FUZZ_CHECK(again == spec);
@@ -113,9 +120,11 @@ void Port(const v1::Port& msg) {
   if (!ctl::PortFromProto(msg, &spec).ok()) {
     return;
   }
-  (void)dp::ValidatePortSpec(spec);
   (void)dp::MakeVlanPolicy(spec.vlan);
   (void)dp::FormatVlan(spec.vlan);
+  if (!dp::ValidatePortSpec(spec).ok()) {
+    return;  // refused by the model: never stored or shown
+  }
   dp::PortSpec again;
   SY_FUZZ_CHECK(ctl::PortFromProto(ctl::PortToProto(spec), &again).ok());
   SY_FUZZ_CHECK(again == spec);

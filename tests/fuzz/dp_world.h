@@ -213,6 +213,7 @@ class World {
       rte_mbuf* m = pool.MakeRaw(f);
       FromGuest(kGuestA, &m, 1);
     }
+    opened = uplink.sent_bytes;
     ClearSent();
   }
 
@@ -248,6 +249,7 @@ class World {
   const ConnTable& conns() const { return *conns_; }
 
   TestPool pool;
+  std::vector<Bytes> opened;  // the connections' first frames, as they left by the uplink
   FakePort guest_a, guest_b, guest_c, guest_d, guest_e, uplink, access10, trunk_tagged,
       trunk_untagged;
 
