@@ -60,8 +60,9 @@ for t in "${targets[@]}"; do
     exit 2
   fi
   work="$out/$t"
-  rm -rf "$work"
+  rm -rf "$work/corpus" "$work/log"  # artifacts/ keeps earlier runs' findings
   mkdir -p "$work/corpus" "$work/artifacts"
+  touch "$work/started"
   if [ -d "tests/fuzz/corpus/$t" ]; then
     cp -r "tests/fuzz/corpus/$t/." "$work/corpus/"
   fi
@@ -80,10 +81,10 @@ for t in "${targets[@]}"; do
   if [ "$rc" -ne 0 ]; then
     failed=1
     echo "fuzz.sh: $t FAILED (exit $rc); log $work/log" >&2
-    grep -E 'ERROR: |SUMMARY: |fuzz invariant failed|runtime error' "$work/log" | head -5 >&2 || true
-    for a in "$work"/artifacts/*; do
-      [ -e "$a" ] && echo "fuzz.sh: $t input: $a" >&2
-    done
+    grep -E 'ERROR: |SUMMARY: |fuzz invariant failed|runtime error|Test unit written' "$work/log" |
+      head -6 >&2 || true
+    find "$work/artifacts" -type f -newer "$work/started" |
+      while read -r a; do echo "fuzz.sh: $t input: $a" >&2; done
   fi
 done
 exit "$failed"
