@@ -71,11 +71,13 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1
   rc=$?
   set -e
+  # A crash on the first input leaves most of these out of the log: '?'.
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)"
   rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)"
   cov_seed="$(sed -n 's/.*INITED cov: \([0-9]*\).*/\1/p' "$work/log" | tail -1)"
-  cov_end="$(grep -E '^#[0-9]+' "$work/log" | sed -n 's/.* cov: \([0-9]*\).*/\1/p' | tail -1)"
-  edges="$(sed -n 's/.*Loaded 1 modules *(\([0-9]*\) inline 8-bit counters).*/\1/p' "$work/log" | head -1)"
+  cov_end="$(sed -n 's/^#[0-9].* cov: \([0-9]*\).*/\1/p' "$work/log" | tail -1)"
+  edges="$(sed -n 's/.*Loaded 1 modules *(\([0-9]*\) inline 8-bit counters).*/\1/p' "$work/log" |
+    head -1)"
   printf '%-16s %10s %9s %14s %14s %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov_seed:-?}" \
     "${cov_end:-?}" "${edges:-?}"
   if [ "$rc" -ne 0 ]; then
