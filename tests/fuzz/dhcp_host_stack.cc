@@ -6,8 +6,8 @@
 // `what` & 3: 0 a frame punted from the gateway port (DHCP first, then the
 // host stack, as the daemon does); 1 a frame punted from the uplink; 2 a
 // routed frame whose next hop (the record's frame bytes 30..33, the IPv4
-// destination of an untagged frame; shorter frames are skipped, as the
-// router punts only IPv4 frames it parsed) is to be resolved, on the uplink or
+// destination of an untagged frame; shorter or non-IPv4 frames are
+// skipped, as the router punts only IPv4 frames it parsed) is to be resolved, on the uplink or
 // (bit 2) the gateway; 3 a tick with the tunnel endpoints' next hops
 // wanted, and DHCP expiry. The clock moves on by `time step` x 250 ms
 // before each record.
@@ -130,7 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         host.HandleFrame(kUplink, frame, static_cast<uint32_t>(len), now_ms, send);
         break;
       case 2: {
-        if (len < 34) {
+        if (len < 34 || Get16(frame + 12) != 0x0800) {
           break;  // the router punts only IPv4 frames it parsed
         }
         const uint32_t next_hop = Get32(frame + 30);

@@ -209,4 +209,92 @@ inline bool ChecksumsRight(const Bytes& f) {
   }
 }
 
+// ---- Well-behaved senders ----
+
+inline void Store16(Bytes& f, size_t at, uint16_t v) {
+  f[at] = static_cast<uint8_t>(v >> 8);
+  f[at + 1] = static_cast<uint8_t>(v);
+}
+
+// Where Behave() left a partial checksum (CHECKSUM_PARTIAL): the sum runs
+// from `start` to the end of the frame into the field at start + offset.
+struct L4Sum {
+  bool partial = false;
+  size_t start = 0;
+  size_t offset = 0;
+};
+
+// Makes the IPv4 or IPv6 frame `f` (up to two VLAN tags) what a
+// well-behaved stack sends: lengths fitting the frame, no fragment, the IPv4
+// header checksum right, and the TCP, UDP or (IPv4) ICMP checksum right;
+// with `partial`, TCP and UDP checksums are instead seeded with the
+// pseudo-header sum, as a sender leaves them to offload, and `*sum` says
+// where. False when `f` is not IPv4 or IPv6 whose headers fit.
+inline bool Behave(Bytes& f, bool partial, L4Sum* sum) {
+  *sum = L4Sum{};
+  uint16_t type = 0;
+  const size_t l3 = L3Offset(f, &type);
+  if (l3 == 0) {
+    return false;
+  }
+  uint8_t* ip = f.data() + l3;
+  const size_t avail = f.size() - l3;
+  size_t l4;
+  uint8_t proto;
+  if (type == 0x0800) {
+    if (avail < 20) {
+      return false;
+    }
+    ip[0] = static_cast<uint8_t>(0x40 | (ip[0] & 0x0f));
+    const size_t ihl = (ip[0] & 0x0f) * 4u;
+    if (ihl < 20 || ihl > avail || avail > 0xffff) {
+      return false;
+    }
+    Store16(f, l3 + 2, static_cast<uint16_t>(avail));
+    Store16(f, l3 + 6, Get16(ip + 6) & 0x4000);  // no fragment
+    Store16(f, l3 + 10, 0);
+    Store16(f, l3 + 10, static_cast<uint16_t>(~Sum(ip, ihl)));
+    l4 = ihl;
+    proto = ip[9];
+  } else if (type == 0x86dd) {
+    if (avail < 40 || avail - 40 > 0xffff) {
+      return false;
+    }
+    ip[0] = static_cast<uint8_t>(0x60 | (ip[0] & 0x0f));
+    Store16(f, l3 + 4, static_cast<uint16_t>(avail - 40));
+    l4 = 40;
+    proto = ip[6];
+  } else {
+    return false;
+  }
+  const size_t l4_len = avail - l4;
+  size_t field;
+  if (proto == 6 && l4_len >= 20) {
+    field = 16;
+  } else if (proto == 17 && l4_len >= 8) {
+    field = 6;
+    Store16(f, l3 + l4 + 4, static_cast<uint16_t>(l4_len));
+  } else if (proto == 1 && type == 0x0800 && l4_len >= 4) {
+    field = 2;
+  } else {
+    return true;
+  }
+  const uint64_t pseudo = proto == 1       ? 0
+                          : type == 0x0800 ? PseudoHeader4(ip, proto, l4_len)
+                                           : PseudoHeader6(ip, proto, l4_len);
+  const size_t at = l3 + l4 + field;
+  Store16(f, at, 0);
+  if (partial && proto != 1) {
+    Store16(f, at, Sum(nullptr, 0, pseudo));  // folded, not inverted
+    *sum = L4Sum{true, l3 + l4, field};
+    return true;
+  }
+  uint16_t s = static_cast<uint16_t>(~Sum(ip + l4, l4_len, pseudo));
+  if (proto == 17 && s == 0) {
+    s = 0xffff;
+  }
+  Store16(f, at, s);
+  return true;
+}
+
 }  // namespace switchyard::dp::fuzz

@@ -5,13 +5,18 @@
 // packets translated back, the routed network's inbound path) and the
 // bridge of the network it lands in.
 //
-// Input: two bytes (little endian) where the frame is cut into two chained
-// mbufs (0, or past the end: one mbuf), then the frame.
+// Input: two bytes (little endian): bits 0-14 where the frame is cut into
+// two chained mbufs (0, or past the end: one mbuf), bit 15 a well-behaved
+// sender; then the frame.
 //
 // Invariants: every mbuf leaves exactly once (sent, punted or dropped: the
-// pool ends with no reference held, none released twice); frames sent have
-// their addresses; the NAT table stays within its capacity; a sweep after
-// the burst is safe.
+// pool ends with no reference held, none released twice); no runt is sent;
+// the NAT table stays within its capacity; a sweep after the burst is
+// safe. A well-behaved sender's frame (lengths that fit, IPv4 header and
+// TCP/UDP/ICMP checksums right; frames.h Behave) reaches the NAT and routed
+// networks' ports with right checksums: NAT's rewrites of addresses, ports
+// and the packets quoted in ICMP errors keep them right. (Frames out of a
+// tunnel are the remote's, not checked.)
 #include <cstddef>
 #include <cstdint>
 
@@ -25,8 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2 || size - 2 > 9216 + kVxlanOverhead) {
     return -1;  // not an input of this target: kept out of the corpus
   }
-  const size_t split = static_cast<size_t>(data[0] | data[1] << 8);
-  const Bytes frame(data + 2, data + size);
+  const size_t split = static_cast<size_t>(data[0] | (data[1] & 0x7f) << 8);
+  Bytes frame(data + 2, data + size);
+  L4Sum unused;
+  const bool check = (data[1] & 0x80) != 0 && Behave(frame, false, &unused);
   World w;
   rte_mbuf* m;
   if (split > 0 && split < frame.size()) {
@@ -52,5 +59,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   SY_FUZZ_CHECK(w.conns().size() <= w.conns().capacity());
+  if (check) {
+    for (FakePort* p :
+         {&w.guest_a, &w.guest_b, &w.guest_c, &w.access10, &w.trunk_tagged, &w.trunk_untagged}) {
+      for (const Bytes& sent : p->sent_bytes) {
+        SY_FUZZ_CHECK(ChecksumsRight(sent));
+      }
+    }
+  }
   return 0;
 }

@@ -47,10 +47,12 @@ Bytes Concat(Bytes a, const Bytes& b) {
   return a;
 }
 
-// ---- uplink_ingress: [split, 2 bytes LE][frame] ----
+// ---- uplink_ingress: [split and well-behaved bit, 2 bytes LE][frame] ----
 
+// Every seed's checksums are right: marked well-behaved (bit 15).
 Bytes Split(uint16_t at, const Bytes& frame) {
-  return Concat(Bytes{static_cast<uint8_t>(at), static_cast<uint8_t>(at >> 8)}, frame);
+  const uint16_t word = static_cast<uint16_t>(at | 0x8000);
+  return Concat(Bytes{static_cast<uint8_t>(word), static_cast<uint8_t>(word >> 8)}, frame);
 }
 
 Bytes Encapsulated(TunnelType type, uint32_t id, uint32_t remote, const Bytes& inner) {
