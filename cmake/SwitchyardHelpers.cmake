@@ -9,6 +9,7 @@ function(sy_add_test name)
   target_compile_options(${name} PRIVATE ${SY_WARNINGS})
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 120)
+  set_property(GLOBAL APPEND PROPERTY SY_CHECK_TARGETS ${name})
 endfunction()
 
 # sy_generate_proto(TARGET NAME PROTO_ROOT DIR PROTOS files...): a static

@@ -11,6 +11,7 @@ packages=(
   clang bpftool libbpf-dev libxdp-dev                         # XDP program, skeleton, AF_XDP
   libnl-3-dev libnl-route-3-dev                               # internal ports
   libgtest-dev                                                # unit tests
+  libclang-rt-14-dev llvm-14                                  # build-san: ASan, UBSan, libFuzzer; llvm-symbolizer
   libboost-dev qemu-system-x86 qemu-utils                     # yard-kvmd: Boost.Asio, QEMU, qemu-img
   linux-image-amd64                                           # the test guests' kernel
   python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)

@@ -265,8 +265,9 @@ Status LeaseFromProto(const v1::Lease& msg, dp::LeaseReport* lease) {
   lease->mac = *mac;
   lease->address = msg.address();
   lease->hostname = msg.hostname();
-  lease->expires_unix_s = msg.expires_unix_seconds();
   lease->is_static = msg.static_();
+  // A static lease never expires, whatever a hand-edited leases.json says.
+  lease->expires_unix_s = lease->is_static ? 0 : msg.expires_unix_seconds();
   return Status::Ok();
 }
 

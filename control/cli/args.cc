@@ -77,7 +77,7 @@ std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec
     }
     const auto [name, inline_value] = SplitOptionWord(word);
     auto it = std::find_if(spec.options.begin(), spec.options.end(),
-                           [&](const OptionSpec& o) { return o.name == name; });
+                           [&name = name](const OptionSpec& o) { return o.name == name; });
     if (it == spec.options.end()) {
       if (IsGlobalOption(name)) {
         return name + " is a global option: put it before the verb";

@@ -76,14 +76,20 @@ Status StateStore::Load(DesiredState* state, bool* found) const {
   }
   std::stringstream buf;
   buf << in.rdbuf();
+  return ParseState(buf.str(), state_path(), state);
+}
+
+Status StateStore::ParseState(const std::string& text, const std::string& path,
+                              DesiredState* state) {
+  *state = DesiredState{};
   store::State msg;
-  auto parsed = google::protobuf::util::JsonStringToMessage(buf.str(), &msg);
+  auto parsed = google::protobuf::util::JsonStringToMessage(text, &msg);
   if (!parsed.ok()) {
     return Status(StatusCode::kFailedPrecondition,
-                  state_path() + " is corrupt: " + std::string(parsed.message()));
+                  path + " is corrupt: " + std::string(parsed.message()));
   }
   if (Status s = StateFromProto(msg, state); !s.ok()) {
-    return Status(s.code(), state_path() + ": " + s.message());
+    return Status(s.code(), path + ": " + s.message());
   }
   return Status::Ok();
 }
@@ -118,22 +124,27 @@ Status StateStore::LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found)
   }
   std::stringstream buf;
   buf << in.rdbuf();
+  return ParseLeases(buf.str(), leases_path(), leases);
+}
+
+Status StateStore::ParseLeases(const std::string& text, const std::string& path,
+                               std::vector<dp::LeaseReport>* leases) {
+  leases->clear();
   store::Leases msg;
-  auto parsed = google::protobuf::util::JsonStringToMessage(buf.str(), &msg);
+  auto parsed = google::protobuf::util::JsonStringToMessage(text, &msg);
   if (!parsed.ok()) {
     return Status(StatusCode::kFailedPrecondition,
-                  leases_path() + " is corrupt: " + std::string(parsed.message()));
+                  path + " is corrupt: " + std::string(parsed.message()));
   }
   if (msg.version() != 1) {
-    return Status(
-        StatusCode::kFailedPrecondition,
-        leases_path() + ": version " + std::to_string(msg.version()) + " is not supported");
+    return Status(StatusCode::kFailedPrecondition,
+                  path + ": version " + std::to_string(msg.version()) + " is not supported");
   }
   std::vector<dp::LeaseReport> out;
   for (const auto& l : msg.leases()) {
     dp::LeaseReport lease;
     if (Status s = LeaseFromProto(l, &lease); !s.ok()) {
-      return Status(StatusCode::kFailedPrecondition, leases_path() + " is corrupt: " + s.message());
+      return Status(StatusCode::kFailedPrecondition, path + " is corrupt: " + s.message());
     }
     out.push_back(std::move(lease));
   }

@@ -41,6 +41,12 @@ class StateStore {
   // caller logs and starts without.
   Status LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found) const;
 
+  // What Load() and LoadLeases() make of a file's text; `path` only names
+  // it in errors. No file is touched.
+  static Status ParseState(const std::string& text, const std::string& path, DesiredState* state);
+  static Status ParseLeases(const std::string& text, const std::string& path,
+                            std::vector<dp::LeaseReport>* leases);
+
   const std::string& dir() const { return dir_; }
   std::string state_path() const { return dir_ + "/state.json"; }
   std::string leases_path() const { return dir_ + "/leases.json"; }

@@ -3,6 +3,8 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include <cstring>
+
 #include "datapath/core/parser.h"
 
 namespace switchyard::dp {
@@ -47,7 +49,9 @@ bool CompleteChecksum(rte_mbuf* m, uint32_t start, uint32_t offset) noexcept {
   if (csum == 0) {
     csum = 0xffff;  // as the kernel: 0 means "no checksum" to UDP
   }
-  *rte_pktmbuf_mtod_offset(m, unaligned_uint16_t*, start + offset) = csum;
+  // The header says where the field is; a sender may put it at an odd
+  // offset, so it is written bytewise, never through a uint16_t*.
+  std::memcpy(rte_pktmbuf_mtod_offset(m, uint8_t*, start + offset), &csum, sizeof(csum));
   return true;
 }
 
@@ -64,6 +68,11 @@ bool MarkTcpGso(rte_mbuf* m, bool ipv6, uint16_t mss) noexcept {
     type = static_cast<uint16_t>(d[16] << 8 | d[17]);
   }
   uint32_t l3 = 0;
+  // The fixed part of the IP header must be in the segment before it is
+  // read; the TCP header is checked below.
+  if (seg < l2 + (ipv6 ? sizeof(rte_ipv6_hdr) : sizeof(rte_ipv4_hdr))) {
+    return false;
+  }
   if (!ipv6 && type == 0x0800) {
     const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(d + l2);
     l3 = (ip->version_ihl & 0x0f) * 4u;

@@ -90,6 +90,16 @@ class HostStack {
   uint64_t echo_replies() const { return echo_replies_; }
   // Queued frames whose next hop never answered, or that found the queue full.
   uint64_t unresolved_dropped() const { return unresolved_dropped_; }
+  // Neighbours known or asked for now, and the most frames queued for one:
+  // never above kMaxNeighbors and kMaxQueued (for tests).
+  size_t neighbor_count() const { return neighbors_.size(); }
+  size_t max_queued() const {
+    size_t most = 0;
+    for (const auto& [key, n] : neighbors_) {
+      most = n.queued.size() > most ? n.queued.size() : most;
+    }
+    return most;
+  }
 
  private:
   struct Neighbor {

@@ -1,5 +1,7 @@
 #include "kvm-host/agent/convert.h"
 
+#include <google/protobuf/util/json_util.h>
+
 namespace switchyard::kvm {
 
 std::string FromProto(const v1::VmSpec& in, VmConfig* out) {
@@ -86,6 +88,29 @@ v1::VmSpec ToProto(const VmConfig& vm) {
                       : vm.accel == Accel::kTcg ? v1::ACCELERATOR_TCG
                                                 : v1::ACCELERATOR_AUTO);
   return out;
+}
+
+std::string VmsFromJson(const std::string& json, const std::string& path,
+                        std::vector<VmConfig>* out) {
+  out->clear();
+  v1::ListVmsResponse all;
+  if (!google::protobuf::util::JsonStringToMessage(json, &all).ok()) {
+    return path + " is corrupt";
+  }
+  std::vector<VmConfig> configs;
+  for (const v1::Vm& v : all.vms()) {
+    VmConfig config;
+    if (std::string why = FromProto(v.spec(), &config); !why.empty()) {
+      return path + ": " + why;
+    }
+    Normalize(&config);
+    if (std::string why = Validate(config); !why.empty()) {
+      return path + ": " + why;
+    }
+    configs.push_back(std::move(config));
+  }
+  *out = std::move(configs);
+  return "";
 }
 
 }  // namespace switchyard::kvm

@@ -260,19 +260,11 @@ std::string VmManager::Load() {
   if (in) {
     std::stringstream text;
     text << in.rdbuf();
-    v1::ListVmsResponse all;
-    if (!google::protobuf::util::JsonStringToMessage(text.str(), &all).ok()) {
-      return path + " is corrupt";
+    std::vector<VmConfig> configs;
+    if (std::string why = VmsFromJson(text.str(), path, &configs); !why.empty()) {
+      return why;
     }
-    for (const v1::Vm& v : all.vms()) {
-      VmConfig config;
-      if (std::string why = FromProto(v.spec(), &config); !why.empty()) {
-        return path + ": " + why;
-      }
-      Normalize(&config);
-      if (std::string why = Validate(config); !why.empty()) {
-        return path + ": " + why;
-      }
+    for (VmConfig& config : configs) {
       auto vm = std::make_unique<Vm>(io_);
       vm->config = std::move(config);
       vms_.emplace(vm->config.name, std::move(vm));
@@ -301,7 +293,7 @@ std::string VmManager::Load() {
   }
   for (auto& [name, vm] : vms_) {
     if (vm->config.autostart && vm->state == VmState::kShutoff) {
-      Start(name, [name](const Result& r, const VmReport&) {
+      Start(name, [name = name](const Result& r, const VmReport&) {
         if (!r.ok()) {
           std::fprintf(stderr, "yard-kvmd: autostart %s: %s\n", name.c_str(), r.message.c_str());
         }

@@ -378,6 +378,13 @@ TEST(ConvertTest, LeasesRoundTripAndStaticOnesNeverExpire) {
   lease.is_static = true;
   EXPECT_EQ(LeaseToProto(lease).expires_unix_seconds(), 0u);
   EXPECT_TRUE(LeaseToProto(lease).static_());
+  // Read in, a static lease never expires either (fuzzing config_loaders
+  // found one with an expiry that did not survive a save and load).
+  v1::Lease odd = msg;
+  odd.set_static_(true);
+  ASSERT_TRUE(LeaseFromProto(odd, &back).ok());
+  EXPECT_TRUE(back.is_static);
+  EXPECT_EQ(back.expires_unix_s, 0u);
 
   v1::Lease bad = msg;
   bad.set_mac("52:54");

@@ -49,6 +49,28 @@ TEST(CompleteChecksum, FillsAPartialTcpChecksumAcrossSegments) {
   EXPECT_TRUE(pool.AllReleased());
 }
 
+// The virtio-net header comes from the guest: a field at an odd offset is
+// odd but no reason to misbehave (UBSan found a misaligned 16-bit store).
+TEST(CompleteChecksum, WritesAFieldAtAnOddOffset) {
+  TestPool pool;
+  std::vector<uint8_t> f(41, 0);
+  for (size_t i = 0; i < f.size(); ++i) {
+    f[i] = static_cast<uint8_t>(i * 13);
+  }
+  f[21] = f[22] = 0;  // the field, seeded with 0
+  rte_mbuf* m = pool.MakeRaw(f);
+  ASSERT_TRUE(CompleteChecksum(m, 15, 6));
+  const auto out = TestPool::Bytes(m);
+  uint32_t sum = 0;
+  for (size_t i = 15; i < out.size(); i += 2) {
+    sum += static_cast<uint32_t>(out[i] << 8 | (i + 1 < out.size() ? out[i + 1] : 0));
+  }
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  EXPECT_EQ(sum, 0xffffu);
+  TestPool::Release(m);
+}
+
 TEST(CompleteChecksum, RefusesAFieldOutsideTheFrame) {
   TestPool pool;
   rte_mbuf* m = pool.MakeRaw(TcpFrame(kB, kA, false, 10));
@@ -88,6 +110,21 @@ TEST(MarkTcpGso, RefusesWhatIsNotTcpOrDoesNotMatch) {
   EXPECT_FALSE(IsGso(m1) || IsGso(m2) || IsGso(m3));
   for (rte_mbuf* m : {m1, m2, m3}) {
     TestPool::Release(m);
+  }
+}
+
+// A frame cut off inside its IP header: nothing past its end is read (ASan
+// found the IP header read before its length was checked).
+TEST(MarkTcpGso, RefusesAFrameEndingInItsIpHeader) {
+  TestPool pool;
+  for (const bool ipv6 : {false, true}) {
+    for (const bool vlan : {false, true}) {
+      auto f = TcpFrame(kB, kA, ipv6, 0, 0x18, vlan);
+      f.resize((vlan ? 18 : 14) + 4);  // version and lengths, not the protocol
+      rte_mbuf* m = pool.MakeRaw(f);
+      EXPECT_FALSE(MarkTcpGso(m, ipv6, 1448)) << ipv6 << vlan;
+      TestPool::Release(m);
+    }
   }
 }
 

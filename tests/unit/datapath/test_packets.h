@@ -149,54 +149,51 @@ class TestPool {
     return MakeRaw(bytes);
   }
 
+  // `bytes` in one mbuf whose buffer ends right after the frame (headroom
+  // kept in front, no tailroom), so AddressSanitizer reports any read past
+  // the frame's end.
   rte_mbuf* MakeRaw(const std::vector<uint8_t>& bytes) {
     if (bytes.size() > kDataRoom) {
       throw std::length_error("TestPool::MakeRaw: use MakeChain for frames this long");
     }
-    rte_mbuf* m = Alloc();
-    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data(), bytes.size());
+    rte_mbuf* m = Budgeted(static_cast<uint32_t>(bytes.size()));
+    if (!bytes.empty()) {  // an empty vector's data() may be null: no memcpy from it
+      std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), bytes.data(), bytes.size());
+    }
     m->data_len = static_cast<uint16_t>(bytes.size());
     m->pkt_len = static_cast<uint32_t>(bytes.size());
     return m;
   }
 
-  // `bytes` in a chain of mbufs of at most `seg_size` bytes each.
+  // `bytes` in a chain of mbufs of at most `seg_size` bytes each, every
+  // segment's buffer exactly as long as its bytes (after the headroom).
   rte_mbuf* MakeChain(const std::vector<uint8_t>& bytes, uint32_t seg_size) {
-    rte_mbuf* head = Alloc();
-    rte_mbuf* last = head;
-    for (size_t off = 0; off < bytes.size(); off += seg_size) {
-      rte_mbuf* seg = off == 0 ? head : Alloc();
+    rte_mbuf* head = nullptr;
+    rte_mbuf* last = nullptr;
+    size_t off = 0;
+    do {
       const auto n = static_cast<uint16_t>(std::min<size_t>(seg_size, bytes.size() - off));
-      std::memcpy(rte_pktmbuf_mtod(seg, uint8_t*), bytes.data() + off, n);
+      rte_mbuf* seg = Budgeted(n);
+      if (n > 0) {
+        std::memcpy(rte_pktmbuf_mtod(seg, uint8_t*), bytes.data() + off, n);
+      }
       seg->data_len = n;
-      head->pkt_len += n;
-      if (seg != head) {
+      if (head == nullptr) {
+        head = seg;
+      } else {
         last->next = seg;
-        last = seg;
         head->nb_segs++;
       }
-    }
+      head->pkt_len += n;
+      last = seg;
+      off += n;
+    } while (off < bytes.size());
     return head;
   }
 
-  // An empty mbuf, as rte_pktmbuf_alloc returns; null once `budget` is spent.
-  rte_mbuf* Alloc() {
-    if (budget == 0) {
-      return nullptr;
-    }
-    if (budget > 0) {
-      --budget;
-    }
-    auto& slot = storage_.emplace_back(std::make_unique<Slot>());
-    rte_mbuf* m = &slot->mbuf;
-    std::memset(m, 0, sizeof(*m));
-    m->buf_addr = slot->data;
-    m->buf_len = sizeof(slot->data);
-    m->data_off = RTE_PKTMBUF_HEADROOM;
-    m->nb_segs = 1;
-    rte_mbuf_refcnt_set(m, 1);
-    return m;
-  }
+  // An empty mbuf with a full data room, as rte_pktmbuf_alloc returns; null
+  // once `budget` is spent.
+  rte_mbuf* Alloc() { return Budgeted(kDataRoom); }
 
   MbufSource Source() {
     return MbufSource{[](void* self) { return static_cast<TestPool*>(self)->Alloc(); },
@@ -246,8 +243,34 @@ class TestPool {
   static constexpr size_t kDataRoom = 2048;
   struct Slot {
     rte_mbuf mbuf;
-    alignas(64) uint8_t data[kDataRoom + RTE_PKTMBUF_HEADROOM];
+    std::unique_ptr<uint8_t[]> data;
   };
+
+  // Every mbuf, the test's frames and the code's own, counts against
+  // `budget`.
+  rte_mbuf* Budgeted(uint32_t room) {
+    if (budget == 0) {
+      return nullptr;
+    }
+    if (budget > 0) {
+      --budget;
+    }
+    return AllocSized(room);
+  }
+
+  rte_mbuf* AllocSized(uint32_t room) {
+    auto& slot = storage_.emplace_back(std::make_unique<Slot>());
+    slot->data = std::make_unique<uint8_t[]>(RTE_PKTMBUF_HEADROOM + room);
+    rte_mbuf* m = &slot->mbuf;
+    std::memset(m, 0, sizeof(*m));
+    m->buf_addr = slot->data.get();
+    m->buf_len = static_cast<uint16_t>(RTE_PKTMBUF_HEADROOM + room);
+    m->data_off = RTE_PKTMBUF_HEADROOM;
+    m->nb_segs = 1;
+    rte_mbuf_refcnt_set(m, 1);
+    return m;
+  }
+
   std::deque<std::unique_ptr<Slot>> storage_;
 };
 
@@ -266,10 +289,12 @@ class FakePort final : public Port {
   uint16_t TxBurst(uint16_t, rte_mbuf** pkts, uint16_t n) noexcept override {
     uint16_t sent = up ? std::min<uint16_t>(n, capacity) : 0;
     for (uint16_t i = 0; i < sent; ++i) {
-      const auto* d = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
-      sent_frames.push_back(
-          {MacFromBytes(d), MacFromBytes(d + 6), pkts[i]->pkt_len, IsGso(pkts[i])});
-      sent_bytes.push_back(TestPool::Bytes(pkts[i]));
+      std::vector<uint8_t> bytes = TestPool::Bytes(pkts[i]);
+      std::vector<uint8_t> macs(bytes.begin(), bytes.begin() + std::min<size_t>(bytes.size(), 12));
+      macs.resize(12, 0);  // a runt's missing address bytes read as zero
+      sent_frames.push_back({MacFromBytes(macs.data()), MacFromBytes(macs.data() + 6),
+                             pkts[i]->pkt_len, IsGso(pkts[i])});
+      sent_bytes.push_back(std::move(bytes));
     }
     for (uint16_t i = 0; i < n; ++i) {
       TestPool::Release(pkts[i]);
