@@ -254,11 +254,11 @@ class World {
       trunk_untagged;
 
  private:
-  static bool Punt(rte_mbuf* m, void* self) {
+  static DropReason Punt(rte_mbuf* m, void* self) {
     auto* w = static_cast<World*>(self);
     ++w->punted_;
     TestPool::Release(m);
-    return true;
+    return DropReason::kCount;
   }
 
   void Guest(PortIndex index, NetworkIndex net, FakePort* port, VlanPolicy vlan) {
