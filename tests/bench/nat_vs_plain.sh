@@ -10,8 +10,10 @@
 # and sends every datagram back, so each frame is translated twice (out,
 # then back). "Established": 1024 flows, tracked after their first round,
 # in a table of the default size (65536).
-# "New": every frame opens a connection; measured in the second second of
-# a two-second run, before 4M connections could fill the table. Generator on
+# "New": every frame opens a connection; measured in the first second of
+# a two-second run, before 4M connections could fill the table (a fast
+# host fills it during the second second, so a full table is no error in
+# that run). Generator on
 # CPU 0, the switch's PMD on CPU 1.
 #
 # Usage: tests/bench/nat_vs_plain.sh [--samples N] [--seconds S] [--build DIR]
@@ -60,7 +62,7 @@ measure() {  # $1: established | new | plain
 measure_new() {
   seconds=2 measure new >/dev/null
   sed -n 's/^t=\([0-9]*\) rx0=[0-9]* rx1=\([0-9]*\).*/\1 \2/p' "$work/gen-new.log" |
-    awk '$1 == 2 {print $2 / 1e6}' | median
+    awk '$1 == 1 {print $2 / 1e6}' | median
 }
 pairs "$samples" established "measure established" plain "measure plain" >"$work/est.pairs"
 cat "$work/est.pairs"
@@ -73,11 +75,12 @@ for run in established new; do
   bad=$(python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
+full_ok = sys.argv[2] == 'new'
 # Networks' drops include the gateway's, where the router counts.
 print(sum(int(v) for p in d['ports'] + d['networks'] for k, v in p['counters']['drops'].items()
-          if k.startswith('nat_') or k in ('no_route', 'bad_source', 'ip_bad_header',
-                                           'tunnel_bad_header')))" \
-    "$work/$run.stats")
+          if (k.startswith('nat_') and not (full_ok and k == 'nat_table_full'))
+          or k in ('no_route', 'bad_source', 'ip_bad_header', 'tunnel_bad_header')))" \
+    "$work/$run.stats" "$run")
   [ "$bad" = 0 ] || { echo "nat_vs_plain: NAT drops in the $run run: $bad; logs in $work" >&2; KEEP=1; exit 1; }
 done
 echo "established_mpps=$est plain_mpps=$est_plain ratio=$(last_ratio "$work/est.pairs")"
