@@ -9,8 +9,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "control/api/convert.h"
 #include "control/store/atomic_file.h"
@@ -21,6 +19,45 @@ namespace {
 
 Status Errno(const std::string& what) {
   return Status(StatusCode::kUnavailable, what + ": " + std::strerror(errno));
+}
+
+// The whole of `path`, or *found = false when there is no such file. A
+// file that is there but cannot be read (a directory, an I/O error, no
+// permission) is an error: taking it for missing would start the switch
+// empty and let the next change overwrite what it holds.
+Status ReadIfThere(const std::string& path, std::string* text, bool* found) {
+  text->clear();
+  *found = false;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      return Status::Ok();
+    }
+    return Status(StatusCode::kFailedPrecondition,
+                  path + " is there but cannot be opened: " + std::strerror(errno) +
+                      "; fix or move it (the switch will not start over it)");
+  }
+  *found = true;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n == 0) {
+      break;
+    }
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      const int err = errno;
+      close(fd);
+      return Status(StatusCode::kFailedPrecondition,
+                    path + " is there but cannot be read: " + std::strerror(err) +
+                        "; fix or move it (the switch will not start over it)");
+    }
+    text->append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return Status::Ok();
 }
 
 bool ToJson(const google::protobuf::Message& msg, std::string* json) {
@@ -69,14 +106,11 @@ StateStore::~StateStore() { close(lock_fd_); }
 
 Status StateStore::Load(DesiredState* state, bool* found) const {
   *state = DesiredState{};
-  std::ifstream in(state_path());
-  *found = static_cast<bool>(in);
-  if (!in) {
-    return Status::Ok();
+  std::string text;
+  if (Status s = ReadIfThere(state_path(), &text, found); !s.ok() || !*found) {
+    return s;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return ParseState(buf.str(), state_path(), state);
+  return ParseState(text, state_path(), state);
 }
 
 Status StateStore::ParseState(const std::string& text, const std::string& path,
@@ -117,14 +151,11 @@ Status StateStore::SaveLeases(const std::vector<dp::LeaseReport>& leases) const 
 
 Status StateStore::LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found) const {
   leases->clear();
-  std::ifstream in(leases_path());
-  *found = static_cast<bool>(in);
-  if (!in) {
-    return Status::Ok();
+  std::string text;
+  if (Status s = ReadIfThere(leases_path(), &text, found); !s.ok() || !*found) {
+    return s;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return ParseLeases(buf.str(), leases_path(), leases);
+  return ParseLeases(text, leases_path(), leases);
 }
 
 Status StateStore::ParseLeases(const std::string& text, const std::string& path,

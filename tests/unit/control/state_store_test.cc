@@ -117,6 +117,26 @@ TEST_F(StateStoreTest, CorruptOrFutureFilesAreRefusedNotMisread) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(StateStoreTest, AFileThatIsThereButCannotBeReadIsAnErrorNotAnEmptyState) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  // A directory where the file should be: open() works, read() does not.
+  ASSERT_TRUE(std::filesystem::create_directory(store->state_path()));
+  ASSERT_TRUE(std::filesystem::create_directory(store->leases_path()));
+  DesiredState loaded;
+  bool found = false;
+  Status s = store->Load(&loaded, &found);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("cannot be read"), std::string::npos) << s.message();
+  std::vector<dp::LeaseReport> leases;
+  s = store->LoadLeases(&leases, &found);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  // Missing is still fine.
+  std::filesystem::remove(store->state_path());
+  EXPECT_TRUE(store->Load(&loaded, &found).ok());
+  EXPECT_FALSE(found);
+}
+
 TEST_F(StateStoreTest, FailedSaveKeepsTheOldFile) {
   std::unique_ptr<StateStore> store;
   ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
