@@ -1,6 +1,7 @@
 // switchyardd: the switch daemon. Takes its state directory's lock, starts
 // DPDK and the PMD threads, restores the saved networks and ports, serves
 // the gRPC API, and runs the control loop until SIGTERM or SIGINT.
+#include <grp.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -50,6 +51,8 @@ constexpr const char* kUsage = R"(usage: switchyardd [options]
   --memory-mb N              DPDK memory (default 512)
   --hugepages auto|on|off    use hugepages when reserved (default auto)
   --mbufs N                  packet buffers (default 16383)
+  --vhost-socket-group NAME  group of the vhost-user sockets the switch makes (mode 0660;
+                             default: the daemon's group), e.g. the group QEMU runs as
   --dpdk-log-level LEVEL     DPDK log level (default *:notice)
 
 Drive it with yardctl (docs/yardctl.md). SIGTERM or SIGINT stop it; the config stays saved.
@@ -122,6 +125,10 @@ std::string ParseArgs(int argc, char** argv, Args* args) {
     } else if (flag == "--link-poll-ms") {
       if (!ParseNumber(value, 1, 60000, &n)) return flag + ": expected 1..60000: " + value;
       args->link_poll_ms = n;
+    } else if (flag == "--vhost-socket-group") {
+      const group* g = getgrnam(value.c_str());
+      if (g == nullptr) return flag + ": no such group: " + value;
+      args->dataplane.vhost_socket_gid = static_cast<int>(g->gr_gid);
     } else if (flag == "--file-prefix") {
       // The daemon removes /var/run/dpdk/<prefix> at exit: a prefix must
       // name one directory there, never a path out of it.

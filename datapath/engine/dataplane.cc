@@ -745,7 +745,8 @@ Status Dataplane::AddPort(const PortSpec& spec) {
     port = std::move(kernel);
   } else {
     std::unique_ptr<VhostUserPort> vhost;
-    VhostUserConfig config{spec.socket_path, spec.kind == PortKind::kVhostClient};
+    VhostUserConfig config{spec.socket_path, spec.kind == PortKind::kVhostClient,
+                           options_.vhost_socket_gid};
     made = VhostUserPort::Create(spec.name, config, pool_, rcu_.get(), &vhost);
     port = std::move(vhost);
   }

@@ -41,6 +41,7 @@ namespace switchyard::dp {
 struct DataplaneOptions {
   uint32_t idle_sleep_max_us = 500;  // 0: PMDs never sleep
   uint32_t mbufs = 16383;            // mempool size; 2^n - 1 is optimal for the ring
+  int vhost_socket_gid = -1;         // group of vhost-user server sockets; -1: the daemon's
 };
 
 struct PortReport {

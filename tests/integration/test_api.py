@@ -215,6 +215,15 @@ class ApiTest(SwitchTestCase):
             self.assertTrue(os.path.isdir(victim), "the daemon removed a directory outside "
                             "/var/run/dpdk")
 
+    def test_vhost_user_sockets_are_0660_of_the_configured_group(self):
+        import grp
+        group = grp.getgrnam("nogroup")
+        sw = self.start_switch(extra_args=["--vhost-socket-group", "nogroup"])
+        sw.api.create_network("lan0")
+        sw.api.create_port("a", "lan0", self.sock("a"))
+        st = os.stat(self.sock("a"))
+        self.assertEqual((oct(st.st_mode & 0o777), st.st_gid), (oct(0o660), group.gr_gid))
+
     def test_port_churn_never_loses_traffic_between_other_ports(self):
         sw, a, b = self.two_guests()
         a.send(BCAST, 1)

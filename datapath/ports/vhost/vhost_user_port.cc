@@ -99,6 +99,13 @@ Status VhostUserPort::Create(const std::string& name, const VhostUserConfig& con
                       std::string(config.client ? "connect to " : "listen on ") + path +
                       " (see the log line above)");
   }
+  if (!config.client &&
+      (chmod(path.c_str(), 0660) != 0 ||
+       (config.socket_gid >= 0 &&
+        chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(config.socket_gid)) != 0))) {
+    return Status(StatusCode::kUnavailable, "vhost-user: cannot set the mode or group of " + path +
+                                                ": " + std::strerror(errno));
+  }
   SY_INFO("port " << name << ": vhost-user " << (config.client ? "client of " : "server on ")
                   << path);
   *out = std::move(port);

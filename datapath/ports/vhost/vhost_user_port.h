@@ -31,6 +31,9 @@ class Rcu;
 struct VhostUserConfig {
   std::string socket_path;
   bool client = false;  // false: server mode
+  // Server mode: the socket is made 0660, of this group (-1: the daemon's),
+  // whatever the daemon's umask: only root and the group (QEMU's) connect.
+  int socket_gid = -1;
 };
 
 class VhostUserPort final : public Port {
