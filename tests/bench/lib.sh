@@ -7,6 +7,14 @@ median() {
                  m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m}'
 }
 
+# loop_mpps LOG: from sy_loadgen's per-second lines in LOG, the median over
+# the seconds after two warm-up ones of the mean of both directions, in
+# Mpps.
+loop_mpps() {
+  sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$1" |
+    awk '$1 > 2 {print ($2 + $3) / 2 / 1e6}' | median
+}
+
 # A/B, "%.3f"; 0.000 when B is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}'; }
 

@@ -54,8 +54,7 @@ measure() {  # $1: established | new | plain
     --seconds "$seconds" "${opts[@]}" >"$work/gen-$1.log" 2>&1 || true
   stop_loop_switch "$1"
   rm -rf /var/run/dpdk/$tag-gen
-  sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$work/gen-$1.log" |
-    awk '$1 > 2 {print ($2 + $3) / 2e6}' | median
+  loop_mpps "$work/gen-$1.log"
 }
 # New connections a second, in millions: each frame out is one (rx1). The
 # second second of two: 4M connections would fill the table within three.

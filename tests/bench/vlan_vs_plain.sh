@@ -46,8 +46,7 @@ measure() {  # $1: vlan | plain
     --seconds "$seconds" "${tagged[@]}" >"$work/gen-$1.log" 2>&1 || true
   stop_loop_switch "$1"
   rm -rf /var/run/dpdk/$tag-gen
-  sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$work/gen-$1.log" |
-    awk '$1 > 2 {print ($2 + $3) / 2 / 1e6}' | median
+  loop_mpps "$work/gen-$1.log"
 }
 pairs "$samples" vlan "measure vlan" plain "measure plain"
 # A VLAN run that forwarded without pushing and popping measured the wrong thing.
