@@ -45,6 +45,10 @@ int OpenTap(const std::string& ifname, short flags) {
   return fd;
 }
 
+// How long to wait for a deleted TAP to be gone: 2 s in 5 ms steps.
+constexpr int kGoneWaitSteps = 400;
+constexpr useconds_t kGoneWaitStepUs = 5000;
+
 short TapFlags(bool multi_queue) {
   return static_cast<short>(IFF_TAP | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0));
 }
@@ -60,6 +64,12 @@ Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* ou
   }
   tap->adopted_ = exists;
   int fd = OpenTap(config.ifname, TapFlags(config.multi_queue));
+  // A device of that name still being deleted (by someone else) is busy
+  // for a moment.
+  for (int i = 0; i < kGoneWaitSteps && fd < 0 && errno == EBUSY; ++i) {
+    usleep(kGoneWaitStepUs);
+    fd = OpenTap(config.ifname, TapFlags(config.multi_queue));
+  }
   if (fd < 0) {
     return Errno("port.tap: cannot create TAP " + config.ifname);
   }
@@ -96,6 +106,12 @@ TapDevice::~TapDevice() {
   }
   ioctl(fd, TUNSETPERSIST, 0);
   close(fd);  // the last fd: the kernel deletes the device
+  // The kernel unregisters it in the background while references drain
+  // (an AF_XDP socket's): wait, so that a TAP of the same name made next
+  // (a port deleted and added again) does not meet the old one, busy.
+  for (int i = 0; i < kGoneWaitSteps && if_nametoindex(config_.ifname.c_str()) != 0; ++i) {
+    usleep(kGoneWaitStepUs);
+  }
   SY_INFO("tap " << config_.ifname << ": deleted");
 }
 
