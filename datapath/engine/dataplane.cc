@@ -123,7 +123,7 @@ std::string LimitText(uint32_t limit) { return limit == 0 ? "none" : std::to_str
 void Dataplane::Publish() {
   auto* next = new Snapshot();
   next->generation = ++generation_;
-  snooped_ = SnoopedBindings();  // what this snapshot's guards allow
+  snooped_.clear();  // what this snapshot's guards allow, filled below
   next->rx_by_pmd.resize(pmds_.size());
   // Slots point into these: reserved once, so they never move.
   next->tunnel_paths.reserve(kMaxPorts);
@@ -144,6 +144,11 @@ void Dataplane::Publish() {
     slot.flood_limit = p.spec.flood_limit;
     if (p.spec.security.Enabled()) {
       slot.guard = &next->guards.emplace_back(GuardOf(p));
+      if (p.spec.security.dhcp_snooping) {
+        for (uint32_t ip : slot.guard->ipv4) {
+          snooped_.emplace_back(p.index, ip);
+        }
+      }
     }
     if (p.spec.IsUplink()) {
       const Interface a = AddressOf(p);
@@ -227,6 +232,7 @@ void Dataplane::Publish() {
   }
   // A port whose rx moves to another PMD must never be polled by both:
   // first a snapshot where no PMD polls it, then the one where the new PMD does.
+  std::sort(snooped_.begin(), snooped_.end());  // as SnoopedBindings() sorts
   const Snapshot* current = snapshot_.load(std::memory_order_acquire);
   std::vector<int> polled_by(kMaxPorts, -1);
   for (size_t pmd = 0; pmd < current->rx_by_pmd.size(); ++pmd) {
