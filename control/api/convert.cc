@@ -114,6 +114,9 @@ Status DhcpFromProto(const v1::Dhcp& msg, dp::DhcpSpec* spec) {
   if (msg.lease_seconds() != 0) {
     d.lease_s = msg.lease_seconds();
   }
+  if (msg.leases_per_port() != 0) {
+    d.leases_per_port = msg.leases_per_port();
+  }
   d.dns.assign(msg.dns().begin(), msg.dns().end());
   for (const v1::DhcpHost& h : msg.hosts()) {
     d.hosts.push_back(dp::DhcpHost{h.mac(), h.address(), h.hostname()});
@@ -208,6 +211,7 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
     dhcp->set_range_start(spec.dhcp.range_start);
     dhcp->set_range_end(spec.dhcp.range_end);
     dhcp->set_lease_seconds(spec.dhcp.lease_s);
+    dhcp->set_leases_per_port(spec.dhcp.leases_per_port);
     for (const auto& server : spec.dhcp.dns) {
       dhcp->add_dns(server);
     }
@@ -242,6 +246,7 @@ void GatewayToProto(const dp::NetworkSpec& spec, const dp::GatewayReport& gatewa
   status->set_leases(gateway.leases);
   status->set_dhcp_replies(gateway.dhcp_replies);
   status->set_dhcp_spoofed(gateway.dhcp_spoofed);
+  status->set_dhcp_port_limited(gateway.dhcp_port_limited);
 }
 
 v1::Lease LeaseToProto(const dp::LeaseReport& lease) {

@@ -112,27 +112,30 @@ std::string ModeFromArgs(const ParsedArgs& args, std::optional<v1::NetworkMode>*
   return "";
 }
 
-// --dhcp-range FIRST-LAST with --lease SECONDS, --dns IP... and --dhcp-host
+// --dhcp-range FIRST-LAST with --lease SECONDS, --dhcp-port-leases N,
+// --dns IP... and --dhcp-host
 // MAC=IP[,HOSTNAME]...: the DHCP settings as a whole; or --no-dhcp (set
 // only). Addresses are for the daemon to check. Empty when fine, else the
 // reason.
 std::string DhcpFromArgs(const ParsedArgs& args, bool allow_none, std::optional<v1::Dhcp>* out) {
   auto range = args.String("--dhcp-range");
   const bool none = args.Has("--no-dhcp");
-  const bool details =
-      args.U32("--lease") || !args.All("--dns").empty() || !args.All("--dhcp-host").empty();
+  const bool details = args.U32("--lease") || args.U32("--dhcp-port-leases") ||
+                       !args.All("--dns").empty() || !args.All("--dhcp-host").empty();
   if (none && !allow_none) {
     return "--no-dhcp goes with network set";
   }
   if (none && (range || details)) {
-    return "--no-dhcp excludes --dhcp-range, --lease, --dns and --dhcp-host";
+    return "--no-dhcp excludes --dhcp-range, --lease, --dhcp-port-leases, --dns and --dhcp-host";
   }
   if (none) {
     *out = v1::Dhcp();  // no range: DHCP off
     return "";
   }
   if (!range) {
-    return details ? "--lease, --dns and --dhcp-host go with --dhcp-range FIRST-LAST" : "";
+    return details ? "--lease, --dhcp-port-leases, --dns and --dhcp-host go with --dhcp-range "
+                     "FIRST-LAST"
+                   : "";
   }
   const auto dash = range->find('-');
   if (dash == std::string::npos || dash == 0 || dash + 1 == range->size()) {
@@ -143,6 +146,7 @@ std::string DhcpFromArgs(const ParsedArgs& args, bool allow_none, std::optional<
   dhcp.set_range_start(range->substr(0, dash));
   dhcp.set_range_end(range->substr(dash + 1));
   dhcp.set_lease_seconds(args.U32("--lease").value_or(0));
+  dhcp.set_leases_per_port(args.U32("--dhcp-port-leases").value_or(0));
   for (const std::string& server : args.All("--dns")) {
     dhcp.add_dns(server);
   }
@@ -292,7 +296,8 @@ std::vector<std::pair<std::string, std::string>> ShowLines(const v1::Network& n)
   } else {
     const v1::Dhcp& d = n.dhcp();
     lines.emplace_back("dhcp", d.range_start() + "-" + d.range_end() + ", lease " +
-                                   std::to_string(d.lease_seconds()) + "s");
+                                   std::to_string(d.lease_seconds()) + "s, " +
+                                   std::to_string(d.leases_per_port()) + " clients a port");
     lines.emplace_back("dns", d.dns().empty() ? "-" : Join(d.dns()));
   }
   if (n.mode() == v1::NETWORK_MODE_NAT) {
@@ -303,9 +308,10 @@ std::vector<std::pair<std::string, std::string>> ShowLines(const v1::Network& n)
                                           " dropped early, table full " +
                                           std::to_string(st.nat_table_full()) + " times)");
   }
-  lines.emplace_back("leases", std::to_string(st.leases()) + " (" +
-                                   std::to_string(st.dhcp_replies()) + " DHCP replies, " +
-                                   std::to_string(st.dhcp_spoofed()) + " spoofed refused)");
+  lines.emplace_back(
+      "leases", std::to_string(st.leases()) + " (" + std::to_string(st.dhcp_replies()) +
+                    " DHCP replies, " + std::to_string(st.dhcp_spoofed()) + " spoofed refused, " +
+                    std::to_string(st.dhcp_port_limited()) + " over a port's limit)");
   return lines;
 }
 
@@ -534,6 +540,7 @@ std::vector<OptionSpec> NetworkOptions() {
           {"--gateway"},
           {"--dhcp-range"},
           {"--lease", Kind::kU32},
+          {"--dhcp-port-leases", Kind::kU32},
           {"--dns", Kind::kString, true},
           {"--dhcp-host", Kind::kString, true},
           {"--no-dhcp", Kind::kFlag},
@@ -550,7 +557,7 @@ std::vector<Verb> NetworkVerbs() {
        "NAME [--fdb-aging SECONDS] [--fdb-max N]\n"
        "    [(--vxlan VNI [--udp-port N] | --gre KEY) --uplink PORT [--remote IP]...]\n"
        "    [--mode bridge|nat|routed|isolated] [--gateway CIDR] [--uplink PORT]\n"
-       "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dns IP]...\n"
+       "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dhcp-port-leases N] [--dns IP]...\n"
        "    [--dhcp-host MAC=IP[,HOSTNAME]]...]\n"
        "    [--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT]... [--nat-max N]",
        {{"NAME"}, NetworkOptions()},
@@ -561,7 +568,7 @@ std::vector<Verb> NetworkVerbs() {
        "NAME [--fdb-aging SECONDS] [--fdb-max N]\n"
        "    [(--vxlan VNI [--udp-port N] | --gre KEY) --uplink PORT [--remote IP]... |\n"
        "    --no-tunnel] [--mode bridge|nat|routed|isolated] [--gateway CIDR] [--uplink PORT]\n"
-       "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dns IP]...\n"
+       "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dhcp-port-leases N] [--dns IP]...\n"
        "    [--dhcp-host MAC=IP[,HOSTNAME]]... | --no-dhcp]\n"
        "    [(--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT)... | --no-forwards]\n"
        "    [--nat-max N]",

@@ -11,6 +11,7 @@ namespace switchyard::ctl {
 namespace {
 constexpr auto kEventPeriod = std::chrono::milliseconds(50);  // MAC events from the PMDs
 constexpr auto kTickPeriod = std::chrono::seconds(1);
+constexpr auto kLeaseSavePeriod = std::chrono::seconds(5);
 // ARP on uplinks: answered, and next hops asked for, within this.
 constexpr auto kUnderlayPeriod = std::chrono::milliseconds(20);
 }  // namespace
@@ -187,16 +188,19 @@ void Controller::Loop(const std::function<bool()>& should_stop) {
     if (now >= next_tick) {
       next_tick = now + kTickPeriod;
       dataplane_->Tick([&](const dp::MacEvent& e) { PublishMacEvent(e); });
-      SaveLeasesIfChanged();
+      SaveLeasesIfChanged(now);
     }
   }
-  SaveLeasesIfChanged();  // what changed in the last second
+  SaveLeasesIfChanged(std::nullopt);  // what changed since the last write
 }
 
-void Controller::SaveLeasesIfChanged() {
+void Controller::SaveLeasesIfChanged(std::optional<std::chrono::steady_clock::time_point> now) {
   const uint64_t generation = dataplane_->lease_generation();
-  if (generation == leases_saved_) {
+  if (generation == leases_saved_ || (now && *now - leases_written_ < kLeaseSavePeriod)) {
     return;
+  }
+  if (now) {
+    leases_written_ = *now;
   }
   if (Status s = store_->SaveLeases(dataplane_->Leases("")); !s.ok()) {
     if (!lease_save_failing_) {

@@ -128,8 +128,12 @@ class Controller {
   // messages; empty if none.
   std::string NetworksOverUplink(const std::string& port) const;
   // Writes the leases when the Dataplane's lease generation moved since
-  // the last save. A failure is logged once, and tried again next time.
-  void SaveLeasesIfChanged();
+  // the last save, and (unless `now` is nullopt: at stop) the last write
+  // is kLeaseSavePeriod old: a lease made after a quiet spell is on disk
+  // within a second, and a flood of changes costs one write (and fsync) per
+  // period, not one a second. A failure is logged once, and tried again
+  // next time.
+  void SaveLeasesIfChanged(std::optional<std::chrono::steady_clock::time_point> now);
   void PublishMacEvent(const dp::MacEvent& e);
   void ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match);
   void PinStaticMacsOf(const std::string& port);
@@ -149,6 +153,7 @@ class Controller {
   std::map<std::string, LinkSeen> links_;
   uint64_t leases_saved_ = 0;  // the lease generation last written
   bool lease_save_failing_ = false;
+  std::chrono::steady_clock::time_point leases_written_{};  // the last write
 
   std::mutex tasks_mu_;
   std::condition_variable tasks_cv_;

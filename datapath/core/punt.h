@@ -25,7 +25,8 @@ enum class PuntKind : uint8_t {
 struct PuntTag {
   PortIndex port = kInvalidPort;
   PuntKind kind = PuntKind::kHost;
-  uint32_t next_hop = 0;  // kResolve: host order
+  uint32_t next_hop = 0;             // kResolve: host order
+  PortIndex ingress = kInvalidPort;  // the port the frame came in by (IngressOf)
 };
 
 inline void TagPunt(rte_mbuf* m, const PuntTag& tag) noexcept {
@@ -35,7 +36,8 @@ inline void TagPunt(rte_mbuf* m, const PuntTag& tag) noexcept {
 }
 
 inline PuntTag ReadPunt(const rte_mbuf* m) noexcept {
-  return PuntTag{m->port, static_cast<PuntKind>(m->hash.fdir.lo), m->hash.fdir.hi};
+  return PuntTag{m->port, static_cast<PuntKind>(m->hash.fdir.lo), m->hash.fdir.hi,
+                 m->vlan_tci_outer};
 }
 
 // Hands a tagged frame to the control thread: DropReason::kCount when it

@@ -456,6 +456,7 @@ bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired*
     c.range_start = *ParseIpv4(spec.dhcp.range_start);
     c.range_end = *ParseIpv4(spec.dhcp.range_end);
     c.lease_s = spec.dhcp.lease_s;
+    c.leases_per_port = spec.dhcp.leases_per_port;
     for (const std::string& d : spec.dhcp.dns) {
       c.dns.push_back(*ParseIpv4(d));
     }
@@ -798,6 +799,11 @@ Status Dataplane::RemovePort(const std::string& name) {
   }
   gone.port.reset();  // closes the socket; a connected guest sees it go
   port_slot_used_[gone.index] = false;
+  for (auto& [net_name, net] : networks_) {  // the slot's next port starts afresh
+    if (net.gateway != nullptr && net.gateway->dhcp != nullptr) {
+      net.gateway->dhcp->ForgetPort(gone.index);
+    }
+  }
   if (gone.spec.IsUplink()) {
     PollPorts();  // its endpoints go down
   }
@@ -1040,7 +1046,7 @@ void Dataplane::ServiceSlowPath() {
     }
     if (GatewayState* g = GatewayAt(tag.port); g != nullptr && g->dhcp != nullptr) {
       reply.clear();
-      if (g->dhcp->Handle(frame, len, now_unix, &reply)) {
+      if (g->dhcp->Handle(frame, len, tag.ingress, now_unix, &reply)) {
         if (!reply.empty()) {
           send(tag.port, reply.data(), static_cast<uint32_t>(reply.size()));
         }
@@ -1270,6 +1276,7 @@ std::vector<NetworkReport> Dataplane::Networks() const {
         gr.leases = static_cast<uint32_t>(g->dhcp->Leases().size());
         gr.dhcp_replies = c.offers + c.acks + c.naks;
         gr.dhcp_spoofed = c.spoofed;
+        gr.dhcp_port_limited = c.port_limited;
       }
     }
     out.push_back(std::move(r));

@@ -74,6 +74,7 @@ struct GatewayReport {
   uint32_t leases = 0;        // DHCP leases held (static hosts included)
   uint64_t dhcp_replies = 0;  // offers, acks and naks sent
   uint64_t dhcp_spoofed = 0;  // messages whose chaddr was not their source MAC
+  uint64_t dhcp_port_limited = 0;  // new clients beyond a port's leases_per_port
   PortTotals totals;          // the gateway port's: frames routed, and the router's drops
 };
 

@@ -218,13 +218,50 @@ void DhcpServer::Configure(DhcpConfig config) {
       static_addresses_.insert(h.address);
     }
   }
-  bool dropped = false;
-  for (auto it = leases_.begin(); it != leases_.end();) {
-    const bool keep = MayLease(it->first, it->second.address);
-    dropped |= !keep;
-    it = keep ? std::next(it) : leases_.erase(it);
+  // Everything derived is made again from what stays.
+  auto leases = std::exchange(leases_, {});
+  auto offers = std::exchange(offers_, {});
+  auto declined = std::exchange(declined_, {});
+  auto client_port = std::exchange(client_port_, {});
+  holders_.clear();
+  deadlines_.clear();
+  port_clients_.clear();
+  // Only the subnet's part of the range: a range reaching past it must not
+  // make the pool larger than the addresses that can be leased.
+  const uint32_t mask = Mask();
+  const uint32_t first = std::max(config_.range_start, config_.server & mask);
+  const uint32_t last = std::min(config_.range_end, config_.server | ~mask);
+  pool_.Reset(first, last);
+  for (uint32_t a : {first, last, config_.server}) {
+    if (!Fits(a)) {  // the network or broadcast address, or the server's
+      pool_.Take(a);
+    }
   }
-  std::erase_if(offers_, [this](const auto& o) { return !MayLease(o.first, o.second.address); });
+  for (uint32_t a : static_addresses_) {
+    pool_.Take(a);
+  }
+  auto port_of = [&client_port](MacKey mac) {
+    auto it = client_port.find(mac);
+    return it == client_port.end() ? kInvalidPort : it->second;
+  };
+  bool dropped = false;
+  for (auto& [mac, b] : leases) {
+    const bool keep = MayLease(mac, b.address);
+    dropped |= !keep;
+    if (keep) {
+      SetLease(mac, std::move(b), port_of(mac));
+    }
+  }
+  for (const auto& [mac, o] : offers) {
+    if (MayLease(mac, o.address) && !HeldByOther(mac, o.address)) {
+      SetOffer(mac, o, port_of(mac));
+    }
+  }
+  for (const auto& [address, until] : declined) {
+    if (Fits(address) && !static_addresses_.contains(address)) {
+      SetDeclined(address, until);
+    }
+  }
   if (dropped) {
     ++generation_;
   }
@@ -256,28 +293,27 @@ const DhcpStaticHost* DhcpServer::StaticFor(MacKey mac) const {
   return it == static_by_mac_.end() ? nullptr : &config_.hosts[it->second];
 }
 
-bool DhcpServer::HeldByOther(MacKey mac, uint32_t address, uint64_t now_s) const {
+bool DhcpServer::HeldByOther(MacKey mac, uint32_t address) const {
   if (static_addresses_.contains(address)) {
     return true;
   }
-  for (const auto& [other, lease] : leases_) {
-    if (other != mac && lease.address == address && lease.expires_s > now_s) {
-      return true;
-    }
+  auto it = holders_.find(address);
+  return it != holders_.end() && it->second.mac != mac;
+}
+
+bool DhcpServer::OverPortLimit(MacKey mac, PortIndex port) const {
+  if (port == kInvalidPort || client_port_.contains(mac)) {
+    return false;
   }
-  for (const auto& [other, offer] : offers_) {
-    if (other != mac && offer.address == address && offer.expires_s > now_s) {
-      return true;
-    }
-  }
-  return false;
+  auto it = port_clients_.find(port);
+  return it != port_clients_.end() && it->second >= config_.leases_per_port;
 }
 
 bool DhcpServer::Grantable(MacKey mac, uint32_t address, uint64_t now_s) const {
   if (const DhcpStaticHost* host = StaticFor(mac)) {
     return address == host->address;
   }
-  if (!Fits(address) || HeldByOther(mac, address, now_s)) {
+  if (!Fits(address) || HeldByOther(mac, address)) {
     return false;
   }
   // The client's own address stays its own even if another declined it.
@@ -289,46 +325,10 @@ bool DhcpServer::Grantable(MacKey mac, uint32_t address, uint64_t now_s) const {
   return own || declined == declined_.end() || declined->second <= now_s;
 }
 
-uint32_t DhcpServer::LowestFree(MacKey mac, uint64_t now_s) const {
-  // Everything taken, sorted, so the walk skips runs of used addresses
-  // rather than testing every address of a large range.
-  std::set<uint32_t> taken = static_addresses_;
-  taken.insert(config_.server);
-  for (const auto& [other, lease] : leases_) {
-    if (other != mac && lease.expires_s > now_s) {
-      taken.insert(lease.address);
-    }
-  }
-  for (const auto& [other, offer] : offers_) {
-    if (other != mac && offer.expires_s > now_s) {
-      taken.insert(offer.address);
-    }
-  }
-  for (const auto& [address, until] : declined_) {
-    if (until > now_s) {
-      taken.insert(address);
-    }
-  }
-  // Only the subnet's part of the range: a range reaching past it must not
-  // make the walk long.
-  const uint32_t mask = Mask();
-  const uint64_t first = std::max(config_.range_start, config_.server & mask);
-  const uint64_t last = std::min(config_.range_end, config_.server | ~mask);
-  auto it = taken.lower_bound(static_cast<uint32_t>(first));
-  for (uint64_t a = first; a <= last; ++a) {
-    while (it != taken.end() && *it < a) {
-      ++it;
-    }
-    if ((it == taken.end() || *it != a) && Fits(static_cast<uint32_t>(a))) {
-      return static_cast<uint32_t>(a);
-    }
-  }
-  return 0;
-}
-
-bool DhcpServer::Handle(const uint8_t* frame, uint32_t len, uint64_t now_s,
+bool DhcpServer::Handle(const uint8_t* frame, uint32_t len, PortIndex port, uint64_t now_s,
                         std::vector<uint8_t>* reply) {
   reply->clear();
+  EndDue(now_s);
   Message m;
   switch (ParseFrame(frame, len, &m)) {
     case Parsed::kNotDhcp:
@@ -348,10 +348,10 @@ bool DhcpServer::Handle(const uint8_t* frame, uint32_t len, uint64_t now_s,
   }
   switch (m.type) {
     case kDiscover:
-      Discover(m, now_s, reply);
+      Discover(m, port, now_s, reply);
       break;
     case kRequest:
-      Request(m, now_s, reply);
+      Request(m, port, now_s, reply);
       break;
     case kRelease:
       Release(m);
@@ -369,9 +369,14 @@ bool DhcpServer::Handle(const uint8_t* frame, uint32_t len, uint64_t now_s,
   return true;
 }
 
-void DhcpServer::Discover(const Message& m, uint64_t now_s, std::vector<uint8_t>* reply) {
+void DhcpServer::Discover(const Message& m, PortIndex port, uint64_t now_s,
+                          std::vector<uint8_t>* reply) {
   ++counters_.discovers;
   const DhcpStaticHost* host = StaticFor(m.mac);
+  if (host == nullptr && OverPortLimit(m.mac, port)) {
+    ++counters_.port_limited;
+    return;
+  }
   uint32_t address = 0;
   if (host != nullptr) {
     address = host->address;
@@ -387,25 +392,30 @@ void DhcpServer::Discover(const Message& m, uint64_t now_s, std::vector<uint8_t>
     } else if (offer != offers_.end() && Grantable(m.mac, offer->second.address, now_s)) {
       address = offer->second.address;
     } else {
-      address = LowestFree(m.mac, now_s);
+      address = pool_.Lowest();
     }
     if (address == 0) {
       ++counters_.exhausted;
       return;
     }
-    offers_[m.mac] = Offer{address, now_s + kOfferHoldS};
+    SetOffer(m.mac, Offer{address, now_s + kOfferHoldS}, port);
   }
   ++counters_.offers;
   Send(m, kOffer, address, host, reply);
 }
 
-void DhcpServer::Request(const Message& m, uint64_t now_s, std::vector<uint8_t>* reply) {
+void DhcpServer::Request(const Message& m, PortIndex port, uint64_t now_s,
+                         std::vector<uint8_t>* reply) {
   ++counters_.requests;
   if (m.has_server_id && m.server_id != config_.server) {
-    offers_.erase(m.mac);  // it chose another server's offer
+    EraseOffer(m.mac);  // it chose another server's offer
     return;
   }
   const DhcpStaticHost* host = StaticFor(m.mac);
+  if (host == nullptr && OverPortLimit(m.mac, port)) {
+    ++counters_.port_limited;
+    return;
+  }
   uint32_t address = 0;
   bool granted = false;
   if (m.has_requested) {  // SELECTING or INIT-REBOOT
@@ -427,23 +437,25 @@ void DhcpServer::Request(const Message& m, uint64_t now_s, std::vector<uint8_t>*
     return;
   }
   if (host == nullptr) {
-    Lease(m, address, now_s);
+    Lease(m, port, address, now_s);
   }
   ++counters_.acks;
   Send(m, kAck, address, host, reply);
 }
 
-void DhcpServer::Lease(const Message& m, uint32_t address, uint64_t now_s) {
-  // An expired lease of another client on the address is over now.
-  std::erase_if(leases_,
-                [&](const auto& l) { return l.first != m.mac && l.second.address == address; });
-  Binding& b = leases_[m.mac];
+void DhcpServer::Lease(const Message& m, PortIndex port, uint32_t address, uint64_t now_s) {
+  Binding b;
+  auto old = leases_.find(m.mac);
+  if (old != leases_.end()) {
+    b = old->second;
+  }
   if (!m.hostname.empty() || b.address != address) {
     b.hostname = m.hostname;
   }
   b.address = address;
   b.expires_s = now_s + config_.lease_s;
-  offers_.erase(m.mac);
+  SetLease(m.mac, std::move(b), port);
+  EraseOffer(m.mac);
   ++generation_;
 }
 
@@ -454,8 +466,8 @@ void DhcpServer::Release(const Message& m) {
       lease->second.address != m.ciaddr) {
     return;
   }
-  leases_.erase(lease);
-  offers_.erase(m.mac);
+  EraseLease(m.mac);
+  EraseOffer(m.mac);
   ++generation_;
 }
 
@@ -464,19 +476,23 @@ void DhcpServer::Decline(const Message& m, uint64_t now_s) {
   if (!m.has_requested || (m.has_server_id && m.server_id != config_.server)) {
     return;
   }
-  // Marks only matter where addresses are handed out, which bounds them.
-  if (Fits(m.requested) && !static_addresses_.contains(m.requested)) {
-    declined_[m.requested] = now_s + std::min<uint64_t>(config_.lease_s, kDeclineHoldS);
-  }
+  // Only an address offered or leased to this client can be declined by it:
+  // a guest cannot mark addresses it never had unusable.
   auto offer = offers_.find(m.mac);
-  if (offer != offers_.end() && offer->second.address == m.requested) {
-    offers_.erase(offer);
-  }
   auto lease = leases_.find(m.mac);
-  if (lease != leases_.end() && lease->second.address == m.requested) {
-    leases_.erase(lease);
+  const bool offered = offer != offers_.end() && offer->second.address == m.requested;
+  const bool leased = lease != leases_.end() && lease->second.address == m.requested;
+  if (!offered && !leased) {
+    return;
+  }
+  if (offered) {
+    EraseOffer(m.mac);
+  }
+  if (leased) {
+    EraseLease(m.mac);
     ++generation_;
   }
+  SetDeclined(m.requested, now_s + std::min<uint64_t>(config_.lease_s, kDeclineHoldS));
 }
 
 void DhcpServer::Inform(const Message& m, std::vector<uint8_t>* reply) {
@@ -485,16 +501,153 @@ void DhcpServer::Inform(const Message& m, std::vector<uint8_t>* reply) {
   Send(m, kAck, 0, StaticFor(m.mac), reply);
 }
 
-bool DhcpServer::Expire(uint64_t now_s) {
-  const size_t before = leases_.size();
-  std::erase_if(leases_, [now_s](const auto& l) { return l.second.expires_s <= now_s; });
-  std::erase_if(offers_, [now_s](const auto& o) { return o.second.expires_s <= now_s; });
-  std::erase_if(declined_, [now_s](const auto& d) { return d.second <= now_s; });
-  if (leases_.size() == before) {
-    return false;
+bool DhcpServer::Expire(uint64_t now_s) { return EndDue(now_s); }
+
+bool DhcpServer::EndDue(uint64_t now_s) {
+  bool ended = false;
+  while (!deadlines_.empty() && deadlines_.begin()->at <= now_s) {
+    const Deadline d = *deadlines_.begin();
+    switch (d.kind) {
+      case Kind::kLease:
+        EraseLease(d.key);
+        ended = true;
+        break;
+      case Kind::kOffer:
+        EraseOffer(d.key);
+        break;
+      case Kind::kDeclined:
+        EraseDeclined(static_cast<uint32_t>(d.key));
+        break;
+    }
   }
-  ++generation_;
-  return true;
+  if (ended) {
+    ++generation_;
+  }
+  return ended;
+}
+
+void DhcpServer::ForgetPort(PortIndex port) {
+  if (port == kInvalidPort || port_clients_.erase(port) == 0) {
+    return;
+  }
+  for (auto& [mac, p] : client_port_) {
+    if (p == port) {
+      p = kInvalidPort;
+    }
+  }
+}
+
+void DhcpServer::SetLease(MacKey mac, Binding b, PortIndex port) {
+  EraseLease(mac);
+  Attach(mac, port);
+  Hold(mac, b.address);
+  deadlines_.insert(Deadline{b.expires_s, Kind::kLease, mac});
+  leases_[mac] = std::move(b);
+}
+
+void DhcpServer::EraseLease(MacKey mac) {
+  auto it = leases_.find(mac);
+  if (it == leases_.end()) {
+    return;
+  }
+  deadlines_.erase(Deadline{it->second.expires_s, Kind::kLease, mac});
+  const uint32_t address = it->second.address;
+  leases_.erase(it);
+  Unhold(mac, address);
+  DetachIfIdle(mac);
+}
+
+void DhcpServer::SetOffer(MacKey mac, Offer o, PortIndex port) {
+  auto it = offers_.find(mac);
+  if (it != offers_.end()) {
+    deadlines_.erase(Deadline{it->second.expires_s, Kind::kOffer, mac});
+    Unhold(mac, it->second.address);
+  }
+  Attach(mac, port);
+  Hold(mac, o.address);
+  deadlines_.insert(Deadline{o.expires_s, Kind::kOffer, mac});
+  offers_[mac] = o;
+}
+
+void DhcpServer::EraseOffer(MacKey mac) {
+  auto it = offers_.find(mac);
+  if (it == offers_.end()) {
+    return;
+  }
+  deadlines_.erase(Deadline{it->second.expires_s, Kind::kOffer, mac});
+  const uint32_t address = it->second.address;
+  offers_.erase(it);
+  Unhold(mac, address);
+  DetachIfIdle(mac);
+}
+
+void DhcpServer::SetDeclined(uint32_t address, uint64_t until) {
+  EraseDeclined(address);
+  declined_[address] = until;
+  deadlines_.insert(Deadline{until, Kind::kDeclined, address});
+  pool_.Take(address);
+}
+
+void DhcpServer::EraseDeclined(uint32_t address) {
+  auto it = declined_.find(address);
+  if (it == declined_.end()) {
+    return;
+  }
+  deadlines_.erase(Deadline{it->second, Kind::kDeclined, address});
+  declined_.erase(it);
+  if (!holders_.contains(address) && !static_addresses_.contains(address) && Fits(address)) {
+    pool_.Give(address);
+  }
+}
+
+void DhcpServer::Hold(MacKey mac, uint32_t address) {
+  Holder& h = holders_[address];
+  if (h.mac != mac) {
+    h = Holder{mac, 0};
+  }
+  ++h.refs;
+  pool_.Take(address);
+}
+
+void DhcpServer::Unhold(MacKey mac, uint32_t address) {
+  auto it = holders_.find(address);
+  if (it == holders_.end() || it->second.mac != mac || --it->second.refs > 0) {
+    return;
+  }
+  holders_.erase(it);
+  if (!declined_.contains(address) && !static_addresses_.contains(address) && Fits(address)) {
+    pool_.Give(address);
+  }
+}
+
+void DhcpServer::Attach(MacKey mac, PortIndex port) {
+  auto [it, added] = client_port_.try_emplace(mac, port);
+  if (!added) {
+    if (it->second == port || port == kInvalidPort) {
+      return;
+    }
+    if (it->second != kInvalidPort && --port_clients_[it->second] == 0) {
+      port_clients_.erase(it->second);
+    }
+    it->second = port;
+  }
+  if (port != kInvalidPort) {
+    ++port_clients_[port];
+  }
+}
+
+void DhcpServer::DetachIfIdle(MacKey mac) {
+  if (leases_.contains(mac) || offers_.contains(mac)) {
+    return;
+  }
+  auto it = client_port_.find(mac);
+  if (it == client_port_.end()) {
+    return;
+  }
+  if (it->second != kInvalidPort && --port_clients_[it->second] == 0) {
+    port_clients_.erase(it->second);
+  }
+  client_port_.erase(it);
 }
 
 std::vector<DhcpLease> DhcpServer::Leases() const {
@@ -516,11 +669,10 @@ void DhcpServer::Restore(const std::vector<DhcpLease>& leases, uint64_t now_s) {
   bool restored = false;
   for (const DhcpLease& l : leases) {
     if (l.is_static || l.expires_s <= now_s || l.mac == 0 || IsMulticastMac(l.mac) ||
-        !MayLease(l.mac, l.address) || leases_.contains(l.mac) ||
-        HeldByOther(l.mac, l.address, now_s)) {
+        !MayLease(l.mac, l.address) || leases_.contains(l.mac) || HeldByOther(l.mac, l.address)) {
       continue;
     }
-    leases_[l.mac] = Binding{l.address, l.hostname, l.expires_s};
+    SetLease(l.mac, Binding{l.address, l.hostname, l.expires_s}, kInvalidPort);
     restored = true;
   }
   if (restored) {

@@ -415,6 +415,11 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
                                              std::to_string(kMinLeaseS) + ".." +
                                              std::to_string(kMaxLeaseS));
   }
+  if (spec.dhcp.leases_per_port < 1 || spec.dhcp.leases_per_port > kMaxLeasesPerPort) {
+    return BadMode("dhcp.leases_per_port", std::to_string(spec.dhcp.leases_per_port) +
+                                               " is outside 1.." +
+                                               std::to_string(kMaxLeasesPerPort));
+  }
   const DhcpSpec& d = spec.dhcp;
   const bool dhcp_given =
       !d.range_start.empty() || !d.range_end.empty() || !d.dns.empty() || !d.hosts.empty();

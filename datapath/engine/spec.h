@@ -72,6 +72,7 @@ struct DhcpSpec {
   std::string range_start{};  // dynamic leases, inside the gateway's subnet
   std::string range_end{};
   uint32_t lease_s = 3600;
+  uint32_t leases_per_port = 16;   // clients with a lease or offer, per guest port
   std::vector<std::string> dns{};  // option 6; empty: not offered
   std::vector<DhcpHost> hosts{};   // static leases, by MAC; may lie outside the range
 
@@ -209,6 +210,7 @@ inline constexpr uint32_t kMinNatConnections = 16;
 inline constexpr uint32_t kMaxNatConnections = 1u << 22;
 inline constexpr uint32_t kMinLeaseS = 60;
 inline constexpr uint32_t kMaxLeaseS = 1u << 30;
+inline constexpr uint32_t kMaxLeasesPerPort = 65536;
 inline constexpr size_t kMaxDnsServers = 4;
 inline constexpr size_t kMaxDhcpHosts = 1024;
 inline constexpr size_t kMaxForwards = 256;

@@ -117,7 +117,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (what & 3) {
       case 0:
         reply.clear();
-        if (dhcp.Handle(frame, static_cast<uint32_t>(len), now_unix, &reply)) {
+        // Four guest ports (or none known) share the server's per-port limit.
+        const PortIndex port = (what >> 2 & 7) < 4 ? (what >> 2 & 7) : kInvalidPort;
+        if (dhcp.Handle(frame, static_cast<uint32_t>(len), port, now_unix, &reply)) {
           if (!reply.empty()) {
             CheckReply(reply);
           }

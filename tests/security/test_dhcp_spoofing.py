@@ -6,6 +6,10 @@ could release or decline another guest's lease, take its address, or
 drain the pool with DISCOVERs for made-up clients. A client now speaks only
 for the MAC it sends from; anything else goes unanswered and is counted
 (NetworkStatus.dhcp_spoofed).
+
+A guest could still drain the pool by making up MACs and sending from
+each of them. Each port now holds at most dhcp.leases_per_port clients;
+new ones beyond go unanswered (NetworkStatus.dhcp_port_limited).
 """
 import random
 import unittest
@@ -58,6 +62,27 @@ class DhcpSpoofingTest(ModesTestCase):
         self.assertTrue(self.dhcp(third)["ip"].startswith("192.168.50.10"))
         self.assertTrue(self.dhcp(attacker)["ip"].startswith("192.168.50.10"))
         self.assertEqual(len(self.leases()), 3)
+
+    def test_a_guest_making_up_macs_cannot_drain_the_pool(self):
+        # 32 addresses, 8 clients a port.
+        self.switch.api.create_network(
+            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0",
+            dhcp=pb.network.Dhcp(range_start="192.168.50.100", range_end="192.168.50.131",
+                                 lease_seconds=600, leases_per_port=8))
+        attacker = self.guest("dm", "lan")
+        rnd = random.Random(11)
+        # 60 made-up clients, each from its own MAC (so chaddr matches),
+        # fewer than the port's punt burst.
+        macs = [random_mac(rnd) for _ in range(60)]
+        dot1q.send(attacker, "eth0", *[dhcp(mac, mac, DHCP_DISCOVER) for mac in macs])
+        wait_for(lambda: self.network("lan").status.dhcp_replies >= 8, 10,
+                 "the first clients offered addresses")
+        wait_for(lambda: self.network("lan").status.dhcp_port_limited == len(macs) - 8, 10,
+                 f"{len(macs) - 8} clients over the port's limit counted")
+        self.assertEqual(self.network("lan").status.dhcp_replies, 8)
+        # Another guest still gets an address.
+        victim = self.guest("dw", "lan")
+        self.assertTrue(self.dhcp(victim)["ip"].startswith("192.168.50.1"))
 
 
 if __name__ == "__main__":

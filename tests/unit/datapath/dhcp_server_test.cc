@@ -258,6 +258,8 @@ class DhcpServerTest : public ::testing::Test {
  protected:
   DhcpServerTest() : server_(TestConfig()) {}
 
+  PortIndex port_ = 1;  // where the frames come from
+
   // Hands `c` to the server, which must take it as DHCP; its reply, if any.
   std::optional<Reply> Send(const Client& c, uint64_t now_s = kNow) {
     return SendFrame(Frame(c), now_s);
@@ -265,7 +267,8 @@ class DhcpServerTest : public ::testing::Test {
 
   std::optional<Reply> SendFrame(const std::vector<uint8_t>& frame, uint64_t now_s = kNow) {
     std::vector<uint8_t> out = {0xee};  // stale: must be cleared
-    EXPECT_TRUE(server_.Handle(frame.data(), static_cast<uint32_t>(frame.size()), now_s, &out));
+    EXPECT_TRUE(
+        server_.Handle(frame.data(), static_cast<uint32_t>(frame.size()), port_, now_s, &out));
     if (out.empty()) {
       return std::nullopt;
     }
@@ -556,9 +559,75 @@ TEST_F(DhcpServerTest, DeclineHoldIsTheLeaseTimeWhenShorter) {
   DhcpConfig config = TestConfig();
   config.lease_s = 120;
   server_.Configure(config);
+  ASSERT_EQ(Offered(Client{.mac = kMacA}), kFirst);
   EXPECT_FALSE(Send(Client{.type = kDecline, .mac = kMacA, .requested = kFirst}));
   EXPECT_EQ(Offered(Client{.mac = kMacB}, kNow + 119), kFirst + 1);
   EXPECT_EQ(Offered(Client{.mac = kMacC}, kNow + 120), kFirst);
+}
+
+TEST_F(DhcpServerTest, AClientDeclinesOnlyAnAddressItWasGiven) {
+  ASSERT_EQ(Dora(kMacA), kFirst);
+  // B never had kFirst + 1, or A's kFirst: neither is marked unusable.
+  EXPECT_FALSE(Send(Client{.type = kDecline, .mac = kMacB, .requested = kFirst + 1}));
+  EXPECT_FALSE(Send(Client{.type = kDecline, .mac = kMacB, .requested = kFirst}));
+  EXPECT_TRUE(LeaseOf(kMacA));
+  EXPECT_EQ(Offered(Client{.mac = kMacC}), kFirst + 1);
+  EXPECT_EQ(server_.counters().declines, 2u);
+}
+
+TEST_F(DhcpServerTest, EachPortHoldsAtMostItsLimitOfClients) {
+  DhcpConfig config = TestConfig();
+  config.leases_per_port = 2;
+  server_.Configure(config);
+  EXPECT_EQ(Dora(kMacA), kFirst);
+  EXPECT_EQ(Offered(Client{.mac = kMacB}), kFirst + 1);
+  // A third made-up client on the same port is not answered...
+  EXPECT_FALSE(Send(Client{.mac = kMacC}));
+  EXPECT_FALSE(Send(Client{.type = kRequest, .mac = kMacC, .requested = kFirst + 2}));
+  EXPECT_EQ(server_.counters().port_limited, 2u);
+  // ...but the port's own clients go on, static hosts do not count, and
+  // another port has its own room.
+  EXPECT_EQ(Dora(kMacA), kFirst);
+  EXPECT_EQ(Dora(kMacB), kFirst + 1);
+  EXPECT_EQ(TypeOf(Send(Client{.mac = kPrinterMac})), kOffer);
+  port_ = 2;
+  EXPECT_EQ(Offered(Client{.mac = kMacC}), kFirst + 2);
+  // A client that moves takes its place with it.
+  EXPECT_EQ(Dora(kMacA), kFirst);
+  port_ = 1;
+  EXPECT_EQ(Offered(Client{.mac = kMacD}), kFirst + 3);
+  // Room comes back when a client's lease ends.
+  ASSERT_FALSE(
+      Send(Client{.type = kRelease, .mac = kMacB, .ciaddr = kFirst + 1, .server_id = kServer}));
+  EXPECT_EQ(server_.counters().port_limited, 2u);
+}
+
+TEST_F(DhcpServerTest, ADeletedPortsClientsDoNotCountAgainstItsSlot) {
+  DhcpConfig config = TestConfig();
+  config.leases_per_port = 1;
+  server_.Configure(config);
+  ASSERT_EQ(Dora(kMacA), kFirst);
+  EXPECT_FALSE(Send(Client{.mac = kMacB}));
+  server_.ForgetPort(port_);
+  EXPECT_EQ(Offered(Client{.mac = kMacB}), kFirst + 1);
+  EXPECT_TRUE(LeaseOf(kMacA));  // the lease itself stays
+}
+
+TEST_F(DhcpServerTest, ALargeRangeIsHandedOutLowestFirstAndRefilled) {
+  // A /8: the pool keeps free runs, not addresses, so this costs what a /24
+  // does.
+  DhcpConfig config = TestConfig();
+  config.prefix = 8;
+  config.range_start = Ip(10, 0, 0, 2);
+  config.range_end = Ip(10, 255, 255, 254);
+  config.hosts.clear();
+  config.leases_per_port = 100000;
+  server_.Configure(config);
+  for (uint32_t i = 0; i < 2000; ++i) {
+    ASSERT_EQ(Offered(Client{.mac = kMacA + 0x1000 + i}), Ip(10, 0, 0, 2) + i);
+  }
+  // Offers lapse after a minute: the pool starts from the bottom again.
+  EXPECT_EQ(Offered(Client{.mac = kMacB}, kNow + DhcpServer::kOfferHoldS), Ip(10, 0, 0, 2));
 }
 
 TEST_F(DhcpServerTest, ExhaustionIsCountedAndUnanswered) {
@@ -644,7 +713,7 @@ TEST_F(DhcpServerTest, RestoreSkipsExpiredStaticAndMisfittingLeases) {
 
   std::vector<uint8_t> frame = Frame(Client{.mac = kMacA});
   std::vector<uint8_t> out;
-  ASSERT_TRUE(fresh.Handle(frame.data(), static_cast<uint32_t>(frame.size()), kNow, &out));
+  ASSERT_TRUE(fresh.Handle(frame.data(), static_cast<uint32_t>(frame.size()), port_, kNow, &out));
   EXPECT_EQ(Parse(out).yiaddr, kFirst + 9);  // its restored lease
 
   const uint64_t after = fresh.generation();
@@ -713,7 +782,7 @@ TEST_F(DhcpServerTest, TruncatedFramesAreCountedAndUnanswered) {
     // Exactly `len` bytes, so that reading past them is caught (ASan).
     const std::vector<uint8_t> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(len));
     std::vector<uint8_t> out = {0xee};
-    const bool dhcp = server_.Handle(cut.data(), static_cast<uint32_t>(len), kNow, &out);
+    const bool dhcp = server_.Handle(cut.data(), static_cast<uint32_t>(len), port_, kNow, &out);
     // Until the UDP port shows, nothing says the frame is DHCP.
     EXPECT_EQ(dhcp, len >= 14 + 20 + 4) << len;
     malformed += dhcp ? 1 : 0;
@@ -798,7 +867,7 @@ TEST_F(DhcpServerTest, CorruptedFramesNeverCrashAndAnyReplyIsWellFormed) {
     }
     f.erase(f.end() - static_cast<std::ptrdiff_t>(next() % 8), f.end());
     std::vector<uint8_t> out;
-    server_.Handle(f.data(), static_cast<uint32_t>(f.size()), kNow + i, &out);
+    server_.Handle(f.data(), static_cast<uint32_t>(f.size()), port_, kNow + i, &out);
     if (!out.empty()) {
       ExpectWellFormed(Parse(out));
     }
@@ -841,8 +910,8 @@ TEST_F(DhcpServerTest, WhatIsNotDhcpIsNotTaken) {
 
   for (size_t i = 0; i < frames.size(); ++i) {
     std::vector<uint8_t> out = {0xee};
-    EXPECT_FALSE(
-        server_.Handle(frames[i].data(), static_cast<uint32_t>(frames[i].size()), kNow, &out))
+    EXPECT_FALSE(server_.Handle(frames[i].data(), static_cast<uint32_t>(frames[i].size()), port_,
+                                kNow, &out))
         << i;
     EXPECT_TRUE(out.empty()) << i;
   }
