@@ -181,6 +181,8 @@ Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec) {
   if (msg.nat_max_connections() != 0) {
     spec->nat_max_connections = msg.nat_max_connections();
   }
+  spec->nat_max_per_guest = msg.nat_max_per_guest();
+  spec->nat_max_per_forward = msg.nat_max_per_forward();
   return Status::Ok();
 }
 
@@ -231,6 +233,8 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
     forward->set_guest_port(f.guest_port);
   }
   msg.set_nat_max_connections(spec.nat_max_connections);
+  msg.set_nat_max_per_guest(spec.nat_max_per_guest);
+  msg.set_nat_max_per_forward(spec.nat_max_per_forward);
   return msg;
 }
 

@@ -146,6 +146,12 @@ grpc::Status NetworksService::UpdateNetwork(grpc::ServerContext*,
   if (req->has_nat_max_connections()) {
     update.nat_max_connections = req->nat_max_connections();
   }
+  if (req->has_nat_max_per_guest()) {
+    update.nat_max_per_guest = req->nat_max_per_guest();
+  }
+  if (req->has_nat_max_per_forward()) {
+    update.nat_max_per_forward = req->nat_max_per_forward();
+  }
   Status s;
   c_->Run([&] {
     dp::NetworkSpec updated;

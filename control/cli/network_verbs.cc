@@ -307,6 +307,13 @@ std::vector<std::pair<std::string, std::string>> ShowLines(const v1::Network& n)
                                           std::to_string(st.nat_early_drops()) +
                                           " dropped early, table full " +
                                           std::to_string(st.nat_table_full()) + " times)");
+    auto limit = [&n](uint32_t v) {
+      return v != 0 ? std::to_string(v)
+                    : std::to_string(std::max<uint32_t>(1, n.nat_max_connections() / 4)) +
+                          " (a quarter)";
+    };
+    lines.emplace_back("nat limits", limit(n.nat_max_per_guest()) + " a guest port, " +
+                                         limit(n.nat_max_per_forward()) + " a forward");
   }
   lines.emplace_back(
       "leases", std::to_string(st.leases()) + " (" + std::to_string(st.dhcp_replies()) +
@@ -375,6 +382,8 @@ int Create(const Call& call) {
     *network->mutable_forwards() = forwards->forwards();
   }
   network->set_nat_max_connections(call.args().U32("--nat-max").value_or(0));
+  network->set_nat_max_per_guest(call.args().U32("--nat-max-per-guest").value_or(0));
+  network->set_nat_max_per_forward(call.args().U32("--nat-max-per-forward").value_or(0));
   v1::Network reply;
   auto stub = Stub(call);
   auto status =
@@ -479,13 +488,21 @@ int Set(const Call& call) {
   if (auto max = call.args().U32("--nat-max")) {
     request.set_nat_max_connections(*max);
   }
+  if (auto max = call.args().U32("--nat-max-per-guest")) {
+    request.set_nat_max_per_guest(*max);
+  }
+  if (auto max = call.args().U32("--nat-max-per-forward")) {
+    request.set_nat_max_per_forward(*max);
+  }
   if (!request.has_fdb_aging_seconds() && !request.has_fdb_max_entries() && !tunnel &&
       !request.has_mode() && !request.has_gateway() && !request.has_uplink() && !dhcp &&
-      !forwards && !request.has_nat_max_connections()) {
+      !forwards && !request.has_nat_max_connections() && !request.has_nat_max_per_guest() &&
+      !request.has_nat_max_per_forward()) {
     return call.Usage(
         "nothing to change: give --fdb-aging, --fdb-max, --vxlan/--gre (the whole tunnel), "
         "--no-tunnel, --mode, --gateway, --uplink, --dhcp-range (the whole DHCP setting), "
-        "--no-dhcp, --forward (the whole list), --no-forwards or --nat-max");
+        "--no-dhcp, --forward (the whole list), --no-forwards, --nat-max, "
+        "--nat-max-per-guest or --nat-max-per-forward");
   }
   v1::Network reply;
   auto stub = Stub(call);
@@ -546,7 +563,9 @@ std::vector<OptionSpec> NetworkOptions() {
           {"--no-dhcp", Kind::kFlag},
           {"--forward", Kind::kString, true},
           {"--no-forwards", Kind::kFlag},
-          {"--nat-max", Kind::kU32}};
+          {"--nat-max", Kind::kU32},
+          {"--nat-max-per-guest", Kind::kU32},
+          {"--nat-max-per-forward", Kind::kU32}};
 }
 
 }  // namespace
@@ -559,7 +578,8 @@ std::vector<Verb> NetworkVerbs() {
        "    [--mode bridge|nat|routed|isolated] [--gateway CIDR] [--uplink PORT]\n"
        "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dhcp-port-leases N] [--dns IP]...\n"
        "    [--dhcp-host MAC=IP[,HOSTNAME]]...]\n"
-       "    [--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT]... [--nat-max N]",
+       "    [--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT]... [--nat-max N]\n"
+       "    [--nat-max-per-guest N] [--nat-max-per-forward N]",
        {{"NAME"}, NetworkOptions()},
        Create},
       {"network list", "", {}, List},
@@ -571,7 +591,7 @@ std::vector<Verb> NetworkVerbs() {
        "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dhcp-port-leases N] [--dns IP]...\n"
        "    [--dhcp-host MAC=IP[,HOSTNAME]]... | --no-dhcp]\n"
        "    [(--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT)... | --no-forwards]\n"
-       "    [--nat-max N]",
+       "    [--nat-max N] [--nat-max-per-guest N] [--nat-max-per-forward N]",
        {{"NAME"}, NetworkOptions()},
        Set},
       {"network delete", "NAME", {{"NAME"}, {}}, Delete},

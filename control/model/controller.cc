@@ -374,6 +374,8 @@ Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& u
   spec.dhcp = update.dhcp.value_or(spec.dhcp);
   spec.forwards = update.forwards.value_or(spec.forwards);
   spec.nat_max_connections = update.nat_max_connections.value_or(spec.nat_max_connections);
+  spec.nat_max_per_guest = update.nat_max_per_guest.value_or(spec.nat_max_per_guest);
+  spec.nat_max_per_forward = update.nat_max_per_forward.value_or(spec.nat_max_per_forward);
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();

@@ -39,6 +39,8 @@ struct NetworkUpdate {
   std::optional<dp::DhcpSpec> dhcp;                      // replaces; DhcpSpec{} is off
   std::optional<std::vector<dp::PortForward>> forwards;  // replaces the list
   std::optional<uint32_t> nat_max_connections;
+  std::optional<uint32_t> nat_max_per_guest;
+  std::optional<uint32_t> nat_max_per_forward;
 };
 
 // What UpdatePort changes: each field that is set; the rest stay.

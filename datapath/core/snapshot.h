@@ -46,13 +46,25 @@ struct UplinkSlot {
   std::vector<const GatewaySlot*> gateways;  // networks routed or NATed out by this uplink
 };
 
+// Not in a group of the NAT table (ConnTable::kNoGroup).
+inline constexpr uint16_t kNoNatGroup = 0xffff;
+
 // A port forward of a NAT network, resolved.
 struct ForwardRule {
   uint8_t proto = 0;
   uint16_t outside_port = 0;
   uint32_t guest_ip = 0;
   uint16_t guest_port = 0;
+  // Its connections' group in the NAT table (kForwardGroups + its place):
+  // kept while the forward stays, whatever the list around it does.
+  uint16_t group = kNoNatGroup;
 };
+
+// Groups of a NAT network's connection table: a guest port's own
+// connections are group `port` (< kMaxPorts); a forward's, kForwardGroups
+// and up.
+inline constexpr uint16_t kForwardGroups = kMaxPorts;
+inline constexpr uint16_t kNatGroups = kMaxPorts + 256;  // 256: kMaxForwards
 
 inline constexpr uint16_t kNoPmd = 0xffff;
 
@@ -71,6 +83,8 @@ struct GatewaySlot {
   ConnTable* conns = nullptr;                // nat; only the PMD named here touches it
   uint16_t pmd = 0;                          // kNoPmd: none, while its owner changes
   std::vector<ForwardRule> forwards;
+  uint32_t guest_limit = 0;    // connections a guest port may open; 0: any
+  uint32_t forward_limit = 0;  // connections a forward may carry; 0: any
 
   bool InSubnet(uint32_t ip) const { return (ip & mask) == subnet; }
 };

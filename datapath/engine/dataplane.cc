@@ -183,6 +183,8 @@ void Dataplane::Publish() {
       gw.neighbors = g->neighbors.get();
       gw.conns = g->conns.get();
       gw.forwards = g->forwards;
+      gw.guest_limit = n.spec.NatGuestLimit();
+      gw.forward_limit = n.spec.NatForwardLimit();
       const PortState* u = FindUplink(n.spec.uplink);
       auto up = uplinks.find(n.spec.uplink);
       if (u != nullptr && up != uplinks.end() && gw.enabled) {
@@ -436,16 +438,33 @@ bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired*
   if (!nat || !same_nat || g->conns == nullptr) {
     retired->conns = std::move(g->conns);
     if (nat) {
-      g->conns = std::make_unique<ConnTable>(spec.nat_max_connections);
+      g->conns = std::make_unique<ConnTable>(spec.nat_max_connections, kNatGroups);
     }
   }
-  g->forwards.clear();
+  // A forward that stays keeps its group (its open connections count
+  // against it); a new one takes a group no remaining forward has.
+  std::vector<ForwardRule> forwards;
+  std::vector<bool> group_used(kNatGroups - kForwardGroups, false);
   for (const PortForward& f : spec.forwards) {
-    g->forwards.push_back(
-        ForwardRule{static_cast<uint8_t>(f.proto == ForwardProto::kTcp ? kIpProtoTcp : kIpProtoUdp),
-                    static_cast<uint16_t>(f.outside_port), *ParseIpv4(f.guest_address),
-                    static_cast<uint16_t>(f.guest_port)});
+    ForwardRule r{static_cast<uint8_t>(f.proto == ForwardProto::kTcp ? kIpProtoTcp : kIpProtoUdp),
+                  static_cast<uint16_t>(f.outside_port), *ParseIpv4(f.guest_address),
+                  static_cast<uint16_t>(f.guest_port)};
+    for (const ForwardRule& old : g->forwards) {
+      if (old.proto == r.proto && old.outside_port == r.outside_port && old.group != kNoNatGroup) {
+        r.group = old.group;
+        group_used[old.group - kForwardGroups] = true;
+      }
+    }
+    forwards.push_back(r);
   }
+  for (ForwardRule& r : forwards) {
+    if (r.group == kNoNatGroup) {
+      const auto free = std::find(group_used.begin(), group_used.end(), false);
+      *free = true;
+      r.group = static_cast<uint16_t>(kForwardGroups + (free - group_used.begin()));
+    }
+  }
+  g->forwards = std::move(forwards);
   if (!spec.dhcp.Enabled()) {
     g->dhcp.reset();
   } else {
@@ -639,7 +658,9 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
   const bool new_tunnel = !(spec.tunnel == before.tunnel);
   const bool new_gateway = spec.mode != before.mode || spec.gateway != before.gateway ||
                            spec.uplink != before.uplink || !(spec.forwards == before.forwards) ||
-                           spec.nat_max_connections != before.nat_max_connections;
+                           spec.nat_max_connections != before.nat_max_connections ||
+                           spec.nat_max_per_guest != before.nat_max_per_guest ||
+                           spec.nat_max_per_forward != before.nat_max_per_forward;
   if (new_gateway) {
     RefreshInterfaces();
   }

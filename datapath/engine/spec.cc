@@ -410,6 +410,15 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
                                               " is outside " + std::to_string(kMinNatConnections) +
                                               ".." + std::to_string(kMaxNatConnections));
   }
+  if (spec.nat_max_per_guest > kMaxNatConnections) {
+    return BadMode("nat_max_per_guest", std::to_string(spec.nat_max_per_guest) + " is outside 0.." +
+                                            std::to_string(kMaxNatConnections));
+  }
+  if (spec.nat_max_per_forward > kMaxNatConnections) {
+    return BadMode("nat_max_per_forward", std::to_string(spec.nat_max_per_forward) +
+                                              " is outside 0.." +
+                                              std::to_string(kMaxNatConnections));
+  }
   if (spec.dhcp.lease_s < kMinLeaseS || spec.dhcp.lease_s > kMaxLeaseS) {
     return BadMode("dhcp.lease_seconds", std::to_string(spec.dhcp.lease_s) + " is outside " +
                                              std::to_string(kMinLeaseS) + ".." +

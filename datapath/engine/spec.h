@@ -3,6 +3,7 @@
 // file, gRPC) rejects the same things with the same messages.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -104,10 +105,21 @@ struct NetworkSpec {
   DhcpSpec dhcp{};
   std::vector<PortForward> forwards{};   // kNat only
   uint32_t nat_max_connections = 65536;  // kNat: connection table size
+  // kNat: connections one guest port may open, and one port forward may
+  // carry; 0: a quarter of nat_max_connections.
+  uint32_t nat_max_per_guest = 0;
+  uint32_t nat_max_per_forward = 0;
+  uint32_t NatGuestLimit() const { return LimitOrQuarter(nat_max_per_guest); }
+  uint32_t NatForwardLimit() const { return LimitOrQuarter(nat_max_per_forward); }
 
   // True when the switch acts as the network's gateway now.
   bool HasGateway() const { return mode == NetworkMode::kNat || mode == NetworkMode::kRouted; }
   bool operator==(const NetworkSpec&) const = default;
+
+ private:
+  uint32_t LimitOrQuarter(uint32_t limit) const {
+    return limit != 0 ? limit : std::max<uint32_t>(1, nat_max_connections / 4);
+  }
 };
 
 enum class PortKind { kVhostServer, kVhostClient, kKernel, kTap, kInternal };

@@ -39,8 +39,10 @@ inline bool SameKey(const FlowKey& a, const FlowKey& b) noexcept {
 
 }  // namespace
 
-ConnTable::ConnTable(uint32_t capacity)
-    : capacity_(std::clamp<uint32_t>(capacity, 1, kMaxCapacity)) {
+ConnTable::ConnTable(uint32_t capacity, uint16_t groups)
+    : capacity_(std::clamp<uint32_t>(capacity, 1, kMaxCapacity)),
+      groups_(std::min<uint16_t>(groups, kNoGroup)),
+      group_counts_(std::make_unique<uint32_t[]>(groups_)) {
   // 2 keys per connection in >= 4 slots per connection: load <= 50%.
   const uint32_t index_size = std::bit_ceil(capacity_ * 4);
   index_mask_ = index_size - 1;
@@ -106,7 +108,8 @@ bool ConnTable::Contains(const FlowKey& key) const noexcept {
   return index_[Probe(key, Hash(key))].ref != kEmptyRef;
 }
 
-Conn* ConnTable::Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now) noexcept {
+Conn* ConnTable::Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now,
+                        uint16_t group) noexcept {
   if (SameKey(orig, reply)) {
     return nullptr;  // one index entry could not stand for both directions
   }
@@ -125,7 +128,7 @@ Conn* ConnTable::Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now)
   // does: the longest idle of the not established connections near the
   // cursor goes, so a flood of openings cannot keep out new connections.
   if (free_head_ == kNoFree) {
-    Conn* victim = EarlyDropVictim(now);
+    Conn* victim = EarlyDropVictim(now, kNoGroup);
     if (victim == nullptr) {
       full_.Add(1);
       return nullptr;
@@ -146,6 +149,10 @@ Conn* ConnTable::Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now)
   c.reply = reply;
   c.created_s = now;
   c.last_s = now;
+  c.group = group < groups_ ? group : kNoGroup;
+  if (c.group != kNoGroup) {
+    ++group_counts_[c.group];
+  }
 
   index_[orig_pos] = IndexSlot{orig_hash, i * 2};
   // Both chains ended at the same empty slot, which orig now holds; the
@@ -191,7 +198,23 @@ void ConnTable::Erase(Conn* c) noexcept {
   Unindex(Hash(c->reply), i * 2 + 1);
   next_free_[i] = free_head_;
   free_head_ = i;
+  if (c->group != kNoGroup) {
+    --group_counts_[c->group];
+  }
   size_.store(size() - 1, std::memory_order_relaxed);
+}
+
+bool ConnTable::RoomInGroup(uint16_t group, uint32_t limit, uint32_t now) noexcept {
+  if (group >= groups_ || limit == 0 || group_counts_[group] < limit) {
+    return true;
+  }
+  if (Conn* victim = EarlyDropVictim(now, group)) {
+    Erase(victim);
+    early_drops_.Add(1);
+    return true;
+  }
+  group_full_.Add(1);
+  return false;
 }
 
 bool ConnTable::IsEstablished(const Conn& c) noexcept {
@@ -205,12 +228,12 @@ bool ConnTable::IsEstablished(const Conn& c) noexcept {
          ((c.flags_orig | c.flags_reply) & (kTcpRst | kTcpFin)) == 0;
 }
 
-Conn* ConnTable::EarlyDropVictim(uint32_t now) noexcept {
+Conn* ConnTable::EarlyDropVictim(uint32_t now, uint16_t group) noexcept {
   Conn* victim = nullptr;
   uint32_t oldest_idle = 0;
   uint32_t i = early_cursor_;
   for (uint32_t n = std::min(kEarlyDropScan, capacity_); n > 0; --n) {
-    if (InUse(i) && !IsEstablished(conns_[i])) {
+    if (InUse(i) && !IsEstablished(conns_[i]) && (group == kNoGroup || conns_[i].group == group)) {
       const Conn& c = conns_[i];
       const uint32_t idle = now > c.last_s ? now - c.last_s : 0;
       if (victim == nullptr || idle > oldest_idle) {

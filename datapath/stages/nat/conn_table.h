@@ -16,6 +16,10 @@
 //    any amount of churn are as short as in a freshly built table.
 // The hash is seeded at random per table, so a guest choosing its ports and
 // peers cannot aim many keys at one probe chain.
+//
+// A connection may belong to a group (the NAT stage: the guest port that
+// opened it, or the port forward it came in by), and a group may be held to
+// a limit, so that no guest or forward takes the whole table.
 #pragma once
 
 #include <atomic>
@@ -56,6 +60,7 @@ struct Conn {
   uint8_t flags_reply = 0;
   bool replied = false;  // a packet of the reply direction was seen
   uint8_t user = 0;      // owner's data; the table never reads it
+  uint16_t group = 0;    // set by Insert: kNoGroup or < groups()
 };
 
 class ConnTable {
@@ -63,9 +68,11 @@ class ConnTable {
   // Larger capacities are clamped to it: conn indexes and index positions
   // stay within 32 bits.
   static constexpr uint32_t kMaxCapacity = 1u << 28;
+  static constexpr uint16_t kNoGroup = 0xffff;  // as kNoNatGroup in snapshot.h
 
-  // Allocates everything now. capacity >= 1 connections (0 is taken as 1).
-  explicit ConnTable(uint32_t capacity);
+  // Allocates everything now. capacity >= 1 connections (0 is taken as 1),
+  // and counts for groups 0 .. groups - 1.
+  explicit ConnTable(uint32_t capacity, uint16_t groups = 0);
   ConnTable(const ConnTable&) = delete;
   ConnTable& operator=(const ConnTable&) = delete;
 
@@ -79,7 +86,19 @@ class ConnTable {
   // established among the next kEarlyDropScan slots is erased to make room
   // (early_drops() grows by one); when there is none, nullptr (full() grows
   // by one). A Conn* held from before may then be gone.
-  Conn* Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now) noexcept;
+  // `group`: kNoGroup, or one below groups() whose count grows by one (the
+  // caller has checked RoomInGroup).
+  Conn* Insert(const FlowKey& orig, const FlowKey& reply, uint32_t now,
+               uint16_t group = kNoGroup) noexcept;
+  // Whether `group` may have one more connection under `limit` (0: no
+  // limit): below it,
+  // or at it with one of the group's not established connections (the
+  // longest idle among the next kEarlyDropScan slots) dropped early to make
+  // room. False, counted in group_full(), when neither.
+  bool RoomInGroup(uint16_t group, uint32_t limit, uint32_t now) noexcept;
+  uint32_t group_size(uint16_t group) const noexcept {
+    return group < groups_ ? group_counts_[group] : 0;
+  }
   // `c` must come from this table; a connection already erased is ignored.
   void Erase(Conn* c) noexcept;
   // Records a packet of direction `dir` with TCP flags `tcp_flags` (0 for
@@ -127,6 +146,9 @@ class ConnTable {
   uint64_t full() const noexcept { return full_.Get(); }
   // Connections erased to make room for a new one.
   uint64_t early_drops() const noexcept { return early_drops_.Get(); }
+  // New connections refused because their group was at its limit.
+  uint64_t group_full() const noexcept { return group_full_.Get(); }
+  uint16_t groups() const noexcept { return groups_; }
 
   // Slots a full table looks through for a connection to drop early.
   static constexpr uint32_t kEarlyDropScan = 64;
@@ -142,8 +164,9 @@ class ConnTable {
   static constexpr uint32_t kNoFree = UINT32_MAX;  // end of the free list
 
   uint32_t Hash(const FlowKey& key) const noexcept;
-  // The connection to drop early, or nullptr; moves early_cursor_ on.
-  Conn* EarlyDropVictim(uint32_t now) noexcept;
+  // The connection to drop early (of `group` unless kNoGroup), or nullptr;
+  // moves early_cursor_ on.
+  Conn* EarlyDropVictim(uint32_t now, uint16_t group) noexcept;
   const FlowKey& KeyOf(uint32_t ref) const noexcept {
     const Conn& c = conns_[ref >> 1];
     return (ref & 1) != 0 ? c.reply : c.orig;
@@ -163,6 +186,8 @@ class ConnTable {
   std::unique_ptr<Conn[]> conns_;
   std::unique_ptr<uint32_t[]> next_free_;  // per conn slot: kInUse, or the next free slot
   std::unique_ptr<IndexSlot[]> index_;
+  uint16_t groups_;
+  std::unique_ptr<uint32_t[]> group_counts_;
   uint32_t free_head_ = 0;
   uint32_t cursor_ = 0;        // Expire's next conn slot
   uint32_t early_cursor_ = 0;  // EarlyDropVictim's next conn slot
@@ -170,6 +195,7 @@ class ConnTable {
   Counter created_;
   Counter full_;
   Counter early_drops_;
+  Counter group_full_;
 };
 
 template <class Pred>

@@ -437,7 +437,15 @@ bool RouterStage::SnatOut(const GatewaySlot& gw, const UplinkSlot& up, rte_mbuf*
       egress_->Drop(m, gw.port, DropReason::kNatPortsExhausted);
       return false;
     }
-    c = table.Insert(key, reply, now_);
+    // The guest's own connections are held to its share of the table,
+    // counted on its port.
+    const PortIndex guest = IngressOf(m);
+    const uint16_t group = guest < kMaxPorts ? guest : ConnTable::kNoGroup;
+    if (!table.RoomInGroup(group, gw.guest_limit, now_)) {
+      egress_->Drop(m, guest, DropReason::kNatGuestLimit);
+      return false;
+    }
+    c = table.Insert(key, reply, now_, group);
     if (c == nullptr) {
       egress_->Drop(
           m, gw.port,
@@ -554,7 +562,11 @@ PortIndex RouterStage::InNat(const UplinkSlot& up, PortIndex in, rte_mbuf* m, Ip
           if (key.proto == kIpProtoTcp && (flags & (kTcpSyn | kTcpAck | kTcpRst)) != kTcpSyn) {
             break;
           }
-          c = g->conns->Insert(key, reply, now_);
+          if (!g->conns->RoomInGroup(f.group, g->forward_limit, now_)) {
+            egress_->Drop(m, in, DropReason::kNatForwardLimit);
+            return kInvalidPort;
+          }
+          c = g->conns->Insert(key, reply, now_, f.group);
           if (c == nullptr) {
             egress_->Drop(m, in, DropReason::kNatTableFull);
             return kInvalidPort;

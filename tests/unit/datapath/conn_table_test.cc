@@ -196,6 +196,45 @@ TEST(ConnTableTest, AFullTableDropsTheLongestIdleOpeningFirstAndNeverAnEstablish
   EXPECT_EQ(t.full(), 1u);
 }
 
+TEST(ConnTableTest, AGroupAtItsLimitDropsItsOwnOpeningsOrIsRefused) {
+  ConnTable t(16, 3);
+  auto insert = [&t](uint16_t group, uint16_t port, uint32_t now) {
+    const FlowKey o = Orig(0x0a000002 + group, port, 0x08080808, 80, kUdp);
+    if (!t.RoomInGroup(group, 2, now)) {
+      return static_cast<Conn*>(nullptr);
+    }
+    return t.Insert(o, ReplyOf(o, static_cast<uint16_t>(group * 1000 + port)), now, group);
+  };
+  // Group 0: two established connections; the third is refused and
+  // counted, whatever room the table has, and no other group pays for it.
+  ASSERT_NE(Established(insert(0, 1, 10)), nullptr);
+  ASSERT_NE(Established(insert(0, 2, 10)), nullptr);
+  EXPECT_EQ(insert(0, 3, 11), nullptr);
+  EXPECT_EQ(t.group_full(), 1u);
+  EXPECT_EQ(t.group_size(0), 2u);
+  // Group 1: openings make room for the group's next one, the longest
+  // idle first.
+  Conn* a = insert(1, 1, 10);
+  ASSERT_NE(a, nullptr);
+  const FlowKey first = a->orig;
+  ASSERT_NE(insert(1, 2, 12), nullptr);
+  ASSERT_NE(insert(1, 3, 13), nullptr);
+  EXPECT_FALSE(t.Contains(first));
+  EXPECT_EQ(t.early_drops(), 1u);
+  EXPECT_EQ(t.group_size(1), 2u);
+  // Erasing gives room back; a connection in no group is never limited.
+  t.EraseIf([](const Conn& c) { return c.group == 0; });
+  EXPECT_EQ(t.group_size(0), 0u);
+  ASSERT_NE(insert(0, 4, 14), nullptr);
+  EXPECT_TRUE(t.RoomInGroup(ConnTable::kNoGroup, 0, 15));
+  EXPECT_TRUE(t.RoomInGroup(7, 0, 15));  // beyond the table's groups
+  const FlowKey o = Orig(0x0a0000ff, 1, 0x08080808, 80, kUdp);
+  Conn* loose = t.Insert(o, ReplyOf(o, 9999), 15);
+  ASSERT_NE(loose, nullptr);
+  EXPECT_EQ(loose->group, ConnTable::kNoGroup);
+  EXPECT_EQ(t.size(), 4u);
+}
+
 TEST(ConnTableTest, CapacityOne) {
   ConnTable t(1);
   const FlowKey a = Orig(1, 1, 2, 2, kUdp);

@@ -727,6 +727,52 @@ TEST_F(RouterTest, HalfOpenConnectionsThroughAForwardGiveWayToNewOnes) {
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+TEST_F(RouterTest, AGuestPortOpensAtMostItsShareOfTheTable) {
+  conns_ = std::make_unique<ConnTable>(64, kNatGroups);
+  gw().conns = conns_.get();
+  gw().guest_limit = 4;
+  // Guest A's UDP flows, each answered (established): four, then refused
+  // on its port.
+  for (uint16_t port = 5000; port < 5006; ++port) {
+    FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(port, 53)));
+    conns_->ForEach([](const Conn& c) { const_cast<Conn&>(c).replied = true; });
+  }
+  EXPECT_EQ(conns_->size(), 4u);
+  EXPECT_EQ(conns_->group_size(kGuestPort), 4u);
+  EXPECT_EQ(Drops(kGuestPort, DropReason::kNatGuestLimit), 2u);
+  // Guest B, on its own port, still gets its connections.
+  Clear();
+  FromGuest(kGuestBPort, {GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn), true)});
+  EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_EQ(conns_->group_size(kGuestBPort), 1u);
+  // A forward's connections count against the forward, not the guest.
+  FromOutside(OutsideFrame(kUplinkIp, kUdp, Udp(7777, 5353)));
+  EXPECT_EQ(guest_a_.sent_bytes.size(), 1u);
+  EXPECT_EQ(conns_->group_size(kGuestPort), 4u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(RouterTest, AForwardCarriesAtMostItsShareOfTheTable) {
+  conns_ = std::make_unique<ConnTable>(64, kNatGroups);
+  gw().conns = conns_.get();
+  gw().forward_limit = 3;
+  gw().forwards[0].group = kForwardGroups;      // udp 5353
+  gw().forwards[1].group = kForwardGroups + 1;  // tcp 8080
+  for (uint16_t port = 7000; port < 7005; ++port) {
+    FromOutside(OutsideFrame(kUplinkIp, kUdp, Udp(port, 5353)));
+    FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(53, port)));  // answered: established
+  }
+  EXPECT_EQ(conns_->group_size(kForwardGroups), 3u);
+  EXPECT_EQ(Drops(kUplink, DropReason::kNatForwardLimit), 2u);
+  // The other forward, and the guests' own connections, are untouched.
+  FromOutside(OutsideFrame(kUplinkIp, kTcp, Tcp(40001, 8080, kSyn)));
+  EXPECT_EQ(conns_->group_size(kForwardGroups + 1), 1u);
+  Clear();
+  FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn)));
+  EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 TEST_F(RouterTest, AnUnresolvedNextHopIsPuntedToBeResolved) {
   FromGuest(GuestFrame(kUncachedIp, kTcp, Tcp(40000, 80, kSyn)));
   ASSERT_EQ(punted_.size(), 1u);
