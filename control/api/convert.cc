@@ -183,6 +183,8 @@ Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec) {
   }
   spec->nat_max_per_guest = msg.nat_max_per_guest();
   spec->nat_max_per_forward = msg.nat_max_per_forward();
+  spec->nat_address = msg.nat_address();
+  spec->underlay_allow.assign(msg.underlay_allow().begin(), msg.underlay_allow().end());
   return Status::Ok();
 }
 
@@ -235,6 +237,10 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
   msg.set_nat_max_connections(spec.nat_max_connections);
   msg.set_nat_max_per_guest(spec.nat_max_per_guest);
   msg.set_nat_max_per_forward(spec.nat_max_per_forward);
+  msg.set_nat_address(spec.nat_address);
+  for (const std::string& allowed : spec.underlay_allow) {
+    msg.add_underlay_allow(allowed);
+  }
   return msg;
 }
 

@@ -152,6 +152,13 @@ grpc::Status NetworksService::UpdateNetwork(grpc::ServerContext*,
   if (req->has_nat_max_per_forward()) {
     update.nat_max_per_forward = req->nat_max_per_forward();
   }
+  if (req->has_nat_address()) {
+    update.nat_address = req->nat_address();
+  }
+  if (req->has_underlay_allow()) {
+    update.underlay_allow.emplace(req->underlay_allow().prefixes().begin(),
+                                  req->underlay_allow().prefixes().end());
+  }
   Status s;
   c_->Run([&] {
     dp::NetworkSpec updated;

@@ -225,6 +225,29 @@ std::string ForwardsFromArgs(const ParsedArgs& args, bool allow_none,
   return "";
 }
 
+// --allow-underlay ADDRESS/PREFIX...: the whole list; or
+// --no-allow-underlay (set only). Prefixes are for the daemon to check.
+std::string UnderlayAllowFromArgs(const ParsedArgs& args, bool allow_none,
+                                  std::optional<v1::UnderlayAllow>* out) {
+  const auto items = args.All("--allow-underlay");
+  const bool none = args.Has("--no-allow-underlay");
+  if (none && !allow_none) {
+    return "--no-allow-underlay goes with network set";
+  }
+  if (none && !items.empty()) {
+    return "--no-allow-underlay and --allow-underlay exclude each other";
+  }
+  if (!none && items.empty()) {
+    return "";
+  }
+  v1::UnderlayAllow allow;
+  for (const std::string& item : items) {
+    allow.add_prefixes(item);
+  }
+  *out = allow;
+  return "";
+}
+
 std::string ForwardProtocolName(v1::ForwardProtocol p) {
   return p == v1::FORWARD_PROTOCOL_TCP   ? "tcp"
          : p == v1::FORWARD_PROTOCOL_UDP ? "udp"
@@ -284,6 +307,13 @@ std::vector<std::pair<std::string, std::string>> ShowLines(const v1::Network& n)
   }
   if (!n.uplink().empty()) {
     lines.emplace_back("uplink", n.uplink());
+  }
+  if (!n.nat_address().empty()) {
+    lines.emplace_back("nat-address", n.nat_address());
+  }
+  if (n.mode() != v1::NETWORK_MODE_BRIDGE) {
+    lines.emplace_back("underlay-allowed",
+                       n.underlay_allow().empty() ? "none" : Join(n.underlay_allow()));
   }
   lines.emplace_back("fdb-aging", std::to_string(n.fdb_aging_seconds()) + "s");
   lines.emplace_back("fdb-max", std::to_string(n.fdb_max_entries()));
@@ -366,13 +396,19 @@ int Create(const Call& call) {
   std::optional<v1::NetworkMode> mode;
   std::optional<v1::Dhcp> dhcp;
   std::optional<v1::PortForwards> forwards;
+  std::optional<v1::UnderlayAllow> allow;
   for (const std::string& reason :
        {ModeFromArgs(call.args(), &mode), DhcpFromArgs(call.args(), false, &dhcp),
-        ForwardsFromArgs(call.args(), false, &forwards)}) {
+        ForwardsFromArgs(call.args(), false, &forwards),
+        UnderlayAllowFromArgs(call.args(), false, &allow)}) {
     if (!reason.empty()) {
       return call.Usage(reason);
     }
   }
+  if (allow) {
+    *network->mutable_underlay_allow() = allow->prefixes();
+  }
+  network->set_nat_address(call.args().String("--nat-address").value_or(""));
   network->set_mode(mode.value_or(v1::NETWORK_MODE_UNSPECIFIED));
   network->set_gateway(call.args().String("--gateway").value_or(""));
   if (dhcp) {
@@ -466,12 +502,20 @@ int Set(const Call& call) {
   std::optional<v1::NetworkMode> mode;
   std::optional<v1::Dhcp> dhcp;
   std::optional<v1::PortForwards> forwards;
+  std::optional<v1::UnderlayAllow> allow;
   for (const std::string& reason :
        {ModeFromArgs(call.args(), &mode), DhcpFromArgs(call.args(), true, &dhcp),
-        ForwardsFromArgs(call.args(), true, &forwards)}) {
+        ForwardsFromArgs(call.args(), true, &forwards),
+        UnderlayAllowFromArgs(call.args(), true, &allow)}) {
     if (!reason.empty()) {
       return call.Usage(reason);
     }
+  }
+  if (allow) {
+    *request.mutable_underlay_allow() = *allow;
+  }
+  if (auto address = call.args().String("--nat-address")) {
+    request.set_nat_address(*address);
   }
   if (mode) {
     request.set_mode(*mode);
@@ -497,12 +541,13 @@ int Set(const Call& call) {
   if (!request.has_fdb_aging_seconds() && !request.has_fdb_max_entries() && !tunnel &&
       !request.has_mode() && !request.has_gateway() && !request.has_uplink() && !dhcp &&
       !forwards && !request.has_nat_max_connections() && !request.has_nat_max_per_guest() &&
-      !request.has_nat_max_per_forward()) {
+      !request.has_nat_max_per_forward() && !allow && !request.has_nat_address()) {
     return call.Usage(
         "nothing to change: give --fdb-aging, --fdb-max, --vxlan/--gre (the whole tunnel), "
         "--no-tunnel, --mode, --gateway, --uplink, --dhcp-range (the whole DHCP setting), "
         "--no-dhcp, --forward (the whole list), --no-forwards, --nat-max, "
-        "--nat-max-per-guest or --nat-max-per-forward");
+        "--nat-max-per-guest, --nat-max-per-forward, --nat-address, --allow-underlay (the "
+        "whole list) or --no-allow-underlay");
   }
   v1::Network reply;
   auto stub = Stub(call);
@@ -565,7 +610,10 @@ std::vector<OptionSpec> NetworkOptions() {
           {"--no-forwards", Kind::kFlag},
           {"--nat-max", Kind::kU32},
           {"--nat-max-per-guest", Kind::kU32},
-          {"--nat-max-per-forward", Kind::kU32}};
+          {"--nat-max-per-forward", Kind::kU32},
+          {"--nat-address"},
+          {"--allow-underlay", Kind::kString, true},
+          {"--no-allow-underlay", Kind::kFlag}};
 }
 
 }  // namespace
@@ -579,7 +627,8 @@ std::vector<Verb> NetworkVerbs() {
        "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dhcp-port-leases N] [--dns IP]...\n"
        "    [--dhcp-host MAC=IP[,HOSTNAME]]...]\n"
        "    [--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT]... [--nat-max N]\n"
-       "    [--nat-max-per-guest N] [--nat-max-per-forward N]",
+       "    [--nat-max-per-guest N] [--nat-max-per-forward N] [--nat-address IP]\n"
+       "    [--allow-underlay ADDRESS/PREFIX]...",
        {{"NAME"}, NetworkOptions()},
        Create},
       {"network list", "", {}, List},
@@ -591,7 +640,8 @@ std::vector<Verb> NetworkVerbs() {
        "    [--dhcp-range FIRST-LAST [--lease SECONDS] [--dhcp-port-leases N] [--dns IP]...\n"
        "    [--dhcp-host MAC=IP[,HOSTNAME]]... | --no-dhcp]\n"
        "    [(--forward tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT)... | --no-forwards]\n"
-       "    [--nat-max N] [--nat-max-per-guest N] [--nat-max-per-forward N]",
+       "    [--nat-max N] [--nat-max-per-guest N] [--nat-max-per-forward N] [--nat-address IP]\n"
+       "    [--allow-underlay ADDRESS/PREFIX... | --no-allow-underlay]",
        {{"NAME"}, NetworkOptions()},
        Set},
       {"network delete", "NAME", {{"NAME"}, {}}, Delete},

@@ -314,7 +314,32 @@ Status Controller::CheckUplinksOf(const dp::NetworkSpec& spec) const {
     }
   }
   if (spec.HasGateway()) {
-    return CheckUplink("network.uplink", spec.uplink);
+    if (Status s = CheckUplink("network.uplink", spec.uplink); !s.ok()) {
+      return s;
+    }
+  }
+  return CheckNatAddress(spec);
+}
+
+Status Controller::CheckNatAddress(const dp::NetworkSpec& spec) const {
+  if (spec.nat_address.empty()) {
+    return Status::Ok();
+  }
+  // Replies to it must find this network's connections, and no other's:
+  // neither the uplink's own address nor another NAT network's.
+  if (std::optional<dp::PortSpec> up = FindPort(spec.uplink); up && up->IsUplink()) {
+    const std::string own = up->underlay.address.substr(0, up->underlay.address.find('/'));
+    if (own == spec.nat_address) {
+      return Status(StatusCode::kInvalidArgument,
+                    "network.nat_address: " + spec.nat_address + " is the uplink " + spec.uplink +
+                        "'s own address; leave nat_address empty to use it");
+    }
+  }
+  for (const dp::NetworkSpec& n : dataplane_->NetworkSpecs()) {
+    if (n.name != spec.name && n.nat_address == spec.nat_address) {
+      return Status(StatusCode::kAlreadyExists, "network.nat_address: " + spec.nat_address +
+                                                    " is network " + n.name + "'s already");
+    }
   }
   return Status::Ok();
 }
@@ -368,6 +393,8 @@ Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& u
     spec.uplink.clear();
     spec.dhcp = dp::DhcpSpec{};
     spec.forwards.clear();
+    spec.nat_address.clear();
+    spec.underlay_allow.clear();
   }
   spec.gateway = update.gateway.value_or(spec.gateway);
   spec.uplink = update.uplink.value_or(spec.uplink);
@@ -376,6 +403,8 @@ Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& u
   spec.nat_max_connections = update.nat_max_connections.value_or(spec.nat_max_connections);
   spec.nat_max_per_guest = update.nat_max_per_guest.value_or(spec.nat_max_per_guest);
   spec.nat_max_per_forward = update.nat_max_per_forward.value_or(spec.nat_max_per_forward);
+  spec.nat_address = update.nat_address.value_or(spec.nat_address);
+  spec.underlay_allow = update.underlay_allow.value_or(spec.underlay_allow);
   *updated = *old;
   if (spec == *old) {
     return Status::Ok();
@@ -392,6 +421,11 @@ Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& u
   }
   if (spec.HasGateway() && (spec.uplink != old->uplink || !old->HasGateway())) {
     if (Status s = CheckUplink("network.uplink", spec.uplink); !s.ok()) {
+      return s;
+    }
+  }
+  if (spec.nat_address != old->nat_address || spec.uplink != old->uplink) {
+    if (Status s = CheckNatAddress(spec); !s.ok()) {
       return s;
     }
   }

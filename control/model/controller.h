@@ -41,6 +41,8 @@ struct NetworkUpdate {
   std::optional<uint32_t> nat_max_connections;
   std::optional<uint32_t> nat_max_per_guest;
   std::optional<uint32_t> nat_max_per_forward;
+  std::optional<std::string> nat_address;
+  std::optional<std::vector<std::string>> underlay_allow;  // replaces the list
 };
 
 // What UpdatePort changes: each field that is set; the rest stay.
@@ -126,6 +128,9 @@ class Controller {
   // The uplinks `spec` needs: its tunnel's, and its own in modes nat and
   // routed.
   Status CheckUplinksOf(const dp::NetworkSpec& spec) const;
+  // A NAT network's own outside address is neither its uplink's address
+  // nor another network's.
+  Status CheckNatAddress(const dp::NetworkSpec& spec) const;
   // Networks whose tunnels, or whose NAT or routing, leave by `port`, for
   // messages; empty if none.
   std::string NetworksOverUplink(const std::string& port) const;

@@ -68,6 +68,13 @@ inline constexpr uint16_t kNatGroups = kMaxPorts + 256;  // 256: kMaxForwards
 
 inline constexpr uint16_t kNoPmd = 0xffff;
 
+// Hosts of the underlay a network's guests may reach: (address & mask) ==
+// network.
+struct AllowedPrefix {
+  uint32_t network = 0;
+  uint32_t mask = 0;
+};
+
 // The switch as a network's router (modes nat and routed).
 struct GatewaySlot {
   NetworkIndex network = kInvalidNetwork;
@@ -83,6 +90,11 @@ struct GatewaySlot {
   ConnTable* conns = nullptr;                // nat; only the PMD named here touches it
   uint16_t pmd = 0;                          // kNoPmd: none, while its owner changes
   std::vector<ForwardRule> forwards;
+  // nat: the address guests leave as and forwards listen on (the uplink's,
+  // or the network's own nat_address).
+  uint32_t outside = 0;
+  // Hosts of the uplink's subnet the guests may reach; the rest are refused.
+  std::vector<AllowedPrefix> underlay_allow;
   uint32_t guest_limit = 0;    // connections a guest port may open; 0: any
   uint32_t forward_limit = 0;  // connections a forward may carry; 0: any
 

@@ -187,7 +187,14 @@ void Dataplane::Publish() {
       gw.forward_limit = n.spec.NatForwardLimit();
       const PortState* u = FindUplink(n.spec.uplink);
       auto up = uplinks.find(n.spec.uplink);
+      for (const std::string& allowed : n.spec.underlay_allow) {
+        const Ipv4Prefix p = *ParseIpv4Prefix(allowed);
+        const uint32_t mask = PrefixMask(p.length);
+        gw.underlay_allow.push_back(AllowedPrefix{p.address & mask, mask});
+      }
       if (u != nullptr && up != uplinks.end() && gw.enabled) {
+        gw.outside =
+            n.spec.nat_address.empty() ? up->second->address : *ParseIpv4(n.spec.nat_address);
         gw.uplink = u->index;
         gw.pmd = static_cast<uint16_t>(PmdOf(u->index));
         up->second->gateways.push_back(&gw);
@@ -388,7 +395,15 @@ void Dataplane::RefreshInterfaces() {
   std::vector<Interface> interfaces;
   for (auto& [name, p] : ports_) {
     if (p.spec.IsUplink()) {
-      interfaces.push_back(AddressOf(p));
+      Interface a = AddressOf(p);
+      // NAT networks' own outside addresses live on their uplink.
+      for (auto& [net_name, n] : networks_) {
+        if (n.spec.mode == NetworkMode::kNat && n.spec.uplink == name &&
+            !n.spec.nat_address.empty()) {
+          a.other_addresses.push_back(*ParseIpv4(n.spec.nat_address));
+        }
+      }
+      interfaces.push_back(std::move(a));
     }
   }
   for (auto& [name, n] : networks_) {
@@ -434,7 +449,8 @@ bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired*
   const bool nat = spec.mode == NetworkMode::kNat;
   const bool same_nat = before.mode == NetworkMode::kNat && before.gateway == spec.gateway &&
                         before.uplink == spec.uplink &&
-                        before.nat_max_connections == spec.nat_max_connections;
+                        before.nat_max_connections == spec.nat_max_connections &&
+                        before.nat_address == spec.nat_address;
   if (!nat || !same_nat || g->conns == nullptr) {
     retired->conns = std::move(g->conns);
     if (nat) {
@@ -660,7 +676,9 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
                            spec.uplink != before.uplink || !(spec.forwards == before.forwards) ||
                            spec.nat_max_connections != before.nat_max_connections ||
                            spec.nat_max_per_guest != before.nat_max_per_guest ||
-                           spec.nat_max_per_forward != before.nat_max_per_forward;
+                           spec.nat_max_per_forward != before.nat_max_per_forward ||
+                           spec.nat_address != before.nat_address ||
+                           spec.underlay_allow != before.underlay_allow;
   if (new_gateway) {
     RefreshInterfaces();
   }

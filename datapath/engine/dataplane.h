@@ -69,13 +69,13 @@ struct GatewayReport {
   MacKey mac = 0;            // what guests ARP the gateway address to
   uint32_t connections = 0;  // nat: connections tracked now
   uint64_t connections_made = 0;
-  uint64_t table_full = 0;    // nat: new connections refused, table full
-  uint64_t early_drops = 0;   // nat: connections not established dropped for new ones
-  uint32_t leases = 0;        // DHCP leases held (static hosts included)
-  uint64_t dhcp_replies = 0;  // offers, acks and naks sent
-  uint64_t dhcp_spoofed = 0;  // messages whose chaddr was not their source MAC
+  uint64_t table_full = 0;         // nat: new connections refused, table full
+  uint64_t early_drops = 0;        // nat: connections not established dropped for new ones
+  uint32_t leases = 0;             // DHCP leases held (static hosts included)
+  uint64_t dhcp_replies = 0;       // offers, acks and naks sent
+  uint64_t dhcp_spoofed = 0;       // messages whose chaddr was not their source MAC
   uint64_t dhcp_port_limited = 0;  // new clients beyond a port's leases_per_port
-  PortTotals totals;          // the gateway port's: frames routed, and the router's drops
+  PortTotals totals;               // the gateway port's: frames routed, and the router's drops
 };
 
 struct NetworkReport {

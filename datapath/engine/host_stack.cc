@@ -120,7 +120,7 @@ void HostStack::HandleFrame(PortIndex port, const uint8_t* frame, uint32_t len, 
     AnswerPing(*itf, frame, len, send);
     return;
   }
-  if (in.sender_ip == itf->address || NextHop(*itf, in.sender_ip) != in.sender_ip ||
+  if (itf->Owns(in.sender_ip) || NextHop(*itf, in.sender_ip) != in.sender_ip ||
       IsMulticastMac(in.sender_mac) || in.sender_mac == 0) {
     return;  // not a neighbour on this subnet
   }
@@ -128,7 +128,7 @@ void HostStack::HandleFrame(PortIndex port, const uint8_t* frame, uint32_t len, 
   // request, a gratuitous announcement); a request for our address adds
   // it too, as the asker is about to send to us (RFC 826's merge).
   auto known = neighbors_.find({port, in.sender_ip});
-  const bool for_us = in.target_ip == itf->address;
+  const bool for_us = itf->Owns(in.target_ip);
   if (known == neighbors_.end() && for_us && in.op == ArpOp::kRequest && HasRoom(port)) {
     known = neighbors_.emplace(Key{port, in.sender_ip}, Neighbor{}).first;
   }
@@ -136,7 +136,7 @@ void HostStack::HandleFrame(PortIndex port, const uint8_t* frame, uint32_t len, 
     Confirm(*itf, in.sender_ip, known->second, in.sender_mac, now_ms, send);
   }
   if (for_us && in.op == ArpOp::kRequest) {
-    ArpMessage reply{ArpOp::kReply, itf->mac, itf->address, in.sender_mac, in.sender_ip};
+    ArpMessage reply{ArpOp::kReply, itf->mac, in.target_ip, in.sender_mac, in.sender_ip};
     uint8_t out[kMinFrameLen];
     const uint32_t n = WriteArp(out, in.sender_mac, reply);
     send(port, out, n);
@@ -154,7 +154,7 @@ void HostStack::AnswerPing(const Interface& itf, const uint8_t* frame, uint32_t 
   const uint32_t total = Load16(ip + ip4::kTotalLen);
   const MacKey asker = MacFromBytes(frame + 6);
   if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl + 8 || 14 + total > len ||
-      ip[ip4::kProto] != kIpProtoIcmp || Load32(ip + ip4::kDst) != itf.address ||
+      ip[ip4::kProto] != kIpProtoIcmp || !itf.Owns(Load32(ip + ip4::kDst)) ||
       (Load16(ip + ip4::kFragment) & 0x3fff) != 0 || ip[ihl] != kIcmpEchoRequest ||
       IsMulticastMac(asker)) {
     return;
@@ -165,7 +165,7 @@ void HostStack::AnswerPing(const Interface& itf, const uint8_t* frame, uint32_t 
   MacToBytes(itf.mac, out.data() + 6);
   uint8_t* oip = out.data() + 14;
   Store32(oip + ip4::kDst, Load32(ip + ip4::kSrc));
-  Store32(oip + ip4::kSrc, itf.address);
+  Store32(oip + ip4::kSrc, Load32(ip + ip4::kDst));
   oip[ip4::kTtl] = 64;
   SetIpv4Checksum(oip, ihl);
   uint8_t* icmp = oip + ihl;

@@ -15,6 +15,7 @@
 // through `send`.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,6 +37,14 @@ struct Interface {
   uint32_t gateway = 0;  // uplinks: next hop off the subnet; 0: on-link only
   MacKey mac = 0;
   NeighborCache* cache = nullptr;  // where resolved neighbours go for the PMDs; may be null
+  // More addresses it answers ARP and pings for (a NAT network's own
+  // outside address on its uplink); it asks and answers from `address`.
+  std::vector<uint32_t> other_addresses{};
+
+  bool Owns(uint32_t ip) const {
+    return ip == address ||
+           std::find(other_addresses.begin(), other_addresses.end(), ip) != other_addresses.end();
+  }
 };
 
 class HostStack {

@@ -449,6 +449,12 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
     if (!spec.forwards.empty()) {
       return BadMode("forwards", "only nat networks have port forwards");
     }
+    if (!spec.nat_address.empty()) {
+      return BadMode("nat_address", "only nat networks have one");
+    }
+    if (!spec.underlay_allow.empty()) {
+      return BadMode("underlay_allow", "a bridge network reaches no underlay through the switch");
+    }
     return Status::Ok();
   }
   if (spec.tunnel.kind != TunnelKind::kNone) {
@@ -504,6 +510,32 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
     }
     if (Status s = ValidateForwards(spec.forwards, *subnet); !s.ok()) {
       return s;
+    }
+  }
+  if (!spec.nat_address.empty()) {
+    if (spec.mode == NetworkMode::kRouted) {
+      return BadMode("nat_address",
+                     "only nat networks have one (a routed network's guests "
+                     "leave as themselves)");
+    }
+    auto a = ParseIpv4(spec.nat_address);
+    if (!a || !UsableUnicast(*a)) {
+      return BadMode("nat_address", "'" + spec.nat_address + "' is not a unicast IPv4 address");
+    }
+    if (subnet && (*a & subnet->mask) == subnet->network()) {
+      return BadMode("nat_address", "'" + spec.nat_address +
+                                        "' is inside the network's own "
+                                        "subnet " +
+                                        subnet->text());
+    }
+  }
+  if (spec.underlay_allow.size() > kMaxUnderlayAllow) {
+    return BadMode("underlay_allow", "more than " + std::to_string(kMaxUnderlayAllow) + " entries");
+  }
+  for (const std::string& allowed : spec.underlay_allow) {
+    auto p = ParseIpv4Prefix(allowed);
+    if (!p) {
+      return BadMode("underlay_allow", "'" + allowed + "' is not an IPv4 ADDRESS/PREFIX");
     }
   }
   return Status::Ok();

@@ -109,6 +109,15 @@ struct NetworkSpec {
   // carry; 0: a quarter of nat_max_connections.
   uint32_t nat_max_per_guest = 0;
   uint32_t nat_max_per_forward = 0;
+  // kNat: the address guests leave as and forwards listen on, when not the
+  // uplink's (which is also this host's tunnel endpoint); "" for the
+  // uplink's. The switch answers ARP and pings for it on the uplink.
+  std::string nat_address{};
+  // kNat, kRouted: hosts of the uplink's own subnet (the underlay) the
+  // guests may reach, as "ADDRESS/PREFIX"; every other underlay host is
+  // refused (underlay_refused). Tunnel endpoints and the host's own
+  // addresses stay refused whatever this says.
+  std::vector<std::string> underlay_allow{};
   uint32_t NatGuestLimit() const { return LimitOrQuarter(nat_max_per_guest); }
   uint32_t NatForwardLimit() const { return LimitOrQuarter(nat_max_per_forward); }
 
@@ -226,6 +235,7 @@ inline constexpr uint32_t kMaxLeasesPerPort = 65536;
 inline constexpr size_t kMaxDnsServers = 4;
 inline constexpr size_t kMaxDhcpHosts = 1024;
 inline constexpr size_t kMaxForwards = 256;
+inline constexpr size_t kMaxUnderlayAllow = 64;
 // Gateway subnets: /8 .. /30.
 inline constexpr int kMinGatewayPrefix = 8;
 inline constexpr int kMaxGatewayPrefix = 30;

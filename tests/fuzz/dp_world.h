@@ -135,6 +135,9 @@ class World {
     nat.neighbors = &nat_neighbors_;
     nat.conns = conns_.get();
     nat.forwards = {ForwardRule{17, 5353, kGuestAIp, 53}, ForwardRule{6, 8080, kGuestAIp, 80}};
+    nat.outside = kUplinkIp;
+    // Half of the uplink's subnet allowed, the other half refused.
+    nat.underlay_allow = {AllowedPrefix{kUplinkIp & 0xffffff80, 0xffffff80}};
     up.gateways.push_back(&nat);
 
     GatewaySlot& routed = snap_.gateways.emplace_back();
@@ -148,6 +151,8 @@ class World {
     routed.mask = 0xffffff00;
     routed.mac = kRoutedGwMac;
     routed.neighbors = &routed_neighbors_;
+    routed.outside = kUplinkIp;
+    routed.underlay_allow = nat.underlay_allow;
     up.gateways.push_back(&routed);
 
     VlanSpec untagged_only;

@@ -19,6 +19,9 @@ from sylib import SwitchTestCase, pb, run_in, wait_for
 NAT, ROUTED, ISOLATED, BRIDGE = (pb.network.NETWORK_MODE_NAT, pb.network.NETWORK_MODE_ROUTED,
                                  pb.network.NETWORK_MODE_ISOLATED, pb.network.NETWORK_MODE_BRIDGE)
 TCP = pb.network.FORWARD_PROTOCOL_TCP
+# The outside namespace's addresses (10.99.0.2, and 10.99.0.3 some tests
+# add): hosts of the uplink's subnet, which guests reach only when allowed.
+OUTSIDE = ["10.99.0.2/31"]
 
 # Answers GET with the client's address; many connections at once.
 WHOAMI = textwrap.dedent("""
@@ -192,7 +195,7 @@ class NatTest(ModesTestCase):
     def setUp(self):
         super().setUp()
         self.switch.api.create_network(
-            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0",
+            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0", underlay_allow=OUTSIDE,
             dhcp=pb.network.Dhcp(range_start="192.168.50.100", range_end="192.168.50.150",
                                  lease_seconds=600, dns=["192.168.50.1"]),
             forwards=[pb.network.PortForward(protocol=TCP, outside_port=8080,
@@ -259,7 +262,7 @@ class RoutedTest(ModesTestCase):
 
     def test_the_outside_sees_the_guest_and_reaches_it(self):
         self.switch.api.create_network("rt", mode=ROUTED, gateway="192.168.60.1/24",
-                                       uplink="up0")
+                                       uplink="up0", underlay_allow=OUTSIDE)
         g = self.guest("mr1", "rt", "192.168.60.10/24")
         run_in(self.out, "ip", "route", "add", "192.168.60.0/24", "via", "10.99.0.1")
         self.assertEqual(self.get(g, "http://10.99.0.2:8000/"), "192.168.60.10")
@@ -271,7 +274,7 @@ class IsolatedTest(ModesTestCase):
 
     def test_guests_reach_each_other_and_nothing_else(self):
         self.switch.api.create_network("iso", mode=NAT, gateway="192.168.70.1/24",
-                                       uplink="up0")
+                                       uplink="up0", underlay_allow=OUTSIDE)
         a = self.guest("mi1", "iso", "192.168.70.11/24")
         b = self.guest("mi2", "iso", "192.168.70.12/24")
         self.assertTrue(ping(a, "10.99.0.2"), "NAT works before")

@@ -210,7 +210,9 @@ class YardctlTest(SwitchTestCase):
                "600", "--dns", "192.168.150.1", "--dns", "9.9.9.9", "--dhcp-host",
                "52:54:00:00:00:01=192.168.150.10,web", "--dhcp-host",
                "52:54:00:00:00:02=192.168.150.11", "--forward", "tcp:8080=192.168.150.10:80",
-               "--forward", "udp:5353=192.168.150.11:53", "--nat-max", "4096")
+               "--forward", "udp:5353=192.168.150.11:53", "--nat-max", "4096",
+               "--nat-max-per-guest", "100", "--nat-address", "10.78.0.50",
+               "--allow-underlay", "10.78.0.53/32", "--allow-underlay", "10.78.0.60/31")
         self.assertIn("network nat0 created", self.y(*nat).stdout)
         self.y(*nat)  # the same create again changes nothing and succeeds
         self.y("network", "create", "rt0", "--mode", "routed", "--gateway", "10.60.0.1/24",
@@ -221,11 +223,30 @@ class YardctlTest(SwitchTestCase):
         n = self.y("network", "show", "nat0", json_out=True)
         self.assertEqual((n["mode"], n["gateway"], n["uplink"], n["nat_max_connections"]),
                          ("NETWORK_MODE_NAT", "192.168.150.1/24", "up0", 4096))
+        self.assertEqual((n["nat_max_per_guest"], n["nat_address"], n["underlay_allow"]),
+                         (100, "10.78.0.50", ["10.78.0.53/32", "10.78.0.60/31"]))
+        table = self.y("network", "show", "nat0").stdout
+        self.assertIn("nat limits:", table)
+        self.assertIn("100 a guest port, 1024 (a quarter) a forward", table)
+        self.assertIn("underlay-allowed:", table)
+        self.y("network", "set", "nat0", "--no-allow-underlay", "--nat-address", "")
+        n = self.y("network", "show", "nat0", json_out=True)
+        self.assertEqual((n["underlay_allow"], n["nat_address"]), ([], ""))
+        # One address, one network: not the uplink's, not another's.
+        self.y("network", "set", "nat0", "--nat-address", "10.78.0.50")
+        self.assertIn("is network nat0's already",
+                      self.y("network", "create", "nat9", "--mode", "nat", "--gateway",
+                             "192.168.159.1/24", "--uplink", "up0", "--nat-address",
+                             "10.78.0.50", expect=1).stderr)
+        self.assertIn("is the uplink up0's own address",
+                      self.y("network", "set", "nat0", "--nat-address", "10.78.0.1",
+                             expect=1).stderr)
         self.assertEqual(n["dhcp"], {
             "range_start": "192.168.150.100", "range_end": "192.168.150.199",
             "lease_seconds": 600, "dns": ["192.168.150.1", "9.9.9.9"],
             "hosts": [{"mac": "52:54:00:00:00:01", "address": "192.168.150.10", "hostname": "web"},
-                      {"mac": "52:54:00:00:00:02", "address": "192.168.150.11", "hostname": ""}]})
+                      {"mac": "52:54:00:00:00:02", "address": "192.168.150.11", "hostname": ""}],
+            "leases_per_port": 16})
         self.assertEqual(n["forwards"], [
             {"protocol": "FORWARD_PROTOCOL_TCP", "outside_port": 8080,
              "guest_address": "192.168.150.10", "guest_port": 80},
@@ -334,7 +355,7 @@ class YardctlTest(SwitchTestCase):
             (("network", "set", "nat0", "--dhcp-range", "192.168.150.50-192.168.150.60",
               "--dhcp-host", "52:54:00:00:00:07"), 2, "is not MAC=IP[,HOSTNAME]"),
             (("network", "set", "nat0", "--dns", "1.1.1.1"), 2,
-             "--lease, --dns and --dhcp-host go with --dhcp-range FIRST-LAST"),
+             "--lease, --dhcp-port-leases, --dns and --dhcp-host go with --dhcp-range FIRST-LAST"),
             (("network", "set", "nat0", "--no-dhcp", "--dhcp-range", "192.168.150.50-192.168.150.60"),
              2, "--no-dhcp excludes"),
             (("network", "set", "nat0", "--no-forwards", "--forward", "tcp:1=192.168.150.5:1"), 2,

@@ -18,7 +18,7 @@ import dot1q
 from attack import (DHCP_DECLINE, DHCP_DISCOVER, DHCP_RELEASE, DHCP_REQUEST, dhcp,
                     random_mac)
 from sylib import pb, run_in, wait_for
-from test_modes import NAT, ModesTestCase
+from test_modes import NAT, OUTSIDE, ModesTestCase
 
 
 class DhcpSpoofingTest(ModesTestCase):
@@ -30,7 +30,7 @@ class DhcpSpoofingTest(ModesTestCase):
     def test_a_guest_cannot_release_take_or_drain_others_leases(self):
         # A small pool: 8 addresses.
         self.switch.api.create_network(
-            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0",
+            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0", underlay_allow=OUTSIDE,
             dhcp=pb.network.Dhcp(range_start="192.168.50.100", range_end="192.168.50.107",
                                  lease_seconds=600))
         victim = self.guest("dv", "lan")
@@ -66,7 +66,7 @@ class DhcpSpoofingTest(ModesTestCase):
     def test_a_guest_making_up_macs_cannot_drain_the_pool(self):
         # 32 addresses, 8 clients a port.
         self.switch.api.create_network(
-            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0",
+            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0", underlay_allow=OUTSIDE,
             dhcp=pb.network.Dhcp(range_start="192.168.50.100", range_end="192.168.50.131",
                                  lease_seconds=600, leases_per_port=8))
         attacker = self.guest("dm", "lan")

@@ -17,14 +17,14 @@ import unittest
 import dot1q
 from attack import flood_random_macs
 from sylib import Capture, code_of, pb, run_in, wait_for
-from test_modes import NAT, ModesTestCase, ping
+from test_modes import NAT, OUTSIDE, ModesTestCase, ping
 
 
 class GatewayMacTest(ModesTestCase):
 
     def setUp(self):
         super().setUp()
-        self.switch.api.create_network("lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0")
+        self.switch.api.create_network("lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0", underlay_allow=OUTSIDE)
         self.victim = self.guest("gv", "lan", "192.168.50.10/24")
         self.attacker = self.guest("ga", "lan", "192.168.50.11/24")
         self.gw_mac = self.network("lan").status.gateway_mac

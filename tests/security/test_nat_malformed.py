@@ -14,7 +14,7 @@ import unittest
 
 import dot1q
 from sylib import Capture, pb, run_in, wait_for
-from test_modes import NAT, TCP, ModesTestCase
+from test_modes import NAT, OUTSIDE, TCP, ModesTestCase
 
 GUEST_IP, OUTSIDE_IP, UPLINK_IP = "192.168.50.10", "10.99.0.2", "10.99.0.1"
 
@@ -35,7 +35,7 @@ class NatMalformedTest(ModesTestCase):
     def setUp(self):
         super().setUp()
         self.switch.api.create_network(
-            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0",
+            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0", underlay_allow=OUTSIDE,
             forwards=[pb.network.PortForward(protocol=pb.network.FORWARD_PROTOCOL_UDP, outside_port=5353,
                                              guest_address=GUEST_IP, guest_port=53),
                       pb.network.PortForward(protocol=TCP,

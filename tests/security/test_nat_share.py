@@ -16,7 +16,7 @@ import textwrap
 import unittest
 
 from sylib import pb, run_in, wait_for
-from test_modes import NAT, TCP, ModesTestCase
+from test_modes import NAT, OUTSIDE, TCP, ModesTestCase
 
 TABLE = 64
 FLOWS = 100
@@ -76,7 +76,7 @@ class NatShareTest(ModesTestCase):
 
     def test_a_guest_cannot_take_the_whole_table(self):
         self.switch.api.create_network("lan", mode=NAT, gateway="192.168.50.1/24",
-                                       uplink="up0", nat_max_connections=TABLE)
+                                       uplink="up0", underlay_allow=OUTSIDE, nat_max_connections=TABLE)
         attacker = self.guest("na", "lan", "192.168.50.20/24")
         victim = self.guest("nv", "lan", "192.168.50.21/24")
         self.background(self.out, UDP_ECHO, "10.99.0.2", "7")
@@ -91,7 +91,7 @@ class NatShareTest(ModesTestCase):
 
     def test_a_port_forward_cannot_take_the_whole_table(self):
         self.switch.api.create_network(
-            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0",
+            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0", underlay_allow=OUTSIDE,
             nat_max_connections=TABLE,
             forwards=[pb.network.PortForward(protocol=TCP, outside_port=8080,
                                              guest_address="192.168.50.10", guest_port=80)])

@@ -14,7 +14,7 @@ import unittest
 
 import dot1q
 from sylib import Capture, pb, run_in, wait_for
-from test_modes import NAT, TCP, ModesTestCase, ping
+from test_modes import NAT, OUTSIDE, TCP, ModesTestCase, ping
 
 VICTIM_IP, ATTACKER_IP = "192.168.50.10", "192.168.50.11"
 
@@ -24,7 +24,7 @@ class PortSecurityTest(ModesTestCase):
     def setUp(self):
         super().setUp()
         self.switch.api.create_network(
-            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0",
+            "lan", mode=NAT, gateway="192.168.50.1/24", uplink="up0", underlay_allow=OUTSIDE,
             dhcp=pb.network.Dhcp(range_start="192.168.50.100", range_end="192.168.50.120"),
             forwards=[pb.network.PortForward(protocol=TCP, outside_port=8080,
                                              guest_address=VICTIM_IP, guest_port=80)])

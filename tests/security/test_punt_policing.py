@@ -14,7 +14,7 @@ import unittest
 import dot1q
 from attack import blast
 from sylib import YARDCTL, pb, run_in, wait_for
-from test_modes import NAT, ModesTestCase, ping
+from test_modes import NAT, OUTSIDE, ModesTestCase, ping
 
 
 class PuntPolicingTest(ModesTestCase):
@@ -22,7 +22,7 @@ class PuntPolicingTest(ModesTestCase):
     def test_one_tenants_flood_leaves_anothers_arp_dhcp_and_the_api_answering(self):
         api = self.switch.api
         for name, net in (("lana", "192.168.51"), ("lanb", "192.168.52")):
-            api.create_network(name, mode=NAT, gateway=f"{net}.1/24", uplink="up0",
+            api.create_network(name, mode=NAT, gateway=f"{net}.1/24", uplink="up0", underlay_allow=OUTSIDE,
                                dhcp=pb.network.Dhcp(range_start=f"{net}.100",
                                                     range_end=f"{net}.150"))
         attacker = self.guest("fa", "lana")

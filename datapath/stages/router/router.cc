@@ -193,6 +193,16 @@ void DecrementTtl(RouterStage::Ip& ip) {
   PatchChecksum16(ip.ip + ip4::kChecksum, from, Load16(ttl));
 }
 
+// Whether `ip` is one of the addresses NAT networks leave by on `up`.
+bool IsNatAddress(const UplinkSlot& up, uint32_t ip) {
+  for (const GatewaySlot* g : up.gateways) {
+    if (g->nat && g->outside == ip) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // What would leave the uplink looking like this host's own tunnel traffic:
 // GRE, UDP to a VXLAN port, or anything for a remote tunnel endpoint. NAT
 // gives a guest the uplink's address, which is this host's tunnel
@@ -215,7 +225,22 @@ bool LooksLikeTunnel(const UplinkSlot& up, const RouterStage::Ip& ip) {
       }
     }
   }
-  return ip.dst == up.address;
+  return ip.dst == up.address || IsNatAddress(up, ip.dst);
+}
+
+// A host of the uplink's own subnet (other hypervisors, storage, the
+// management network) that the network may not reach: all of them but
+// those the operator allowed.
+bool UnderlayRefused(const GatewaySlot& gw, const UplinkSlot& up, uint32_t dst) {
+  if (((dst ^ up.address) & up.prefix_mask) != 0) {
+    return false;
+  }
+  for (const AllowedPrefix& a : gw.underlay_allow) {
+    if ((dst & a.mask) == a.network) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool IsPing(const RouterStage::Ip& ip) {
@@ -352,7 +377,7 @@ void RouterStage::Out(const GatewaySlot& gw, rte_mbuf* m) noexcept {
     return;
   }
   const UplinkSlot& up = *us->underlay;
-  if (LooksLikeTunnel(up, ip)) {
+  if (LooksLikeTunnel(up, ip) || UnderlayRefused(gw, up, ip.dst)) {
     egress_->Drop(m, gw.port, DropReason::kUnderlayRefused);
     return;
   }
@@ -392,7 +417,8 @@ uint16_t RouterStage::PickNatPort(const UplinkSlot& up, FlowKey reply,
       }
       // A forward's outside port stays the forward's.
       for (const ForwardRule& f : g->forwards) {
-        taken = taken || (f.proto == reply.proto && f.outside_port == port);
+        taken = taken ||
+                (g->outside == reply.dst_ip && f.proto == reply.proto && f.outside_port == port);
       }
     }
     if (!taken) {
@@ -428,7 +454,7 @@ bool RouterStage::SnatOut(const GatewaySlot& gw, const UplinkSlot& up, rte_mbuf*
     }
     FlowKey reply;
     reply.src_ip = ip.dst;
-    reply.dst_ip = up.address;
+    reply.dst_ip = gw.outside;
     reply.src_port = key.proto == kIpProtoIcmp ? 0 : key.dst_port;
     reply.proto = key.proto;
     reply.zone = OutsideZone(gw.uplink);
@@ -508,7 +534,7 @@ PortIndex RouterStage::FromUplink(const UplinkSlot& up, PortIndex in, rte_mbuf* 
     egress_->Drop(m, in, DropReason::kIpBadHeader);
     return kInvalidPort;
   }
-  if (ip.dst == up.address) {
+  if (ip.dst == up.address || IsNatAddress(up, ip.dst)) {
     return InNat(up, in, m, ip);
   }
   for (const GatewaySlot* gw : up.gateways) {
@@ -550,7 +576,8 @@ PortIndex RouterStage::InNat(const UplinkSlot& up, PortIndex in, rte_mbuf* m, Ip
     // A new connection: only through a port forward, and TCP only by SYN.
     for (const GatewaySlot* g : up.gateways) {
       for (const ForwardRule& f : g->forwards) {
-        if (f.proto == key.proto && f.outside_port == key.dst_port && g->conns != nullptr) {
+        if (g->outside == key.dst_ip && f.proto == key.proto && f.outside_port == key.dst_port &&
+            g->conns != nullptr) {
           gw = g;
           FlowKey reply;
           reply.src_ip = f.guest_ip;
@@ -604,7 +631,7 @@ PortIndex RouterStage::InIcmpError(const UplinkSlot& up, PortIndex in, rte_mbuf*
   uint8_t* inner = ip.l4 + 8;
   const uint32_t inner_ihl = ip.l4_seg >= 8 + 20 ? (inner[0] & 0x0f) * 4u : 0;
   if (inner_ihl < 20 || ip.l4_seg < 8 + inner_ihl + 8 || ip.l4_seg != ip.l4_len ||
-      Load32(inner + ip4::kSrc) != up.address) {
+      (Load32(inner + ip4::kSrc) != up.address && !IsNatAddress(up, Load32(inner + ip4::kSrc)))) {
     egress_->Drop(m, in, DropReason::kIpBadHeader);
     return kInvalidPort;
   }
@@ -612,7 +639,7 @@ PortIndex RouterStage::InIcmpError(const UplinkSlot& up, PortIndex in, rte_mbuf*
   uint8_t* inner_l4 = inner + inner_ihl;
   FlowKey key;  // what the quoted packet's answer would carry
   key.src_ip = Load32(inner + ip4::kDst);
-  key.dst_ip = up.address;
+  key.dst_ip = Load32(inner + ip4::kSrc);
   key.proto = proto;
   key.zone = OutsideZone(in);
   if (proto == kIpProtoTcp || proto == kIpProtoUdp) {

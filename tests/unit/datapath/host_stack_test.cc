@@ -78,6 +78,21 @@ TEST_F(HostStackArpTest, AnswersArpForItsAddressOnlyAndLearnsTheAsker) {
   EXPECT_EQ(sent_.size(), 1u);
 }
 
+TEST_F(HostStackArpTest, AnswersArpForItsOtherAddressesAsThemselves) {
+  constexpr uint32_t kNatAddress = 0x0a4d0032;  // 10.77.0.50: a NAT network's own
+  Interface up{kUplink, kLocal, 24, kGateway, kOurMac};
+  up.other_addresses = {kNatAddress};
+  host_.SetInterfaces({up});
+  Receive(ArpMessage{ArpOp::kRequest, kPeerMac, kPeer, 0, kNatAddress}, kBroadcastMac, 0);
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].arp.sender_ip, kNatAddress);
+  EXPECT_EQ(sent_[0].arp.sender_mac, kOurMac);
+  // A neighbour claiming it is not one.
+  Receive(ArpMessage{ArpOp::kRequest, 0x02cccccccc03, kNatAddress, 0, kLocal}, kBroadcastMac, 0);
+  EXPECT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(host_.Lookup(kUplink, kNatAddress), 0u);
+}
+
 TEST_F(HostStackArpTest, AsksOncePerSecondUntilAnsweredThenRefreshesAndForgetsTheSilent) {
   const std::vector<std::pair<PortIndex, uint32_t>> wanted = {{kUplink, kGateway}};
   host_.Tick(wanted, 0, Recorder());

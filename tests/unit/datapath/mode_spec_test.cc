@@ -381,6 +381,48 @@ TEST(ModeSpecTest, NatTableSizeIsCheckedInEveryMode) {
   }
 }
 
+TEST(ModeSpecTest, NatLimitsAddressAndUnderlayAllowList) {
+  EXPECT_EQ(Check(Nat(), [](NetworkSpec& n) { n.nat_max_per_guest = (1u << 22) + 1; }),
+            "network.nat_max_per_guest: 4194305 is outside 0..4194304");
+  EXPECT_EQ(Check(Nat(), [](NetworkSpec& n) { n.nat_max_per_forward = (1u << 22) + 1; }),
+            "network.nat_max_per_forward: 4194305 is outside 0..4194304");
+  NetworkSpec limited = Nat();
+  limited.nat_max_connections = 1000;
+  EXPECT_EQ(limited.NatGuestLimit(), 250u);  // a quarter unless set
+  limited.nat_max_per_forward = 7;
+  EXPECT_EQ(limited.NatForwardLimit(), 7u);
+
+  EXPECT_EQ(Check(Nat(), [](NetworkSpec& n) { n.nat_address = "10.99.0.50"; }), "ok");
+  EXPECT_TRUE(Names(Check(Nat(), [](NetworkSpec& n) { n.nat_address = "224.0.0.1"; }),
+                    "network.nat_address"));
+  EXPECT_TRUE(Names(Check(Nat(), [](NetworkSpec& n) { n.nat_address = "192.168.100.9"; }),
+                    "network.nat_address"));  // inside the network's own subnet
+  EXPECT_TRUE(Names(Check(Plain("r", NetworkMode::kRouted),
+                          [](NetworkSpec& n) {
+                            n.gateway = "10.1.0.1/24";
+                            n.uplink = "up0";
+                            n.nat_address = "10.99.0.50";
+                          }),
+                    "network.nat_address"));
+  EXPECT_TRUE(Names(Check(Plain("b"), [](NetworkSpec& n) { n.nat_address = "10.99.0.50"; }),
+                    "network.nat_address"));
+
+  EXPECT_EQ(Check(Nat(),
+                  [](NetworkSpec& n) {
+                    n.underlay_allow = {"10.99.0.2/32", "0.0.0.0/0"};
+                  }),
+            "ok");
+  EXPECT_TRUE(Names(Check(Nat(), [](NetworkSpec& n) { n.underlay_allow = {"10.99.0.2"}; }),
+                    "network.underlay_allow"));
+  EXPECT_TRUE(Names(Check(Nat(), [](NetworkSpec& n) { n.underlay_allow = {"10.99.0.0/33"}; }),
+                    "network.underlay_allow"));
+  EXPECT_TRUE(
+      Names(Check(Nat(), [](NetworkSpec& n) { n.underlay_allow.assign(65, "10.99.0.2/32"); }),
+            "network.underlay_allow"));
+  EXPECT_TRUE(Names(Check(Plain("b"), [](NetworkSpec& n) { n.underlay_allow = {"10.0.0.0/8"}; }),
+                    "network.underlay_allow"));
+}
+
 TEST(ModeSpecTest, AnUplinkCannotBePrivate) {
   PortSpec up;
   up.name = "up0";

@@ -283,6 +283,9 @@ class RouterTest : public ::testing::Test {
     gw.conns = conns_.get();
     gw.pmd = kPmd;
     gw.forwards = {ForwardRule{kUdp, 5353, kGuestAIp, 53}, ForwardRule{kTcp, 8080, kGuestAIp, 80}};
+    gw.outside = kUplinkIp;
+    // The outside hosts of these tests are on the uplink's subnet.
+    gw.underlay_allow = {AllowedPrefix{0, 0}};
     up.gateways.push_back(&gw);
 
     snap_.ports[kGuestPort] =
@@ -770,6 +773,48 @@ TEST_F(RouterTest, AForwardCarriesAtMostItsShareOfTheTable) {
   Clear();
   FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn)));
   EXPECT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(RouterTest, GuestsReachOnlyTheUnderlayHostsAllowed) {
+  gw().underlay_allow = {AllowedPrefix{kOutsideIp, 0xffffffff}};
+  up().gateway = kUpGwIp;
+  FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn)));   // allowed
+  FromGuest(GuestFrame(kUncachedIp, kTcp, Tcp(40001, 22, kSyn)));  // another underlay host
+  FromGuest(GuestFrame(kUpGwIp, kUdp, Udp(40002, 53)));            // even the router
+  FromGuest(GuestFrame(kFarIp, kTcp, Tcp(40003, 443, kSyn)));      // beyond it: the world
+  EXPECT_EQ(Drops(kGwPort, DropReason::kUnderlayRefused), 2u);
+  EXPECT_EQ(uplink_.sent_bytes.size(), 1u);  // the far one waits for the router's MAC
+  ASSERT_EQ(punted_.size(), 1u);
+  EXPECT_EQ(Pkt(punted_[0].bytes).dst, kFarIp);
+  // No list at all: the whole subnet is refused.
+  gw().underlay_allow.clear();
+  FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kAck)));
+  EXPECT_EQ(Drops(kGwPort, DropReason::kUnderlayRefused), 3u);
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
+TEST_F(RouterTest, ANatNetworksOwnAddressCarriesItsConnectionsAndForwards) {
+  constexpr uint32_t kNatIp = 0x0a630032;  // 10.99.0.50
+  gw().outside = kNatIp;
+  FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn)));
+  ASSERT_EQ(uplink_.sent_bytes.size(), 1u);
+  EXPECT_EQ(Pkt(uplink_.sent_bytes[0]).src, kNatIp);
+  // Its replies come back to the guest...
+  FromOutside(OutsideFrame(kNatIp, kTcp, Tcp(80, 40000, kSyn | kAck)));
+  ASSERT_EQ(guest_a_.sent_bytes.size(), 1u);
+  EXPECT_EQ(Pkt(guest_a_.sent_bytes[0]).dst, kGuestAIp);
+  // ...as do connections to its forwards; the uplink's own address has
+  // neither.
+  FromOutside(OutsideFrame(kNatIp, kUdp, Udp(7777, 5353)));
+  EXPECT_EQ(guest_a_.sent_bytes.size(), 2u);
+  FromOutside(OutsideFrame(kUplinkIp, kUdp, Udp(7778, 5353)));
+  FromOutside(OutsideFrame(kUplinkIp, kTcp, Tcp(80, 40000, kAck)));
+  EXPECT_EQ(guest_a_.sent_bytes.size(), 2u);
+  EXPECT_EQ(Drops(kUplink, DropReason::kNatNoConnection), 2u);
+  // A guest cannot send to it as to an outside host.
+  FromGuest(GuestFrame(kNatIp, kTcp, Tcp(40001, 80, kSyn)));
+  EXPECT_EQ(Drops(kGwPort, DropReason::kUnderlayRefused), 1u);
   EXPECT_TRUE(pool_.AllReleased());
 }
 
