@@ -28,10 +28,19 @@ Status ReadPem(const std::string& flag, const std::string& path, std::string* ou
   return Status::Ok();
 }
 
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) {
+    out += (i ? ", " : "") + names[i];
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 Status ValidateApiOptions(const ApiOptions& o) {
-  const bool any_tls = !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty();
+  const bool any_tls =
+      !o.tls_cert.empty() || !o.tls_key.empty() || !o.tls_client_ca.empty() || !o.authz.empty();
   if (o.tcp_listen.empty()) {
     if (any_tls || o.insecure_tcp) {
       return Status(StatusCode::kInvalidArgument, "--tls-*/--insecure-tcp need --listen HOST:PORT");
@@ -45,6 +54,9 @@ Status ValidateApiOptions(const ApiOptions& o) {
     return Status(StatusCode::kInvalidArgument,
                   "--listen needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS), or "
                   "--insecure-tcp for plain TCP");
+  }
+  if (std::string err = ValidatePolicy(o.authz); !err.empty()) {
+    return Status(StatusCode::kInvalidArgument, err);
   }
   return Status::Ok();
 }
@@ -95,6 +107,19 @@ Status ApiServer::Start(const ApiOptions& o) {
       }
       ssl.pem_key_cert_pairs.push_back(pair);
       creds = grpc::SslServerCredentials(ssl);
+      if (o.authz.empty()) {
+        SY_WARN(
+            "api: no --tls-admin-names or --tls-reader-names: every client certificate "
+            "signed by the CA of "
+            << o.tls_client_ca
+            << " has full (admin) access over TLS; name the admins and readers to limit it");
+      } else {
+        authorizer_ = std::make_shared<TlsAuthorizer>(o.authz);
+        creds->SetAuthMetadataProcessor(authorizer_);
+        SY_INFO("api: TLS clients by certificate name: admins "
+                << JoinNames(o.authz.admin_names) << ", readers " << JoinNames(o.authz.reader_names)
+                << "; other certificates are refused");
+      }
     }
     builder.AddListeningPort(o.tcp_listen, creds, &tcp_port);
   }

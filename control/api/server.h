@@ -1,7 +1,8 @@
 // The gRPC server of switchyardd: a unix socket (0660, root) always, and
 // TCP when asked: with TLS and required client certificates (mTLS), or
 // plain only behind an explicit insecure flag. Serves switchyard.v1,
-// grpc.health.v1 and server reflection.
+// grpc.health.v1 and server reflection. TLS clients are authorised by the
+// names in their certificates when names are configured (authz.h).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "control/api/authz.h"
 #include "control/api/services.h"
 #include "datapath/core/status.h"
 
@@ -22,6 +24,9 @@ struct ApiOptions {
   std::string tls_key;        // its private key (PEM)
   std::string tls_client_ca;  // CA that signs client certificates (PEM)
   bool insecure_tcp = false;  // plain TCP, no TLS: only when asked for
+  // Certificate names of admins and readers over TLS; none: every
+  // certificate the client CA signs is an admin.
+  AuthzPolicy authz;
 };
 
 // Checks the TCP/TLS combination before anything starts.
@@ -42,6 +47,8 @@ class ApiServer {
   FdbService fdb_;
   StatsService stats_;
   EventsService events_;
+  // Set when names are configured; shared with the TLS credentials.
+  std::shared_ptr<TlsAuthorizer> authorizer_;
   std::unique_ptr<grpc::Server> server_;
   std::string socket_path_;
 };

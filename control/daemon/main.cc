@@ -40,6 +40,11 @@ constexpr const char* kUsage = R"(usage: switchyardd [options]
     --tls-cert FILE            server certificate chain (PEM)
     --tls-key FILE             its private key (PEM)
     --tls-client-ca FILE       CA that signs client certificates (PEM)
+    --tls-admin-names LIST     comma-separated certificate names (Subject CN, DNS or URI
+                               subjectAltName) that may call every method
+    --tls-reader-names LIST    names that may only read (Get*, List*, Watch, stats, health);
+                               with either list, any other certificate is refused; with
+                               neither, every certificate the CA signs may call everything
   --insecure-tcp             serve --listen without TLS (anyone reaching it controls the switch)
   --control-cpu N            CPU of the control thread (default 0)
   --pmd-cpus LIST            comma-separated CPUs that poll, one PMD each
@@ -109,6 +114,16 @@ std::string ParseArgs(int argc, char** argv, Args* args) {
       args->api.tls_key = value;
     } else if (flag == "--tls-client-ca") {
       args->api.tls_client_ca = value;
+    } else if (flag == "--tls-admin-names") {
+      if (std::string err = ctl::AppendNameList(flag, value, &args->api.authz.admin_names);
+          !err.empty()) {
+        return err;
+      }
+    } else if (flag == "--tls-reader-names") {
+      if (std::string err = ctl::AppendNameList(flag, value, &args->api.authz.reader_names);
+          !err.empty()) {
+        return err;
+      }
     } else if (flag == "--control-cpu") {
       if (!ParseNumber(value, 0, 4095, &n)) return flag + ": not a CPU number: " + value;
       args->eal.control_cpu = static_cast<int>(n);

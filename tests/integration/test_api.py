@@ -3,7 +3,8 @@ our .proto by grpc_python_plugin (a client that is not ours).
 
 Validation codes with nothing half-applied, persisted state across kill -9,
 the state-dir lock, live port churn with zero loss on other ports, the Watch
-stream, static MACs, port moves, and TCP with mutual TLS.
+stream, static MACs, port moves, and TCP with mutual TLS, its clients
+authorised by the names in their certificates.
 """
 import os
 import signal
@@ -14,8 +15,8 @@ import unittest
 
 import grpc
 
-from sylib import (DAEMON, Api, Guest, SwitchTestCase, code_of, pb, read_events, unique,
-                   wait_for)
+from sylib import (DAEMON, YARDCTL, Api, Guest, SwitchTestCase, code_of, pb, read_events,
+                   unique, wait_for)
 
 A, B, C = (f"02:00:00:00:00:0{x}" for x in "abc")
 BCAST = "ff:ff:ff:ff:ff:ff"
@@ -348,18 +349,21 @@ class ApiTest(SwitchTestCase):
 
 
 class TlsTest(SwitchTestCase):
-    def make_certs(self):
+    def make_certs(self, clients=(("client", "sy-client", ""),)):
+        """A throwaway CA in the test's directory, a server certificate for
+        localhost, and one client certificate per (file name, CN, extra
+        subjectAltName entries) of `clients`, all signed by that CA."""
         d = self.workdir
         def run(*args):
             subprocess.run(args, check=True, capture_output=True, cwd=d)
         run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
             "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=sy-test-ca")
-        for who, cn in (("server", "localhost"), ("client", "sy-client")):
+        for who, cn, san in (("server", "localhost", ""), *clients):
             run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{who}.key",
                 "-out", f"{who}.csr", "-subj", f"/CN={cn}")
             ext = f"{who}.ext"
             with open(os.path.join(d, ext), "w") as f:
-                f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+                f.write(f"subjectAltName=DNS:localhost,IP:127.0.0.1{san}\n")
             run("openssl", "x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey",
                 "ca.key", "-CAcreateserial", "-days", "1", "-out", f"{who}.pem",
                 "-extfile", ext)
@@ -390,6 +394,144 @@ class TlsTest(SwitchTestCase):
         names = [n.name for n in self.switch.api.networks.ListNetworks(
             pb.network.ListNetworksRequest()).networks]
         self.assertEqual(names, ["tls0"])
+        # Without names, any certificate of the CA is an admin, and the log says so.
+        self.assertIn("no --tls-admin-names or --tls-reader-names: every client certificate",
+                      self.switch.log())
+
+    def test_certificate_names_make_admins_and_readers_and_refuse_others(self):
+        read = self.make_certs((
+            ("admin", "sy-admin", ""),
+            ("reader", "sy-reader", ""),
+            ("stranger", "sy-stranger", ""),
+            # Not by its CN: by a URI subjectAltName.
+            ("monitor", "mon-7", ",URI:spiffe://switchyard.test/monitor"),
+        ))
+        port = 40000 + os.getpid() % 20000
+        d = self.workdir
+        sw = self.start_switch([
+            "--listen", f"127.0.0.1:{port}", "--tls-cert", f"{d}/server.pem",
+            "--tls-key", f"{d}/server.key", "--tls-client-ca", f"{d}/ca.pem",
+            "--tls-admin-names", "sy-admin",
+            "--tls-reader-names", "sy-reader,spiffe://switchyard.test/monitor"])
+        self.assertIn("api: TLS clients by certificate name: admins [sy-admin], readers "
+                      "[sy-reader, spiffe://switchyard.test/monitor]", sw.log())
+        self.assertNotIn("full (admin) access", sw.log())
+
+        def client(who):
+            api = Api(f"localhost:{port}", grpc.ssl_channel_credentials(
+                read("ca.pem"), read(f"{who}.key"), read(f"{who}.pem")))
+            self.addCleanup(api.close)
+            return api
+
+        def failure(call):
+            try:
+                call()
+            except grpc.RpcError as e:
+                return e.code().name, e.details()
+            return "OK", ""
+
+        def listed(api):
+            return [n.name for n in api.networks.ListNetworks(
+                pb.network.ListNetworksRequest(), timeout=10).networks]
+
+        admin, reader, stranger, monitor = map(client, ("admin", "reader", "stranger",
+                                                        "monitor"))
+        # The admin may change the switch.
+        self.assertEqual(code_of(lambda: admin.create_network("tls0")), "OK")
+        self.assertEqual(code_of(lambda: admin.networks.UpdateNetwork(
+            pb.network.UpdateNetworkRequest(name="tls0", fdb_aging_seconds=60), timeout=10)),
+            "OK")
+
+        # The reader may read: list, get, stats, and the Watch stream (which
+        # runs until its deadline).
+        self.assertEqual(listed(reader), ["tls0"])
+        self.assertEqual(reader.networks.GetNetwork(
+            pb.network.GetNetworkRequest(name="tls0"), timeout=10).fdb_aging_seconds, 60)
+        self.assertEqual(code_of(reader.get_stats), "OK")
+        self.assertEqual(code_of(lambda: list(reader.events.Watch(
+            pb.events.WatchRequest(), timeout=1))), "DEADLINE_EXCEEDED")
+        # ... and nothing else, told who it is and what it asked for.
+        code, msg = failure(lambda: reader.create_network("tls1"))
+        self.assertEqual(code, "PERMISSION_DENIED")
+        self.assertEqual(msg, "certificate CN=sy-reader DNS=localhost is a reader "
+                         "(--tls-reader-names): /switchyard.v1.Networks/CreateNetwork changes "
+                         "the switch and needs an admin name (--tls-admin-names)")
+        self.assertEqual(code_of(lambda: reader.networks.DeleteNetwork(
+            pb.network.DeleteNetworkRequest(name="tls0"), timeout=10)), "PERMISSION_DENIED")
+        self.assertEqual(code_of(lambda: reader.fdb.FlushFdb(
+            pb.fdb.FlushFdbRequest(network="tls0"), timeout=10)), "PERMISSION_DENIED")
+
+        # A reader by its URI subjectAltName.
+        self.assertEqual(listed(monitor), ["tls0"])
+        code, msg = failure(lambda: monitor.networks.DeleteNetwork(
+            pb.network.DeleteNetworkRequest(name="tls0"), timeout=10))
+        self.assertEqual(code, "PERMISSION_DENIED")
+        self.assertIn("URI=spiffe://switchyard.test/monitor is a reader", msg)
+
+        # A certificate of the same CA with neither name may do nothing.
+        for _ in range(3):
+            code, msg = failure(lambda: listed(stranger))
+            self.assertEqual(code, "PERMISSION_DENIED")
+        self.assertEqual(msg, "certificate CN=sy-stranger DNS=localhost has none of the names "
+                         "of --tls-admin-names or --tls-reader-names: "
+                         "/switchyard.v1.Networks/ListNetworks refused")
+        self.assertEqual(code_of(stranger.get_stats), "PERMISSION_DENIED")
+
+        # Nothing the refused calls asked for happened.
+        self.assertEqual(listed(admin), ["tls0"])
+        self.assertEqual(admin.networks.GetNetwork(
+            pb.network.GetNetworkRequest(name="tls0"), timeout=10).fdb_aging_seconds, 60)
+
+        # Refusals are logged per certificate: the first, then at 2, 4, 8...
+        # of its count (4 of the stranger's: logged at 1, 2 and 4).
+        log = sw.log()
+        stranger_lines = [l for l in log.splitlines() if "CN=sy-stranger" in l]
+        self.assertEqual(len(stranger_lines), 3, log)
+        self.assertIn("warn api: certificate CN=sy-stranger", stranger_lines[0])
+        self.assertTrue(stranger_lines[0].endswith(
+            "/switchyard.v1.Networks/ListNetworks refused (refused calls of this certificate: 1)"),
+            stranger_lines[0])
+        self.assertTrue(stranger_lines[2].endswith(
+            "/switchyard.v1.Stats/GetStats refused (refused calls of this certificate: 4)"),
+            stranger_lines[2])
+        self.assertIn("CN=sy-reader DNS=localhost is a reader (--tls-reader-names): "
+                      "/switchyard.v1.Networks/CreateNetwork", log)
+
+        # The unix socket, yard-kvmd's and local yardctl's way in, is not
+        # limited by certificate names: its file mode is its fence.
+        self.assertEqual(code_of(lambda: sw.api.create_network("unix0")), "OK")
+
+        # yardctl over TLS with the reader's certificate: lists, and is
+        # refused a change with the server's message.
+        tls = ["--server", f"localhost:{port}", "--tls-ca", f"{d}/ca.pem",
+               "--tls-cert", f"{d}/reader.pem", "--tls-key", f"{d}/reader.key"]
+        r = subprocess.run([YARDCTL, *tls, "network", "list"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("tls0", r.stdout)
+        r = subprocess.run([YARDCTL, *tls, "network", "create", "tls2"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("PERMISSION_DENIED: certificate CN=sy-reader DNS=localhost is a reader",
+                      r.stderr)
+        self.assertEqual(listed(admin), ["tls0", "unix0"])
+
+    def test_certificate_names_need_mutual_tls_and_well_formed_lists(self):
+        self.make_certs()
+        d = self.workdir
+        tls = ["--listen", "127.0.0.1:1", "--tls-cert", f"{d}/server.pem", "--tls-key",
+               f"{d}/server.key", "--tls-client-ca", f"{d}/ca.pem"]
+        for args, message in (
+                (["--tls-admin-names", "a"], "need --listen"),
+                (["--listen", "127.0.0.1:1", "--insecure-tcp", "--tls-reader-names", "a"],
+                 "exclude each other"),
+                ([*tls, "--tls-admin-names", "a,,b"], "--tls-admin-names: empty name in 'a,,b'"),
+                ([*tls, "--tls-admin-names", "a", "--tls-reader-names", "b,a"],
+                 "'a' is in both --tls-admin-names and --tls-reader-names")):
+            r = subprocess.run([DAEMON, "--socket", d + "/u.sock", "--state-dir", d + "/u-state",
+                                *args], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(message, r.stderr)
 
 
 if __name__ == "__main__":
