@@ -359,6 +359,7 @@ Status TapFromProto(const v1::Tap& tap, dp::PortSpec* spec) {
   spec->tap_owner_uid = tap.has_owner_uid() ? static_cast<int>(tap.owner_uid()) : -1;
   spec->mtu = tap.mtu();
   spec->tap_multi_queue = tap.multi_queue();
+  spec->tap_adopt = tap.adopt();
   spec->driver = DriverFromProto(tap.driver());
   return CheckDriver("port.tap.driver", tap.driver());
 }
@@ -495,6 +496,7 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
     }
     tap->set_mtu(spec.mtu);
     tap->set_multi_queue(spec.tap_multi_queue);
+    tap->set_adopt(spec.tap_adopt);
     tap->set_driver(DriverToProto(spec.driver));
     return msg;
   }

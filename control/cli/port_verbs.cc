@@ -58,7 +58,7 @@ std::string BackendName(const v1::Port& port) {
 }
 
 // --vhost-server SOCKET, --vhost-client SOCKET, --kernel NETDEV, --tap NAME
-// (with --tap-owner UID, --multi-queue) or --internal NAME (with
+// (with --tap-owner UID, --multi-queue, --tap-adopt) or --internal NAME (with
 // --address CIDR...), at most one; --mtu N goes with --tap and --internal,
 // --driver with the last three.
 struct BackendArgs {
@@ -92,8 +92,8 @@ std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
   if (!!server + !!client + !!kernel + !!tap + !!internal > 1) {
     return "--vhost-server, --vhost-client, --kernel, --tap and --internal exclude each other";
   }
-  if ((args.U32("--tap-owner") || args.Has("--multi-queue")) && !tap) {
-    return "--tap-owner and --multi-queue go with --tap";
+  if ((args.U32("--tap-owner") || args.Has("--multi-queue") || args.Has("--tap-adopt")) && !tap) {
+    return "--tap-owner, --multi-queue and --tap-adopt go with --tap";
   }
   if (args.U32("--mtu") && !tap && !internal) {
     return "--mtu goes with --tap or --internal";
@@ -130,6 +130,7 @@ std::string BackendFromArgs(const ParsedArgs& args, BackendArgs* out) {
     }
     t.set_mtu(args.U32("--mtu").value_or(0));
     t.set_multi_queue(args.Has("--multi-queue"));
+    t.set_adopt(args.Has("--tap-adopt"));
     t.set_driver(driver);
     out->tap = t;
   } else if (internal) {
@@ -556,6 +557,7 @@ std::vector<OptionSpec> PortOptions() {
           {"--tap-owner", OptionSpec::Kind::kU32},
           {"--mtu", OptionSpec::Kind::kU32},
           {"--multi-queue", OptionSpec::Kind::kFlag},
+          {"--tap-adopt", OptionSpec::Kind::kFlag},
           {"--internal"},
           {"--address", OptionSpec::Kind::kString, true},
           {"--driver"},
@@ -582,7 +584,7 @@ std::vector<Verb> PortVerbs() {
       {"port add",
        "NAME (--network NET | --underlay CIDR [--gateway IP])\n"
        "    (--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
-       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
+       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] [--tap-adopt] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N])\n"
        "    [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]] [--private]\n"
@@ -594,7 +596,7 @@ std::vector<Verb> PortVerbs() {
       {"port show", "NAME", {{"NAME"}, {}}, Show},
       {"port set",
        "NAME [--network NET] [--vhost-server SOCKET | --vhost-client SOCKET | --kernel NETDEV |\n"
-       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] |\n"
+       "    --tap NAME [--tap-owner UID] [--mtu N] [--multi-queue] [--tap-adopt] |\n"
        "    --internal NAME [--address CIDR]... [--mtu N]] [--driver auto|af_xdp|af_packet]\n"
        "    [--access VID | [--trunk VIDS|all] [--native VID [--native-tagged]]]\n"
        "    [--underlay CIDR [--gateway IP]] [--private | --no-private] [--mac-limit N (0: none)]\n"

@@ -78,7 +78,7 @@ Status Controller::Restore() {
     return Status::Ok();
   }
   auto restore_port = [&](const dp::PortSpec& p) {
-    if (Status s = dataplane_->AddPort(p); !s.ok()) {
+    if (Status s = dataplane_->AddPort(p, /*restoring=*/true); !s.ok()) {
       SY_ERROR("port " << p.name << ": not restored, kept in the config: " << s.message());
       failed_ports_[p.name] = FailedPort{p, s.message()};
     }
@@ -509,6 +509,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
     spec.tap_owner_uid = backend->tap_owner_uid;
     spec.mtu = backend->mtu;
     spec.tap_multi_queue = backend->tap_multi_queue;
+    spec.tap_adopt = backend->tap_adopt;
     spec.addresses = backend->addresses;
     spec.driver = backend->driver;
   }

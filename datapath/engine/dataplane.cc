@@ -733,7 +733,7 @@ Status Dataplane::RemoveNetwork(const std::string& name) {
   return Status::Ok();
 }
 
-Status Dataplane::AddPort(const PortSpec& spec) {
+Status Dataplane::AddPort(const PortSpec& spec, bool restoring) {
   if (Status s = ValidatePortSpec(spec); !s.ok()) {
     return s;
   }
@@ -770,8 +770,9 @@ Status Dataplane::AddPort(const PortSpec& spec) {
     const KernelDriver driver = PreferredDriver(spec);
     if (spec.kind == PortKind::kTap) {
       std::unique_ptr<TapDevice> tap;
-      made = TapDevice::Create(
-          TapConfig{spec.netdev, spec.tap_owner_uid, spec.mtu, spec.tap_multi_queue}, &tap);
+      made = TapDevice::Create(TapConfig{spec.netdev, spec.tap_owner_uid, spec.mtu,
+                                         spec.tap_multi_queue, spec.tap_adopt, restoring},
+                               &tap);
       device = std::move(tap);
     } else if (spec.kind == PortKind::kInternal) {
       std::unique_ptr<InternalDevice> internal;

@@ -142,7 +142,9 @@ class Dataplane {
   // Aging applies at once; a new fdb_max starts a new, empty FDB.
   Status UpdateNetwork(const NetworkSpec& spec);
   Status RemoveNetwork(const std::string& name);
-  Status AddPort(const PortSpec& spec);
+  // `restoring`: the port comes from the saved config, so a netdev it
+  // names that the switch makes (a TAP) is the switch's own from before.
+  Status AddPort(const PortSpec& spec, bool restoring = false);
   Status RemovePort(const std::string& name);
   // Moves a port to another network; its FDB entries (static ones too) are
   // forgotten.

@@ -197,6 +197,7 @@ struct PortSpec {
   int tap_owner_uid = -1;     // kTap: user QEMU runs as; -1: root
   uint32_t mtu = 0;           // kTap, kInternal: 0 = 1500
   bool tap_multi_queue = false;
+  bool tap_adopt = false;  // kTap: take over a TAP the switch did not make, and leave it
   std::vector<std::string> addresses{};       // kInternal: "10.0.0.1/24", ...
   KernelDriver driver = KernelDriver::kAuto;  // kKernel, kTap, kInternal
   VlanSpec vlan{};

@@ -26,6 +26,34 @@ bool IsTunTap(const std::string& ifname) {
   return stat(("/sys/class/net/" + ifname + "/tun_flags").c_str(), &st) == 0;
 }
 
+std::string AliasPath(const std::string& ifname) { return "/sys/class/net/" + ifname + "/ifalias"; }
+
+bool HasOurMark(const std::string& ifname) {
+  char buf[64] = {};
+  const int fd = open(AliasPath(ifname).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  std::string alias(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  while (!alias.empty() && alias.back() == '\n') {
+    alias.pop_back();
+  }
+  return alias == kTapMark;
+}
+
+bool Mark(const std::string& ifname) {
+  const int fd = open(AliasPath(ifname).c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return false;
+  }
+  const bool ok =
+      write(fd, kTapMark, sizeof(kTapMark) - 1) == static_cast<ssize_t>(sizeof(kTapMark) - 1);
+  close(fd);
+  return ok;
+}
+
 // Opens /dev/net/tun attached to `ifname` with `flags`; -1 and errno set on
 // failure.
 int OpenTap(const std::string& ifname, short flags) {
@@ -63,6 +91,13 @@ Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* ou
                   "port.tap.name: " + config.ifname + " exists and is not a TAP device");
   }
   tap->adopted_ = exists;
+  tap->foreign_ = exists && !HasOurMark(config.ifname) && !config.restoring;
+  if (tap->foreign_ && !config.adopt) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "port.tap.name: TAP " + config.ifname +
+                      " exists and was not made by the switch (a VM's or another tool's); set "
+                      "tap.adopt (yardctl --tap-adopt) to take it over");
+  }
   int fd = OpenTap(config.ifname, TapFlags(config.multi_queue));
   // A device of that name still being deleted (by someone else) is busy
   // for a moment.
@@ -73,9 +108,24 @@ Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* ou
   if (fd < 0) {
     return Errno("port.tap: cannot create TAP " + config.ifname);
   }
+  Status s;
+  if (tap->foreign_) {
+    close(fd);  // as found: its owner decides when it goes
+    NlSocket sock;
+    s = SetLinkUp(sock.get(), config.ifname, 0, "port.tap.mtu");
+    if (!s.ok()) {
+      return s;
+    }
+    SY_INFO("tap " << config.ifname << ": adopted (not made by the switch; left in place)");
+    *out = std::move(tap);
+    return Status::Ok();
+  }
   // From here the destructor deletes the device if a later step fails.
   tap->opened_ = true;
-  Status s;
+  if (!Mark(config.ifname)) {
+    SY_WARN("tap " << config.ifname << ": cannot set its ifalias to " << kTapMark
+                   << "; a restart will take it over only from the saved config");
+  }
   if (ioctl(fd, TUNSETPERSIST, 1) != 0) {
     s = Errno("port.tap: cannot make " + config.ifname + " persistent");
   } else if (config.owner_uid >= 0 && ioctl(fd, TUNSETOWNER, config.owner_uid) != 0) {

@@ -3,9 +3,13 @@
 // the user QEMU runs as, with the MTU asked for, brought up. Destroying this
 // object deletes the device (at once, or when the last fd on it closes).
 //
-// A TAP of that name left by a switch that died is taken over, not refused,
-// so a restart does not cut off a running guest; any other netdev of that
-// name is refused.
+// The switch marks the TAPs it makes (their ifalias). A TAP of that name
+// with the mark, left by a switch that died, is taken over, so a restart
+// does not cut off a running guest; so is one named by a port restored from
+// the saved config (made before the mark). Any other TAP of that name (a
+// VM's, another tool's) is refused unless `adopt` says to take it over; an
+// adopted TAP is left as it was found (not made persistent, given away or
+// deleted). Any other kind of netdev of that name is refused.
 //
 // Thread context: control thread only.
 #pragma once
@@ -25,7 +29,12 @@ struct TapConfig {
   int owner_uid = -1;  // -1: root only
   uint32_t mtu = 0;    // 0: the kernel's default (1500)
   bool multi_queue = false;
+  bool adopt = false;      // take over a TAP the switch did not make
+  bool restoring = false;  // the port comes from the saved config: a TAP of its name is ours
 };
+
+// The ifalias of the TAPs the switch makes.
+inline constexpr char kTapMark[] = "switchyard";
 
 class TapDevice final : public KernelDevice {
  public:
@@ -36,13 +45,15 @@ class TapDevice final : public KernelDevice {
 
   const std::string& ifname() const { return config_.ifname; }
   bool adopted() const { return adopted_; }
+  bool foreign() const { return foreign_; }
 
  private:
   explicit TapDevice(TapConfig config) : config_(std::move(config)) {}
 
   TapConfig config_;
-  bool adopted_ = false;
-  bool opened_ = false;  // only a device we opened is ours to delete
+  bool adopted_ = false;  // it existed before
+  bool foreign_ = false;  // ...and the switch did not make it: never deleted
+  bool opened_ = false;   // only a device we opened is ours to delete
 };
 
 }  // namespace switchyard::dp
