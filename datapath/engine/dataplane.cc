@@ -386,7 +386,7 @@ void Dataplane::FreeEndpoints(NetworkState& n, std::vector<EndpointState> gone) 
     PortTotals t = SumPort(counters_.get(), n_counters(), e.index);
     t -= e.base;
     n.departed += t;
-    port_slot_used_[e.index] = false;
+    ReleaseSlot(e.index);
     SY_INFO("network " << n.spec.name << ": tunnel endpoint " << e.port->Name() << " removed");
   }
 }
@@ -517,7 +517,7 @@ void Dataplane::FreeRetired(NetworkState* n, Retired retired) {
       t -= g.base;
       n->departed += t;
     }
-    port_slot_used_[g.index] = false;
+    ReleaseSlot(g.index);
   }
 }
 
@@ -838,12 +838,7 @@ Status Dataplane::RemovePort(const std::string& name) {
     n->departed += NetworkShareOf(gone);
   }
   gone.port.reset();  // closes the socket; a connected guest sees it go
-  port_slot_used_[gone.index] = false;
-  for (auto& [net_name, net] : networks_) {  // the slot's next port starts afresh
-    if (net.gateway != nullptr && net.gateway->dhcp != nullptr) {
-      net.gateway->dhcp->ForgetPort(gone.index);
-    }
-  }
+  ReleaseSlot(gone.index);
   if (gone.spec.IsUplink()) {
     PollPorts();  // its endpoints go down
   }
@@ -1070,13 +1065,34 @@ void Dataplane::PollPorts() {
   }
 }
 
-void Dataplane::ServiceSlowPath() {
-  const uint64_t now_ms = clock_.Milliseconds();
-  const uint64_t now_unix = static_cast<uint64_t>(time(nullptr));
-  auto send = [this](PortIndex port, const uint8_t* frame, uint32_t len) {
-    if (!slow_path_->Inject(PmdOf(port), port, frame, len)) {
-      control_counters().ports[port].drops[static_cast<int>(DropReason::kSlowPathFull)].Add(1);
+void Dataplane::SendFromSlowPath(PortIndex port, const uint8_t* frame, uint32_t len) {
+  if (!slow_path_->Inject(PmdOf(port), port, frame, len)) {
+    control_counters().ports[port].drops[static_cast<int>(DropReason::kSlowPathFull)].Add(1);
+  }
+}
+
+void Dataplane::ReleaseSlot(PortIndex index) {
+  // Called after a Publish without the slot's port. Frames on their way to
+  // it (waiting to be injected) or from it (punted) are settled while the
+  // slot is empty, so none reaches the port that takes the slot next: the
+  // PMDs send injected frames by the snapshot (the slot has nothing), and
+  // punted ones find no interface or gateway at the slot. Each grace period
+  // sees every PMD take a burst of its inject ring.
+  for (int i = 0; i < kSettleRounds && slow_path_->InjectedPending() > 0; ++i) {
+    rcu_->Synchronize();
+  }
+  HandlePunted(clock_.Milliseconds(), static_cast<uint64_t>(time(nullptr)));
+  for (auto& [name, n] : networks_) {  // the slot's next port starts afresh
+    if (n.gateway != nullptr && n.gateway->dhcp != nullptr) {
+      n.gateway->dhcp->ForgetPort(index);
     }
+  }
+  port_slot_used_[index] = false;
+}
+
+void Dataplane::HandlePunted(uint64_t now_ms, uint64_t now_unix) {
+  auto send = [this](PortIndex port, const uint8_t* frame, uint32_t len) {
+    SendFromSlowPath(port, frame, len);
   };
   std::vector<uint8_t> reply;
   slow_path_->DrainPunted([&](const PuntTag& tag, const uint8_t* frame, uint32_t len) {
@@ -1095,6 +1111,15 @@ void Dataplane::ServiceSlowPath() {
     }
     host_.HandleFrame(tag.port, frame, len, now_ms, send);
   });
+}
+
+void Dataplane::ServiceSlowPath() {
+  const uint64_t now_ms = clock_.Milliseconds();
+  const uint64_t now_unix = static_cast<uint64_t>(time(nullptr));
+  auto send = [this](PortIndex port, const uint8_t* frame, uint32_t len) {
+    SendFromSlowPath(port, frame, len);
+  };
+  HandlePunted(now_ms, now_unix);
   // wanted[i]: the (uplink, next hop) whose MAC endpoint asking[i] needs.
   std::vector<std::pair<PortIndex, uint32_t>> wanted;
   std::vector<TunnelEndpoint*> asking;
@@ -1166,6 +1191,12 @@ void Dataplane::DrainEvents(const std::function<void(const MacEvent&)>& fn) {
       fn(MacEvent{type, n->spec.name, port, moved ? PortName(e.previous_port) : "", e.mac, e.vlan});
     });
   }
+}
+
+uint32_t Dataplane::mbufs_total() const { return pool_ != nullptr ? pool_->size : 0; }
+
+uint32_t Dataplane::mbufs_in_use() const {
+  return pool_ != nullptr ? rte_mempool_in_use_count(pool_) : 0;
 }
 
 uint64_t Dataplane::events_dropped() const {

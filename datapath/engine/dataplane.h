@@ -183,6 +183,9 @@ class Dataplane {
   void DrainEvents(const std::function<void(const MacEvent&)>& fn);
   // Events lost because a PMD's ring was full.
   uint64_t events_dropped() const;
+  // The packet pool's size and the buffers not free in it now.
+  uint32_t mbufs_total() const;
+  uint32_t mbufs_in_use() const;
 
   std::vector<NetworkSpec> NetworkSpecs() const;
   std::vector<PortSpec> PortSpecs() const;
@@ -277,6 +280,13 @@ class Dataplane {
   bool SyncGateway(NetworkState& n, const NetworkSpec& before, Retired* retired);
   // Frees a retired gateway's slot after the Publish() without it.
   void FreeRetired(NetworkState* n, Retired retired);
+  // Frees a slot whose port is gone from the published snapshot, once no
+  // frame on its way to or from the slot can reach the slot's next port.
+  void ReleaseSlot(PortIndex index);
+  static constexpr int kSettleRounds = 64;  // grace periods for the inject rings to empty
+  // The frames punted to the control thread: DHCP, the host stack, ARP.
+  void HandlePunted(uint64_t now_ms, uint64_t now_unix);
+  void SendFromSlowPath(PortIndex port, const uint8_t* frame, uint32_t len);
   GatewayState* GatewayAt(PortIndex port);
   // Port security as the PMDs check it: the spec's MACs and addresses and,
   // with DHCP snooping, what the network's DHCP server leased to them.

@@ -63,6 +63,14 @@ DropReason SlowPath::Punt(rte_mbuf* m, void* gate) noexcept {
   return rte_ring_enqueue(g.ring, m) == 0 ? DropReason::kCount : DropReason::kSlowPathFull;
 }
 
+unsigned SlowPath::InjectedPending() const {
+  unsigned n = 0;
+  for (const rte_ring* r : inject_) {
+    n += rte_ring_count(r);
+  }
+  return n;
+}
+
 uint16_t SlowPath::TakeInjected(int pmd, rte_mbuf** pkts, uint16_t n) noexcept {
   return static_cast<uint16_t>(
       rte_ring_dequeue_burst(inject_[pmd], reinterpret_cast<void**>(pkts), n, nullptr));

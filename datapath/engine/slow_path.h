@@ -43,6 +43,8 @@ class SlowPath {
   void* punt_gate(int pmd) const { return gates_[pmd].get(); }
   // PMD thread `pmd`: frames to send, at most `n`.
   uint16_t TakeInjected(int pmd, rte_mbuf** pkts, uint16_t n) noexcept;
+  // Frames injected and not yet taken by their PMDs (control thread).
+  unsigned InjectedPending() const;
 
   // Control thread: every punted frame with its tag, then frees it.
   void DrainPunted(

@@ -9,6 +9,7 @@ netdevs, DPDK runtime directories, namespaces. CI runs short rounds
 the long ones. Each round prints its figures.
 """
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from sylib import Guest, SwitchTestCase, pb, run_in, unique, wait_for
 
 SCALE = int(os.environ.get("SY_SOAK_SCALE", "1"))
 A, B = "02:00:00:00:50:0a", "02:00:00:00:50:0b"
+MBUF_SLACK = 64
 
 
 def fds(pid):
@@ -36,6 +38,12 @@ def netdevs(ns=None):
     return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
 
 
+def xdp_attached(ns):
+    """Netdevs of `ns` with an XDP program attached."""
+    links = json.loads(run_in(ns, "ip", "-d", "-j", "link", "show") or "[]")
+    return sorted(link["ifname"] for link in links if "xdp" in link)
+
+
 class ChurnTest(SwitchTestCase):
 
     def setUp(self):
@@ -46,15 +54,23 @@ class ChurnTest(SwitchTestCase):
 
     def snapshot(self):
         pid = self.sw.proc.pid
+        stats = self.sw.api.get_stats()
         return {"fds": fds(pid), "rss": rss_kib(pid), "netdevs": netdevs(self.ns),
-                "dpdk": set(glob.glob("/var/run/dpdk/*"))}
+                "dpdk": set(glob.glob("/var/run/dpdk/*")), "mbufs": stats.mbufs_in_use,
+                "xdp": xdp_attached(self.ns)}
 
     def assert_no_leak(self, before, after, what, rss_slack_kib):
         self.assertEqual(after["fds"], before["fds"], f"{what}: file descriptors")
         self.assertEqual(after["netdevs"], before["netdevs"], f"{what}: netdevs")
         self.assertLessEqual(after["rss"] - before["rss"], rss_slack_kib, f"{what}: RSS (KiB)")
+        self.assertEqual(after["xdp"], before["xdp"], f"{what}: XDP programs attached")
+        # Buffers held by a port's rings come back with the port; a few may
+        # be on their way through a PMD.
+        self.assertLessEqual(after["mbufs"] - before["mbufs"], MBUF_SLACK,
+                             f"{what}: packet buffers in use")
         print(f"\n{what}: fds {before['fds']} -> {after['fds']}, "
-              f"RSS {before['rss']} -> {after['rss']} KiB", flush=True)
+              f"RSS {before['rss']} -> {after['rss']} KiB, "
+              f"mbufs in use {before['mbufs']} -> {after['mbufs']}", flush=True)
 
     def test_ports_of_every_kind_come_and_go_without_leaks(self):
         api = self.sw.api
