@@ -37,11 +37,13 @@ constexpr int kDestroyGraceS = 3;  // QMP quit, then SIGKILL
 constexpr int kKvmTrialS = 20;
 
 // Whether the guest wrote anything to its console after the firmware
-// handed over to it.
-bool ConsoleShowsLife(const std::string& log) {
-  std::ifstream in(log, std::ios::binary);
+// handed over to it: the console log's files, oldest first, read as one.
+bool ConsoleShowsLife(const std::vector<std::string>& files) {
   std::stringstream text;
-  text << in.rdbuf();
+  for (const std::string& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    text << in.rdbuf();
+  }
   const std::string s = text.str();
   const size_t boot = s.rfind("Booting from");
   if (boot == std::string::npos) {
@@ -131,6 +133,9 @@ struct VmManager::Vm {
   Accel force = Accel::kAuto;  // for the next Launch: kTcg after a failed KVM trial
   std::unique_ptr<QmpClient> qmp;
   std::unique_ptr<ProcessWatch> watch;
+  // The console of the QEMU that runs now, or of the last one (its
+  // counters stay until the next start).
+  std::unique_ptr<ConsoleReader> console;
   boost::asio::steady_timer timer;  // QMP retries, the shutdown deadline
   boost::asio::steady_timer settle_timer;
   boost::asio::steady_timer watchdog;  // auto: did KVM run the guest?
@@ -177,9 +182,19 @@ std::string VmManager::NicBackend(const VmConfig& vm, size_t nic) const {
 }
 
 VmReport VmManager::Report(const Vm& vm) const {
-  return VmReport{vm.config,       vm.state, vm.accel,
-                  vm.accel_reason, vm.pid,   RunDir(vm.config.name) + "/console.log",
-                  vm.ports,        vm.error};
+  VmReport r;
+  r.config = vm.config;
+  r.state = vm.state;
+  r.accel = vm.accel;
+  r.accel_reason = vm.accel_reason;
+  r.pid = vm.pid;
+  r.console_log = RunDir(vm.config.name) + "/console.log";
+  if (vm.console != nullptr) {
+    r.console = vm.console->counters();
+  }
+  r.ports = vm.ports;
+  r.error = vm.error;
+  return r;
 }
 
 std::string VmManager::Save() const {
@@ -384,7 +399,7 @@ std::string VmManager::Launch(Vm& vm) {
   QemuRuntime rt;
   rt.binary = options_.qemu;
   rt.qmp_socket = dir + "/qmp.sock";
-  rt.console_log = dir + "/console.log";
+  rt.console_socket = dir + "/console.sock";
   rt.pid_file = dir + "/qemu.pid";
   vm.kvm_on_trial = false;
   if (c.accel == Accel::kAuto && vm.force == Accel::kTcg) {
@@ -416,6 +431,7 @@ std::string VmManager::Launch(Vm& vm) {
     made.push_back(PortName(c.name, i));
   }
   unlink(rt.qmp_socket.c_str());
+  unlink(rt.console_socket.c_str());
   unlink(rt.pid_file.c_str());
   std::ofstream(dir + "/accel") << vm.accel << "\n";
   pid_t pid = 0;
@@ -459,7 +475,45 @@ void VmManager::Attach(Vm& vm, pid_t pid, bool fresh) {
       OnEvent(*v, event);
     }
   });
-  ConnectQmp(vm, fresh ? kQmpAttempts : 10);
+  vm.console =
+      std::make_unique<ConsoleReader>(io_, RunDir(name) + "/console.log", options_.console);
+  ConnectConsole(vm, fresh ? kQmpAttempts : 10, fresh);
+}
+
+void VmManager::ConnectConsole(Vm& vm, int attempts_left, bool fresh) {
+  const std::string name = vm.config.name;
+  vm.console->Connect(RunDir(name) + "/console.sock", [this, name, attempts_left, fresh](
+                                                          const boost::system::error_code& ec,
+                                                          const std::string& error) {
+    Vm* v = Find(name);
+    if (v == nullptr || v->pid == 0 || v->qmp == nullptr) {
+      return;
+    }
+    if (!ec) {
+      ConnectQmp(*v, fresh ? kQmpAttempts : 10);
+      return;
+    }
+    if (attempts_left <= 1) {
+      if (fresh) {
+        v->error = "no console: " + error;
+        KillQemu(*v);  // it waits for the console before the guest runs
+        return;
+      }
+      // Started by an agent that let QEMU write the console to a file.
+      std::fprintf(stderr, "yard-kvmd: vm %s: console not read (%s); attaching without it\n",
+                   name.c_str(), error.c_str());
+      ConnectQmp(*v, 10);
+      return;
+    }
+    v->timer.expires_after(kQmpRetry);
+    v->timer.async_wait(
+        [this, name, attempts_left, fresh](const boost::system::error_code& wait_ec) {
+          Vm* again = Find(name);
+          if (!wait_ec && again != nullptr && again->console != nullptr && again->pid != 0) {
+            ConnectConsole(*again, attempts_left - 1, fresh);
+          }
+        });
+  });
 }
 
 void VmManager::ConnectQmp(Vm& vm, int attempts_left) {
@@ -518,7 +572,11 @@ void VmManager::ArmKvmTrial(Vm& vm) {
       return;
     }
     v->kvm_on_trial = false;
-    if (ConsoleShowsLife(RunDir(name) + "/console.log")) {
+    // A log that rotated since the start has had more than firmware's say,
+    // and may have lost the "Booting from" line.
+    const bool rotated = v->console != nullptr && v->console->counters().rotations > 0;
+    if (rotated || ConsoleShowsLife(
+                       RotatingLog::Files(RunDir(name) + "/console.log", options_.console.files))) {
       v->accel_reason = "auto: KVM runs the guest";
       return;
     }
@@ -544,6 +602,10 @@ void VmManager::OnEvent(Vm& vm, const std::string& name) {
 void VmManager::OnExit(Vm& vm, const std::string& how) {
   vm.timer.cancel();
   vm.watchdog.cancel();
+  if (vm.console != nullptr) {
+    vm.console->Drain();  // QEMU's last words, still in the socket
+    vm.console->Close();
+  }
   vm.qmp.reset();
   vm.watch.reset();
   vm.pid = 0;

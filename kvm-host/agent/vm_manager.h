@@ -7,7 +7,9 @@
 // guest running, or has failed).
 //
 // QEMU runs in its own session, so it outlives the agent: a restarted
-// agent finds it again by its pidfile and QMP socket and attaches.
+// agent finds it again by its pidfile and QMP socket and attaches. The
+// agent reads each QEMU's serial console from a socket and keeps it in a
+// bounded, rotated log (kvm-host/qemu/console_log.h).
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "kvm-host/agent/switch_client.h"
+#include "kvm-host/qemu/console_log.h"
 #include "kvm-host/qemu/process.h"
 #include "kvm-host/qemu/qmp_client.h"
 #include "kvm-host/vm/vm_config.h"
@@ -53,6 +56,9 @@ struct VmReport {
   std::string accel_reason;
   pid_t pid = 0;
   std::string console_log;
+  // Since the agent began reading this QEMU's console (its start, or the
+  // agent's own); zero when it never did.
+  ConsoleLogCounters console;
   std::vector<std::string> ports;
   std::string error;
 };
@@ -73,6 +79,7 @@ class VmManager {
     std::string qemu = "qemu-system-x86_64";
     std::string qemu_img = "qemu-img";
     int start_timeout_s = 60;  // spawn to "running" over QMP
+    ConsoleLogLimits console;  // each VM's console log
   };
 
   VmManager(boost::asio::io_context& io, Options options, SwitchClient* sw,
@@ -115,6 +122,10 @@ class VmManager {
   // QEMU. Empty on success, else why, with nothing left behind.
   std::string Launch(Vm& vm);
   void Attach(Vm& vm, pid_t pid, bool fresh);
+  // Connects the VM's console reader, then QMP. A fresh QEMU waits for it
+  // before the guest runs: failing, it is killed. One started before the
+  // agent's restart keeps running without a console log.
+  void ConnectConsole(Vm& vm, int attempts_left, bool fresh);
   void ConnectQmp(Vm& vm, int attempts_left);
   void OnQmpReady(Vm& vm);
   // auto chose KVM: restarts the VM under TCG when its console shows no

@@ -64,7 +64,7 @@ std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
       "-mon",
       "chardev=qmp,mode=control",
       "-chardev",
-      "file,id=console,path=" + QemuOptionValue(rt.console_log) + ",append=on",
+      "socket,id=console,path=" + QemuOptionValue(rt.console_socket) + ",server=on,wait=on",
       "-serial",
       "chardev:console",
       "-pidfile",

@@ -14,7 +14,9 @@ struct QemuRuntime {
   std::string binary = "qemu-system-x86_64";
   Accel accel = Accel::kTcg;  // kKvm or kTcg: what auto chose
   std::string qmp_socket;
-  std::string console_log;
+  // The serial console's socket: QEMU listens, the agent reads (see
+  // kvm-host/qemu/console_log.h).
+  std::string console_socket;
   std::string pid_file;
   // Per NIC, in order: the vhost-user socket the switch listens on, or the
   // TAP's name.
@@ -22,11 +24,14 @@ struct QemuRuntime {
 };
 
 // Guest memory is a shared memfd, which vhost-user needs (the switch maps
-// it) and costs nothing otherwise. QMP listens on a unix socket; the serial
-// console is appended to a file. QEMU 7.2 under TCG segfaults setting up
-// MSI-X for vhost-user NICs, so those get `vectors=0` there. Paths inside
-// option lists are escaped (QemuOptionValue), so a comma in a disk's path
-// cannot add options; QEMU runs under its seccomp sandbox.
+// it) and costs nothing otherwise. QMP listens on a unix socket, and so
+// does the serial console, waiting for the agent to connect before the
+// guest runs (`wait=on`), so that the agent's log has the console from its
+// first byte; QEMU drops console output while no one is connected. QEMU 7.2
+// under TCG segfaults setting up MSI-X for vhost-user NICs, so those get
+// `vectors=0` there. Paths inside option lists are escaped
+// (QemuOptionValue), so a comma in a disk's path cannot add options; QEMU
+// runs under its seccomp sandbox.
 std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt);
 
 // `value` for a QEMU option list ("key=value,key=value"): commas doubled.

@@ -8,7 +8,9 @@ does not run Linux guests; see tests/guest/README.md). Guest A is on a
 vhost-user port, guest B on a TAP port of the same network; A pings B and
 prints SY-PING-OK / SY-PING-FAIL on its console.
 """
+import glob
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -35,6 +37,7 @@ class Agent:
     """A yard-kvmd in `netns`, its socket and state in `workdir`."""
 
     def __init__(self, workdir, netns, switch_socket):
+        self.extra_args = []
         self.netns = netns
         self.socket = os.path.join(workdir, "kvmd.sock")
         self.state_dir = os.path.join(workdir, "kvmd")
@@ -47,7 +50,8 @@ class Agent:
         self._log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.netns, AGENT, "--socket", self.socket,
-             "--switch-socket", self.switch_socket, "--state-dir", self.state_dir],
+             "--switch-socket", self.switch_socket, "--state-dir", self.state_dir,
+             *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT)
         wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 20,
                  "yard-kvmd socket")
@@ -59,6 +63,11 @@ class Agent:
     def log(self):
         with open(self.log_path) as f:
             return f.read()
+
+    def restart(self, extra_args):
+        self.stop()
+        self.extra_args = list(extra_args)
+        self.start()
 
     def stop(self):
         self.channel.close()
@@ -90,6 +99,9 @@ class KvmdTest(SwitchTestCase):
 
     def destroy_all(self):
         # Guests are stopped by the test (they outlive an agent on purpose).
+        # Also called early by a cleanup that needs them gone: may run twice.
+        if self.agent.proc.poll() is not None:
+            return
         try:
             for vm in self.call("ListVms", V.ListVmsRequest()).vms:
                 if vm.status.pid:
@@ -125,6 +137,69 @@ class KvmdTest(SwitchTestCase):
 
     def ping_oks(self, name):
         return self.console(name).count("SY-PING-OK")
+
+    def console_files(self, name):
+        """The console log's files: {path: size}."""
+        run = os.path.join(self.agent.state_dir, "run", name)
+        return {p: os.path.getsize(p) for p in glob.glob(os.path.join(run, "console.log*"))}
+
+    def whole_console(self, name):
+        """console.log.1 then console.log, as the guest wrote them."""
+        path = self.call("GetVm", V.VmRequest(name=name)).status.console_log
+        text = ""
+        for p in (path + ".1", path):
+            if os.path.exists(p):
+                with open(p, errors="replace") as f:
+                    text += f.read()
+        return text
+
+    def test_a_guest_flooding_its_console_leaves_at_most_the_cap_on_disk(self):
+        cap = 64 << 10
+        self.agent.restart(["--console-log-size", "64K", "--console-log-files", "2"])
+        # 1 MiB of console lines, then a failing ping (no NIC) twice a second.
+        spec = V.VmSpec(name="vf", memory_mib=96, kernel=self.kernel, initrd=self.initrd,
+                        cmdline="console=ttyS0 quiet sy.flood=1024 sy.ping=10.9.9.9 "
+                                "sy.ping_interval=0.5",
+                        accelerator=V.ACCELERATOR_TCG)
+        self.call("DefineVm", V.DefineVmRequest(spec=spec))
+        self.call("StartVm", V.VmRequest(name="vf"))
+        wait_for(lambda: "SY-FLOOD-DONE 1024" in self.whole_console("vf"), 90,
+                 f"the flood written (agent log:\n{self.agent.log()})")
+        files = self.console_files("vf")
+        self.assertEqual({os.path.basename(p) for p in files}, {"console.log", "console.log.1"})
+        self.assertTrue(all(size <= cap for size in files.values()), files)
+        status = self.call("GetVm", V.VmRequest(name="vf")).status
+        self.assertGreater(status.console_bytes, 1 << 20)
+        self.assertGreaterEqual(status.console_rotations, 16)
+        self.assertGreaterEqual(status.console_dropped_bytes, status.console_bytes - 2 * cap)
+        # What is kept is the newest output: the flood's last lines.
+        line = "SY-FLOOD 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"
+        self.assertGreater(self.whole_console("vf").splitlines().count(line), 100)
+        # The agent away: QEMU drops the console, nothing on disk grows, and
+        # the guest goes on (its UART does not stall).
+        pid = status.pid
+        last_seq = max(wait_for(lambda: self.ping_seqs("vf"), 10, "ping lines after the flood"))
+        self.agent.stop()
+        before = self.console_files("vf")
+        time.sleep(3)
+        self.assertEqual(self.console_files("vf"), before, "the log grew without the agent")
+        with open(f"/proc/{pid}/status") as f:
+            self.assertNotIn("zombie", f.read())
+        # Back: the agent reads the console again, within the same cap.
+        self.agent.start()
+        self.wait_state("vf", S.Value("VM_STATE_RUNNING"))
+        wait_for(lambda: max(self.ping_seqs("vf")) > last_seq, 20,
+                 f"console lines after the agent's restart (agent log:\n{self.agent.log()})")
+        # The pings of those 3 s (two a second) went on, their lines dropped:
+        # not held back by a stalled UART and delivered now.
+        first_after = min(seq for seq in self.ping_seqs("vf") if seq > last_seq)
+        self.assertGreaterEqual(first_after, last_seq + 3)
+        self.assertGreater(self.call("GetVm", V.VmRequest(name="vf")).status.console_bytes, 0)
+        self.assertTrue(all(size <= cap for size in self.console_files("vf").values()))
+        self.call("DestroyVm", V.VmRequest(name="vf"))
+
+    def ping_seqs(self, name):
+        return [int(n) for n in re.findall(r"SY-PING-FAIL \S+ seq=(\d+)", self.whole_console(name))]
 
     def test_two_vms_ping_through_the_switch_and_every_state_shows(self):
         a = self.define("va", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.1/24 sy.ping=10.0.0.2")
