@@ -2,7 +2,7 @@
 // keeps VM definitions in a state directory, and reaches switchyardd only
 // through its gRPC API. Stopping the agent never stops a guest: a restarted
 // agent attaches to the QEMUs still running. It keeps each guest's serial
-// console in a log of bounded size.
+// console in a log of bounded size, and can have QEMU drop root.
 #include <fcntl.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -40,13 +40,15 @@ struct Args {
   std::string state_dir = "/var/lib/switchyard/kvmd";
   std::string qemu = "qemu-system-x86_64";
   ConsoleLogLimits console;
+  std::string qemu_user;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
   std::fprintf(stderr,
                "yard-kvmd: %s\nusage: yard-kvmd [--socket PATH] [--switch-socket PATH] "
                "[--state-dir DIR] [--qemu BINARY]\n"
-               "                 [--console-log-size BYTES[K|M|G]] [--console-log-files N]\n",
+               "                 [--console-log-size BYTES[K|M|G]] [--console-log-files N] "
+               "[--qemu-user USER]\n",
                why.c_str());
   std::exit(2);
 }
@@ -116,6 +118,11 @@ Args Parse(int argc, char** argv) {
               value);
       }
       a.console.files = std::stoi(value);
+    } else if (key == "--qemu-user") {
+      if (value.empty()) {
+        Usage("--qemu-user needs a user name");
+      }
+      a.qemu_user = value;
     } else {
       Usage("unknown option " + key);
     }
@@ -160,6 +167,7 @@ int Main(int argc, char** argv) {
   options.state_dir = args.state_dir;
   options.qemu = args.qemu;
   options.console = args.console;
+  options.qemu_user = args.qemu_user;
   VmManager vms(io, options, &sw, [&hub](const VmChange& c) {
     std::fprintf(stderr, "yard-kvmd: vm %s: %s (%s)\n", c.name.c_str(),
                  std::string(VmStateName(c.state)).c_str(), c.detail.c_str());
@@ -182,8 +190,10 @@ int Main(int argc, char** argv) {
   chmod(args.socket.c_str(), 0600);
   std::fprintf(stderr, "yard-kvmd: serving on %s, switch at %s, state in %s\n", args.socket.c_str(),
                args.switch_socket.c_str(), args.state_dir.c_str());
-  std::fprintf(stderr, "yard-kvmd: console logs of %llu bytes x %d files\n",
-               static_cast<unsigned long long>(args.console.file_bytes), args.console.files);
+  std::fprintf(
+      stderr, "yard-kvmd: console logs of %llu bytes x %d files; QEMU runs as %s\n",
+      static_cast<unsigned long long>(args.console.file_bytes), args.console.files,
+      args.qemu_user.empty() ? "the agent's user (no --qemu-user)" : args.qemu_user.c_str());
   // Handlers wait for the io thread; so the server is shut down from
   // another thread while this one keeps serving them.
   std::thread stopper;

@@ -197,6 +197,45 @@ VmReport VmManager::Report(const Vm& vm) const {
   return r;
 }
 
+std::string VmManager::ShareWithQemu(const std::string& dir) const {
+  if (!qemu_user_) {
+    return "";
+  }
+  if (chown(dir.c_str(), static_cast<uid_t>(-1), qemu_user_->gid) != 0 ||
+      chmod(dir.c_str(), 0710) != 0) {
+    return "cannot give " + dir + " to the group of QEMU's user " + qemu_user_->name + ": " +
+           std::strerror(errno);
+  }
+  return "";
+}
+
+std::string VmManager::CheckQemuUserAccess(const VmConfig& vm) const {
+  if (!qemu_user_) {
+    return "";
+  }
+  const std::string who = "QEMU runs as " + qemu_user_->name + " (--qemu-user), but ";
+  for (size_t i = 0; i < vm.disks.size(); ++i) {
+    const DiskConfig& d = vm.disks[i];
+    if (std::string why = CheckAccess(*qemu_user_, d.path, R_OK | (d.read_only ? 0 : W_OK));
+        !why.empty()) {
+      return who + "disk " + std::to_string(i) + ": " + why +
+             "; make the image the user's (chown), or give it a group of the user's";
+    }
+  }
+  for (size_t i = 0; i < vm.nics.size(); ++i) {
+    if (vm.nics[i].kind != NicKind::kVhostUser) {
+      continue;  // QEMU opens a TAP before it drops root, and never again
+    }
+    // QEMU connects again, as the user, whenever the switch restarts.
+    if (std::string why = CheckAccess(*qemu_user_, NicBackend(vm, i), W_OK); !why.empty()) {
+      return who + "nic " + std::to_string(i) + ": " + why +
+             "; the user needs a group that switchyardd gives its sockets "
+             "(--vhost-socket-group), and to enter every directory above the state directory";
+    }
+  }
+  return "";
+}
+
 std::string VmManager::Save() const {
   v1::ListVmsResponse all;  // the definitions, as the API has them
   for (const auto& [name, vm] : vms_) {
@@ -269,6 +308,26 @@ std::string VmManager::Load() {
   fs::create_directories(options_.state_dir + "/run", ec);
   if (ec) {
     return options_.state_dir + ": " + ec.message();
+  }
+  if (!options_.qemu_user.empty()) {
+    if (geteuid() != 0) {
+      return "--qemu-user needs yard-kvmd to run as root: QEMU starts as root and then becomes "
+             "the user";
+    }
+    QemuUser user;
+    std::string why;
+    if (!LookUpUser(options_.qemu_user, &user, &why)) {
+      return "--qemu-user: " + why;
+    }
+    if (user.uid == 0) {
+      return "--qemu-user " + user.name + " is root; name an unprivileged user";
+    }
+    qemu_user_ = std::move(user);
+    for (const std::string& dir : {options_.state_dir, options_.state_dir + "/run"}) {
+      if (std::string error = ShareWithQemu(dir); !error.empty()) {
+        return error;
+      }
+    }
   }
   const std::string path = options_.state_dir + "/vms.json";
   std::ifstream in(path);
@@ -347,20 +406,28 @@ void VmManager::Define(VmConfig config, Done done) {
   std::vector<std::string> made;
   for (size_t i : to_make) {
     const DiskConfig& d = config.disks[i];
-    const std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
-                                        std::to_string(d.create_size_bytes)},
-                                       options_.state_dir + "/qemu-img.log");
+    std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
+                                  std::to_string(d.create_size_bytes)},
+                                 options_.state_dir + "/qemu-img.log");
+    if (!error.empty()) {
+      error = "qemu-img create failed: " + error;
+    } else {
+      made.push_back(d.path);
+      // An image the agent makes for the VM is QEMU's user's, as it must be.
+      if (qemu_user_ && (chown(d.path.c_str(), qemu_user_->uid, qemu_user_->gid) != 0 ||
+                         chmod(d.path.c_str(), 0600) != 0)) {
+        error = "cannot give the new image to " + qemu_user_->name + ": " + std::strerror(errno);
+      }
+    }
     if (!error.empty()) {
       for (const std::string& path : made) {
         std::error_code ec;
         fs::remove(path, ec);
       }
-      done(Error(Code::kInvalidArgument,
-                 "vm.disks[" + std::to_string(i) + "]: qemu-img create failed: " + error),
+      done(Error(Code::kInvalidArgument, "vm.disks[" + std::to_string(i) + "]: " + error),
            VmReport{});
       return;
     }
-    made.push_back(d.path);
   }
   auto vm = std::make_unique<Vm>(io_);
   vm->config = std::move(config);
@@ -386,6 +453,9 @@ std::string VmManager::Launch(Vm& vm) {
   if (ec) {
     return dir + ": " + ec.message();
   }
+  if (std::string why = ShareWithQemu(dir); !why.empty()) {
+    return why;
+  }
   for (const DiskConfig& d : c.disks) {
     if (std::string why = CheckImage(d); !why.empty()) {
       return why;
@@ -401,6 +471,9 @@ std::string VmManager::Launch(Vm& vm) {
   rt.qmp_socket = dir + "/qmp.sock";
   rt.console_socket = dir + "/console.sock";
   rt.pid_file = dir + "/qemu.pid";
+  if (qemu_user_) {
+    rt.run_as = qemu_user_->name;
+  }
   vm.kvm_on_trial = false;
   if (c.accel == Accel::kAuto && vm.force == Accel::kTcg) {
     rt.accel = Accel::kTcg;  // vm.accel_reason says why, from the failed trial
@@ -429,6 +502,13 @@ std::string VmManager::Launch(Vm& vm) {
       return why;
     }
     made.push_back(PortName(c.name, i));
+  }
+  // The switch has made the vhost-user sockets by now.
+  if (std::string why = CheckQemuUserAccess(c); !why.empty()) {
+    for (size_t j = 0; j < made.size(); ++j) {
+      sw_->RemovePort(made[j], NicBackend(c, j));
+    }
+    return why;
   }
   unlink(rt.qmp_socket.c_str());
   unlink(rt.console_socket.c_str());

@@ -18,6 +18,9 @@ struct QemuRuntime {
   // kvm-host/qemu/console_log.h).
   std::string console_socket;
   std::string pid_file;
+  // The user QEMU becomes once it has opened what needs root; empty: it
+  // stays who started it.
+  std::string run_as;
   // Per NIC, in order: the vhost-user socket the switch listens on, or the
   // TAP's name.
   std::vector<std::string> nic_backends;
@@ -31,7 +34,10 @@ struct QemuRuntime {
 // under TCG segfaults setting up MSI-X for vhost-user NICs, so those get
 // `vectors=0` there. Paths inside option lists are escaped
 // (QemuOptionValue), so a comma in a disk's path cannot add options; QEMU
-// runs under its seccomp sandbox.
+// runs under its seccomp sandbox. With `run_as`, QEMU becomes that user
+// (`-runas`) just before the guest runs, and the sandbox then allows the
+// set*id calls that takes (QEMU 7.2 changes user after the filter is in
+// place; denied, they kill it).
 std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt);
 
 // `value` for a QEMU option list ("key=value,key=value"): commas doubled.

@@ -10,6 +10,7 @@ prints SY-PING-OK / SY-PING-FAIL on its console.
 """
 import glob
 import os
+import pwd
 import re
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import threading
 import time
 import unittest
 
-from sylib import BUILD_DIR, SwitchTestCase, pb, wait_for
+from sylib import BUILD_DIR, SwitchTestCase, pb, unique, wait_for
 import grpc
 
 AGENT = os.path.join(BUILD_DIR, "kvm-host", "yard-kvmd")
@@ -113,13 +114,13 @@ class KvmdTest(SwitchTestCase):
     def call(self, rpc, request, timeout=90):
         return getattr(self.agent.vms, rpc)(request, timeout=timeout)
 
-    def define(self, name, kind, cmdline):
+    def define(self, name, kind, cmdline, disks=()):
         # The guest's address (sy.ip=A/N) is the NIC's too: port security
         # lets the port send from it.
         ips = [w.split("=", 1)[1].split("/")[0] for w in cmdline.split() if w.startswith("sy.ip=")]
         spec = V.VmSpec(name=name, memory_mib=96, kernel=self.kernel, initrd=self.initrd,
                         cmdline="console=ttyS0 quiet " + cmdline,
-                        accelerator=V.ACCELERATOR_TCG,
+                        accelerator=V.ACCELERATOR_TCG, disks=list(disks),
                         nics=[V.Nic(network="lan0", kind=kind, ipv4_addresses=ips)])
         return self.call("DefineVm", V.DefineVmRequest(spec=spec))
 
@@ -200,6 +201,73 @@ class KvmdTest(SwitchTestCase):
 
     def ping_seqs(self, name):
         return [int(n) for n in re.findall(r"SY-PING-FAIL \S+ seq=(\d+)", self.whole_console(name))]
+
+    def make_system_user(self):
+        """A system user (and its group) of this test's own, deleted at the end."""
+        name = unique("q")
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+                       check=True, capture_output=True)
+
+        def remove():  # runs before the other cleanups: the user's QEMUs go first
+            self.destroy_all()
+            if subprocess.run(["userdel", name], capture_output=True).returncode != 0:
+                subprocess.run(["userdel", "--force", name], capture_output=True)
+            if subprocess.run(["getent", "group", name], capture_output=True).returncode == 0:
+                subprocess.run(["groupdel", name], capture_output=True)
+        self.addCleanup(remove)
+        return pwd.getpwnam(name)
+
+    def start_error(self, name):
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("StartVm", V.VmRequest(name=name))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertNotIn(name + "-n0", {p.name for p in self.switch.api.list_ports()})
+        return e.exception.details()
+
+    def test_qemu_runs_as_the_qemu_user_and_the_vms_still_talk(self):
+        user = self.make_system_user()
+        self.agent.restart(["--qemu-user", user.pw_name])
+        # A disk the agent makes is the user's.
+        disk = os.path.join(self.workdir, "va.qcow2")
+        self.define("va", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.1/24 sy.ping=10.0.0.2",
+                    disks=[V.Disk(path=disk, create_size_bytes=16 << 20)])
+        st = os.stat(disk)
+        self.assertEqual((st.st_uid, st.st_gid, oct(st.st_mode & 0o777)),
+                         (user.pw_uid, user.pw_gid, oct(0o600)))
+        self.define("vb", V.NIC_KIND_TAP, "sy.ip=10.0.0.2/24")
+        # QEMU could not reopen its disk nor reach its vhost-user socket
+        # again once it is the user (the switch restarts): the VM does not
+        # start, and says why.
+        self.assertIn(f"disk 0: {user.pw_name} cannot enter {self.workdir} (mode 0700",
+                      self.start_error("va"))
+        os.chmod(self.workdir, 0o711)
+        why = self.start_error("va")
+        self.assertIn("nic 0: ", why)
+        self.assertIn(f"{user.pw_name} cannot write", why)
+        self.assertIn("--vhost-socket-group", why)
+        # The switch's sockets of the user's group: it starts.
+        self.switch.stop()
+        self.switch.extra_args = ["--vhost-socket-group", user.pw_name]
+        self.switch.start().wait_running()
+        for name in ("vb", "va"):
+            vm = self.call("StartVm", V.VmRequest(name=name))
+            self.assertEqual(vm.status.state, S.Value("VM_STATE_RUNNING"), vm.status.error)
+            with open(f"/proc/{vm.status.pid}/status") as f:
+                ids = {line.split(":")[0]: line.split()[1:]
+                       for line in f if line.startswith(("Uid:", "Gid:"))}
+            self.assertEqual(ids, {"Uid": [str(user.pw_uid)] * 4, "Gid": [str(user.pw_gid)] * 4})
+        wait_for(lambda: self.ping_oks("va") >= 2, 60, "va pings vb through the switch")
+        # The switch restarts: QEMU, no longer root, connects to the new
+        # socket by itself.
+        self.switch.stop()
+        self.switch.start().wait_running()
+        wait_for(lambda: (self.switch.port("va-n0") or {}).get("connects", 0) >= 1, 30,
+                 "va's QEMU connected again")
+        self.wait_port_link("va-n0", "up", 30)
+        for name in ("va", "vb"):
+            self.assertEqual(self.call("DestroyVm", V.VmRequest(name=name)).status.state,
+                             S.Value("VM_STATE_SHUTOFF"))
 
     def test_two_vms_ping_through_the_switch_and_every_state_shows(self):
         a = self.define("va", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.1/24 sy.ping=10.0.0.2")
