@@ -264,6 +264,13 @@ void PrintVm(const v1::Vm& vm) {
   lines.emplace_back("nics", std::to_string(s.nics_size()));
   lines.emplace_back("pid", st.pid() == 0 ? "-" : std::to_string(st.pid()));
   lines.emplace_back("console-log", OrDash(st.console_log()));
+  if (st.console_bytes() != 0 || st.console_rotations() != 0 || st.console_dropped_bytes() != 0) {
+    // The log is bounded (yard-kvmd --console-log-size and -files).
+    lines.emplace_back("console-written",
+                       std::to_string(st.console_bytes()) + " bytes, " +
+                           std::to_string(st.console_rotations()) + " rotations, " +
+                           std::to_string(st.console_dropped_bytes()) + " bytes dropped");
+  }
   if (!st.error().empty()) {
     lines.emplace_back("error", st.error());
   }
@@ -345,7 +352,8 @@ int FollowLog(const std::string& path, int fd) {
     CopyToStdout(fd);  // the old file's last words
     close(fd);
     fd = fresh;
-    std::cerr << "yardctl: " << path << " was replaced; following the new file\n";
+    std::cerr << "yardctl: " << path << " was replaced (rotated, or the VM started again); "
+              << "following the new file\n";
     CopyToStdout(fd);
   }
   close(fd);

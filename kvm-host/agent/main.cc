@@ -1,7 +1,8 @@
 // yard-kvmd: the KVM host agent. Serves switchyard.v1.Vms on a unix socket,
 // keeps VM definitions in a state directory, and reaches switchyardd only
 // through its gRPC API. Stopping the agent never stops a guest: a restarted
-// agent attaches to the QEMUs still running.
+// agent attaches to the QEMUs still running. It keeps each guest's serial
+// console in a log of bounded size, and can have QEMU drop root.
 #include <fcntl.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
@@ -14,6 +15,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -27,19 +30,59 @@
 namespace switchyard::kvm {
 namespace {
 
+constexpr uint64_t kMinConsoleFileBytes = 4096;
+constexpr uint64_t kMaxConsoleFileBytes = uint64_t{1} << 30;
+constexpr int kMaxConsoleFiles = 100;
+
 struct Args {
   std::string socket = "/run/switchyard/kvmd.sock";
   std::string switch_socket = "/run/switchyard/switchyard.sock";
   std::string state_dir = "/var/lib/switchyard/kvmd";
   std::string qemu = "qemu-system-x86_64";
+  ConsoleLogLimits console;
+  std::string qemu_user;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
   std::fprintf(stderr,
                "yard-kvmd: %s\nusage: yard-kvmd [--socket PATH] [--switch-socket PATH] "
-               "[--state-dir DIR] [--qemu BINARY]\n",
+               "[--state-dir DIR] [--qemu BINARY]\n"
+               "                 [--console-log-size BYTES[K|M|G]] [--console-log-files N] "
+               "[--qemu-user USER]\n",
                why.c_str());
   std::exit(2);
+}
+
+// "65536", "64K", "1M", "1G" (powers of 1024); false when it is none.
+bool ParseSize(const std::string& text, uint64_t* out) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0) {
+    ++digits;
+  }
+  if (digits == 0 || digits > 12 || text.size() - digits > 1) {
+    return false;
+  }
+  uint64_t value = std::stoull(text.substr(0, digits));
+  if (digits < text.size()) {
+    switch (text[digits]) {
+      case 'k':
+      case 'K':
+        value <<= 10;
+        break;
+      case 'm':
+      case 'M':
+        value <<= 20;
+        break;
+      case 'g':
+      case 'G':
+        value <<= 30;
+        break;
+      default:
+        return false;
+    }
+  }
+  *out = value;
+  return true;
 }
 
 Args Parse(int argc, char** argv) {
@@ -61,6 +104,25 @@ Args Parse(int argc, char** argv) {
       a.state_dir = value;
     } else if (key == "--qemu") {
       a.qemu = value;
+    } else if (key == "--console-log-size") {
+      if (!ParseSize(value, &a.console.file_bytes) || a.console.file_bytes < kMinConsoleFileBytes ||
+          a.console.file_bytes > kMaxConsoleFileBytes) {
+        Usage("--console-log-size takes bytes from 4096 to 1G (a K, M or G suffix allowed), not " +
+              value);
+      }
+    } else if (key == "--console-log-files") {
+      if (value.empty() || value.size() > 3 ||
+          value.find_first_not_of("0123456789") != std::string::npos || std::stoi(value) < 1 ||
+          std::stoi(value) > kMaxConsoleFiles) {
+        Usage("--console-log-files takes 1 to " + std::to_string(kMaxConsoleFiles) + ", not " +
+              value);
+      }
+      a.console.files = std::stoi(value);
+    } else if (key == "--qemu-user") {
+      if (value.empty()) {
+        Usage("--qemu-user needs a user name");
+      }
+      a.qemu_user = value;
     } else {
       Usage("unknown option " + key);
     }
@@ -104,6 +166,8 @@ int Main(int argc, char** argv) {
   VmManager::Options options;
   options.state_dir = args.state_dir;
   options.qemu = args.qemu;
+  options.console = args.console;
+  options.qemu_user = args.qemu_user;
   VmManager vms(io, options, &sw, [&hub](const VmChange& c) {
     std::fprintf(stderr, "yard-kvmd: vm %s: %s (%s)\n", c.name.c_str(),
                  std::string(VmStateName(c.state)).c_str(), c.detail.c_str());
@@ -126,6 +190,10 @@ int Main(int argc, char** argv) {
   chmod(args.socket.c_str(), 0600);
   std::fprintf(stderr, "yard-kvmd: serving on %s, switch at %s, state in %s\n", args.socket.c_str(),
                args.switch_socket.c_str(), args.state_dir.c_str());
+  std::fprintf(
+      stderr, "yard-kvmd: console logs of %llu bytes x %d files; QEMU runs as %s\n",
+      static_cast<unsigned long long>(args.console.file_bytes), args.console.files,
+      args.qemu_user.empty() ? "the agent's user (no --qemu-user)" : args.qemu_user.c_str());
   // Handlers wait for the io thread; so the server is shut down from
   // another thread while this one keeps serving them.
   std::thread stopper;

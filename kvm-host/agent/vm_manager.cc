@@ -37,11 +37,13 @@ constexpr int kDestroyGraceS = 3;  // QMP quit, then SIGKILL
 constexpr int kKvmTrialS = 20;
 
 // Whether the guest wrote anything to its console after the firmware
-// handed over to it.
-bool ConsoleShowsLife(const std::string& log) {
-  std::ifstream in(log, std::ios::binary);
+// handed over to it: the console log's files, oldest first, read as one.
+bool ConsoleShowsLife(const std::vector<std::string>& files) {
   std::stringstream text;
-  text << in.rdbuf();
+  for (const std::string& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    text << in.rdbuf();
+  }
   const std::string s = text.str();
   const size_t boot = s.rfind("Booting from");
   if (boot == std::string::npos) {
@@ -131,6 +133,9 @@ struct VmManager::Vm {
   Accel force = Accel::kAuto;  // for the next Launch: kTcg after a failed KVM trial
   std::unique_ptr<QmpClient> qmp;
   std::unique_ptr<ProcessWatch> watch;
+  // The console of the QEMU that runs now, or of the last one (its
+  // counters stay until the next start).
+  std::unique_ptr<ConsoleReader> console;
   boost::asio::steady_timer timer;  // QMP retries, the shutdown deadline
   boost::asio::steady_timer settle_timer;
   boost::asio::steady_timer watchdog;  // auto: did KVM run the guest?
@@ -177,9 +182,58 @@ std::string VmManager::NicBackend(const VmConfig& vm, size_t nic) const {
 }
 
 VmReport VmManager::Report(const Vm& vm) const {
-  return VmReport{vm.config,       vm.state, vm.accel,
-                  vm.accel_reason, vm.pid,   RunDir(vm.config.name) + "/console.log",
-                  vm.ports,        vm.error};
+  VmReport r;
+  r.config = vm.config;
+  r.state = vm.state;
+  r.accel = vm.accel;
+  r.accel_reason = vm.accel_reason;
+  r.pid = vm.pid;
+  r.console_log = RunDir(vm.config.name) + "/console.log";
+  if (vm.console != nullptr) {
+    r.console = vm.console->counters();
+  }
+  r.ports = vm.ports;
+  r.error = vm.error;
+  return r;
+}
+
+std::string VmManager::ShareWithQemu(const std::string& dir) const {
+  if (!qemu_user_) {
+    return "";
+  }
+  if (chown(dir.c_str(), static_cast<uid_t>(-1), qemu_user_->gid) != 0 ||
+      chmod(dir.c_str(), 0710) != 0) {
+    return "cannot give " + dir + " to the group of QEMU's user " + qemu_user_->name + ": " +
+           std::strerror(errno);
+  }
+  return "";
+}
+
+std::string VmManager::CheckQemuUserAccess(const VmConfig& vm) const {
+  if (!qemu_user_) {
+    return "";
+  }
+  const std::string who = "QEMU runs as " + qemu_user_->name + " (--qemu-user), but ";
+  for (size_t i = 0; i < vm.disks.size(); ++i) {
+    const DiskConfig& d = vm.disks[i];
+    if (std::string why = CheckAccess(*qemu_user_, d.path, R_OK | (d.read_only ? 0 : W_OK));
+        !why.empty()) {
+      return who + "disk " + std::to_string(i) + ": " + why +
+             "; make the image the user's (chown), or give it a group of the user's";
+    }
+  }
+  for (size_t i = 0; i < vm.nics.size(); ++i) {
+    if (vm.nics[i].kind != NicKind::kVhostUser) {
+      continue;  // QEMU opens a TAP before it drops root, and never again
+    }
+    // QEMU connects again, as the user, whenever the switch restarts.
+    if (std::string why = CheckAccess(*qemu_user_, NicBackend(vm, i), W_OK); !why.empty()) {
+      return who + "nic " + std::to_string(i) + ": " + why +
+             "; the user needs a group that switchyardd gives its sockets "
+             "(--vhost-socket-group), and to enter every directory above the state directory";
+    }
+  }
+  return "";
 }
 
 std::string VmManager::Save() const {
@@ -254,6 +308,26 @@ std::string VmManager::Load() {
   fs::create_directories(options_.state_dir + "/run", ec);
   if (ec) {
     return options_.state_dir + ": " + ec.message();
+  }
+  if (!options_.qemu_user.empty()) {
+    if (geteuid() != 0) {
+      return "--qemu-user needs yard-kvmd to run as root: QEMU starts as root and then becomes "
+             "the user";
+    }
+    QemuUser user;
+    std::string why;
+    if (!LookUpUser(options_.qemu_user, &user, &why)) {
+      return "--qemu-user: " + why;
+    }
+    if (user.uid == 0) {
+      return "--qemu-user " + user.name + " is root; name an unprivileged user";
+    }
+    qemu_user_ = std::move(user);
+    for (const std::string& dir : {options_.state_dir, options_.state_dir + "/run"}) {
+      if (std::string error = ShareWithQemu(dir); !error.empty()) {
+        return error;
+      }
+    }
   }
   const std::string path = options_.state_dir + "/vms.json";
   std::ifstream in(path);
@@ -332,20 +406,28 @@ void VmManager::Define(VmConfig config, Done done) {
   std::vector<std::string> made;
   for (size_t i : to_make) {
     const DiskConfig& d = config.disks[i];
-    const std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
-                                        std::to_string(d.create_size_bytes)},
-                                       options_.state_dir + "/qemu-img.log");
+    std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
+                                  std::to_string(d.create_size_bytes)},
+                                 options_.state_dir + "/qemu-img.log");
+    if (!error.empty()) {
+      error = "qemu-img create failed: " + error;
+    } else {
+      made.push_back(d.path);
+      // An image the agent makes for the VM is QEMU's user's, as it must be.
+      if (qemu_user_ && (chown(d.path.c_str(), qemu_user_->uid, qemu_user_->gid) != 0 ||
+                         chmod(d.path.c_str(), 0600) != 0)) {
+        error = "cannot give the new image to " + qemu_user_->name + ": " + std::strerror(errno);
+      }
+    }
     if (!error.empty()) {
       for (const std::string& path : made) {
         std::error_code ec;
         fs::remove(path, ec);
       }
-      done(Error(Code::kInvalidArgument,
-                 "vm.disks[" + std::to_string(i) + "]: qemu-img create failed: " + error),
+      done(Error(Code::kInvalidArgument, "vm.disks[" + std::to_string(i) + "]: " + error),
            VmReport{});
       return;
     }
-    made.push_back(d.path);
   }
   auto vm = std::make_unique<Vm>(io_);
   vm->config = std::move(config);
@@ -371,6 +453,9 @@ std::string VmManager::Launch(Vm& vm) {
   if (ec) {
     return dir + ": " + ec.message();
   }
+  if (std::string why = ShareWithQemu(dir); !why.empty()) {
+    return why;
+  }
   for (const DiskConfig& d : c.disks) {
     if (std::string why = CheckImage(d); !why.empty()) {
       return why;
@@ -384,8 +469,11 @@ std::string VmManager::Launch(Vm& vm) {
   QemuRuntime rt;
   rt.binary = options_.qemu;
   rt.qmp_socket = dir + "/qmp.sock";
-  rt.console_log = dir + "/console.log";
+  rt.console_socket = dir + "/console.sock";
   rt.pid_file = dir + "/qemu.pid";
+  if (qemu_user_) {
+    rt.run_as = qemu_user_->name;
+  }
   vm.kvm_on_trial = false;
   if (c.accel == Accel::kAuto && vm.force == Accel::kTcg) {
     rt.accel = Accel::kTcg;  // vm.accel_reason says why, from the failed trial
@@ -415,7 +503,15 @@ std::string VmManager::Launch(Vm& vm) {
     }
     made.push_back(PortName(c.name, i));
   }
+  // The switch has made the vhost-user sockets by now.
+  if (std::string why = CheckQemuUserAccess(c); !why.empty()) {
+    for (size_t j = 0; j < made.size(); ++j) {
+      sw_->RemovePort(made[j], NicBackend(c, j));
+    }
+    return why;
+  }
   unlink(rt.qmp_socket.c_str());
+  unlink(rt.console_socket.c_str());
   unlink(rt.pid_file.c_str());
   std::ofstream(dir + "/accel") << vm.accel << "\n";
   pid_t pid = 0;
@@ -459,7 +555,45 @@ void VmManager::Attach(Vm& vm, pid_t pid, bool fresh) {
       OnEvent(*v, event);
     }
   });
-  ConnectQmp(vm, fresh ? kQmpAttempts : 10);
+  vm.console =
+      std::make_unique<ConsoleReader>(io_, RunDir(name) + "/console.log", options_.console);
+  ConnectConsole(vm, fresh ? kQmpAttempts : 10, fresh);
+}
+
+void VmManager::ConnectConsole(Vm& vm, int attempts_left, bool fresh) {
+  const std::string name = vm.config.name;
+  vm.console->Connect(RunDir(name) + "/console.sock", [this, name, attempts_left, fresh](
+                                                          const boost::system::error_code& ec,
+                                                          const std::string& error) {
+    Vm* v = Find(name);
+    if (v == nullptr || v->pid == 0 || v->qmp == nullptr) {
+      return;
+    }
+    if (!ec) {
+      ConnectQmp(*v, fresh ? kQmpAttempts : 10);
+      return;
+    }
+    if (attempts_left <= 1) {
+      if (fresh) {
+        v->error = "no console: " + error;
+        KillQemu(*v);  // it waits for the console before the guest runs
+        return;
+      }
+      // Started by an agent that let QEMU write the console to a file.
+      std::fprintf(stderr, "yard-kvmd: vm %s: console not read (%s); attaching without it\n",
+                   name.c_str(), error.c_str());
+      ConnectQmp(*v, 10);
+      return;
+    }
+    v->timer.expires_after(kQmpRetry);
+    v->timer.async_wait(
+        [this, name, attempts_left, fresh](const boost::system::error_code& wait_ec) {
+          Vm* again = Find(name);
+          if (!wait_ec && again != nullptr && again->console != nullptr && again->pid != 0) {
+            ConnectConsole(*again, attempts_left - 1, fresh);
+          }
+        });
+  });
 }
 
 void VmManager::ConnectQmp(Vm& vm, int attempts_left) {
@@ -518,7 +652,11 @@ void VmManager::ArmKvmTrial(Vm& vm) {
       return;
     }
     v->kvm_on_trial = false;
-    if (ConsoleShowsLife(RunDir(name) + "/console.log")) {
+    // A log that rotated since the start has had more than firmware's say,
+    // and may have lost the "Booting from" line.
+    const bool rotated = v->console != nullptr && v->console->counters().rotations > 0;
+    if (rotated || ConsoleShowsLife(
+                       RotatingLog::Files(RunDir(name) + "/console.log", options_.console.files))) {
       v->accel_reason = "auto: KVM runs the guest";
       return;
     }
@@ -544,6 +682,10 @@ void VmManager::OnEvent(Vm& vm, const std::string& name) {
 void VmManager::OnExit(Vm& vm, const std::string& how) {
   vm.timer.cancel();
   vm.watchdog.cancel();
+  if (vm.console != nullptr) {
+    vm.console->Drain();  // QEMU's last words, still in the socket
+    vm.console->Close();
+  }
   vm.qmp.reset();
   vm.watch.reset();
   vm.pid = 0;

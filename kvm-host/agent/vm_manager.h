@@ -7,7 +7,13 @@
 // guest running, or has failed).
 //
 // QEMU runs in its own session, so it outlives the agent: a restarted
-// agent finds it again by its pidfile and QMP socket and attaches.
+// agent finds it again by its pidfile and QMP socket and attaches. The
+// agent reads each QEMU's serial console from a socket and keeps it in a
+// bounded, rotated log (kvm-host/qemu/console_log.h). With a QEMU user,
+// QEMU drops root before the guest runs (kvm-host/qemu/qemu_user.h); the
+// state directory and the VMs' run directories are then that user's group's
+// to enter (mode 0710), and a VM whose disks or vhost-user sockets the user
+// could not open does not start.
 #pragma once
 
 #include <sys/types.h>
@@ -17,11 +23,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kvm-host/agent/switch_client.h"
+#include "kvm-host/qemu/console_log.h"
 #include "kvm-host/qemu/process.h"
+#include "kvm-host/qemu/qemu_user.h"
 #include "kvm-host/qemu/qmp_client.h"
 #include "kvm-host/vm/vm_config.h"
 
@@ -53,6 +62,9 @@ struct VmReport {
   std::string accel_reason;
   pid_t pid = 0;
   std::string console_log;
+  // Since the agent began reading this QEMU's console (its start, or the
+  // agent's own); zero when it never did.
+  ConsoleLogCounters console;
   std::vector<std::string> ports;
   std::string error;
 };
@@ -73,6 +85,10 @@ class VmManager {
     std::string qemu = "qemu-system-x86_64";
     std::string qemu_img = "qemu-img";
     int start_timeout_s = 60;  // spawn to "running" over QMP
+    ConsoleLogLimits console;  // each VM's console log
+    // The user QEMU becomes (`-runas`) once it has opened what needs root;
+    // empty: QEMU stays root.
+    std::string qemu_user;
   };
 
   VmManager(boost::asio::io_context& io, Options options, SwitchClient* sw,
@@ -81,7 +97,9 @@ class VmManager {
 
   // Reads the saved definitions, attaches to QEMUs still running, frees the
   // ports of those that are gone, and starts autostart VMs. Empty, or why
-  // the definitions could not be read (the agent then refuses to start).
+  // the agent cannot run (the definitions cannot be read, the QEMU user
+  // does not exist or the agent is not root to become it): the agent then
+  // refuses to start.
   std::string Load();
 
   void Define(VmConfig config, Done done);
@@ -105,6 +123,12 @@ class VmManager {
   Vm* Expect(const std::string& name, const std::vector<VmState>& allowed, const char* what,
              const Done& done);
   std::string RunDir(const std::string& name) const;
+  // With a QEMU user: `dir` made enterable (not readable) by the user's
+  // group, mode 0710, so that QEMU reaches the sockets in it by name.
+  std::string ShareWithQemu(const std::string& dir) const;
+  // With a QEMU user: empty when it may open the VM's disks and vhost-user
+  // sockets, else what stops it and what to change.
+  std::string CheckQemuUserAccess(const VmConfig& vm) const;
   // NIC `nic`'s backend, as its port has it: the vhost-user socket in the
   // VM's run directory, or its TAP's name.
   std::string NicBackend(const VmConfig& vm, size_t nic) const;
@@ -115,6 +139,10 @@ class VmManager {
   // QEMU. Empty on success, else why, with nothing left behind.
   std::string Launch(Vm& vm);
   void Attach(Vm& vm, pid_t pid, bool fresh);
+  // Connects the VM's console reader, then QMP. A fresh QEMU waits for it
+  // before the guest runs: failing, it is killed. One started before the
+  // agent's restart keeps running without a console log.
+  void ConnectConsole(Vm& vm, int attempts_left, bool fresh);
   void ConnectQmp(Vm& vm, int attempts_left);
   void OnQmpReady(Vm& vm);
   // auto chose KVM: restarts the VM under TCG when its console shows no
@@ -136,6 +164,7 @@ class VmManager {
   const Options options_;
   SwitchClient* const sw_;
   const std::function<void(const VmChange&)> on_change_;
+  std::optional<QemuUser> qemu_user_;  // set by Load() from options_.qemu_user
   std::map<std::string, std::unique_ptr<Vm>> vms_;
 };
 

@@ -63,6 +63,9 @@ v1::Vm ToProto(const VmReport& vm) {
   s->set_accelerator_reason(vm.accel_reason);
   s->set_pid(vm.pid);
   s->set_console_log(vm.console_log);
+  s->set_console_bytes(vm.console.bytes);
+  s->set_console_rotations(vm.console.rotations);
+  s->set_console_dropped_bytes(vm.console.dropped_bytes);
   for (const std::string& p : vm.ports) {
     s->add_ports(p);
   }

@@ -64,16 +64,23 @@ std::vector<std::string> QemuArgv(const VmConfig& vm, const QemuRuntime& rt) {
       "-mon",
       "chardev=qmp,mode=control",
       "-chardev",
-      "file,id=console,path=" + QemuOptionValue(rt.console_log) + ",append=on",
+      "socket,id=console,path=" + QemuOptionValue(rt.console_socket) + ",server=on,wait=on",
       "-serial",
       "chardev:console",
       "-pidfile",
       rt.pid_file,
       // seccomp: no obsolete system calls, no setuid, no exec, no
       // scheduler or affinity changes from a guest that breaks out of QEMU.
+      // With -runas, QEMU's own setgid/setuid come after the filter: they
+      // are allowed, and leave a process with nothing to elevate to (no
+      // root ids left, no_new_privs, no exec).
       "-sandbox",
-      "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+      std::string("on,obsolete=deny,elevateprivileges=") + (rt.run_as.empty() ? "deny" : "allow") +
+          ",spawn=deny,resourcecontrol=deny",
   };
+  if (!rt.run_as.empty()) {
+    a.insert(a.end(), {"-runas", rt.run_as});
+  }
   if (!vm.kernel.empty()) {
     a.insert(a.end(), {"-kernel", vm.kernel});
     if (!vm.initrd.empty()) {

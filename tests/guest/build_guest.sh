@@ -18,9 +18,11 @@
 #   sy.ip=ADDR/LEN   eth0's address          sy.ip1=ADDR/LEN  eth1's address
 #   sy.gw=ADDR       default route           sy.ping=ADDR     ping ADDR forever
 #   sy.ping_interval=S  seconds between pings (default 1)
+#   sy.flood=KIB     write KIB KiB of lines to the console, then a marker
 # and it prints marker lines on the console (ttyS0):
 #   SY-GUEST-READY <eth0 address>  networking is up
 #   SY-PING-OK <addr> seq=N / SY-PING-FAIL <addr> seq=N
+#   SY-FLOOD-DONE <KIB>          the flood of sy.flood is written
 #   SY-GUEST-POWEROFF            the ACPI power button was pressed
 # The ACPI power button (QMP system_powerdown) powers the guest off: the
 # kernel's `button` and `evdev` modules make the button an input device,
@@ -235,6 +237,16 @@ fi
 [ -z "$gw" ] || try ip route add default via "$gw"
 hostname sy-guest
 say "SY-GUEST-READY ${ip:-none}${ip1:+ eth1=$ip1}${gw:+ gw=$gw}"
+
+flood=$(arg sy.flood) || flood=""
+if [ -n "$flood" ]; then
+  # A guest that talks without end, for the agent's console log bound.
+  (
+    yes "SY-FLOOD 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz" \
+      | head -c $((flood * 1024)) > /dev/console
+    say "SY-FLOOD-DONE $flood"
+  ) &
+fi
 
 target=$(arg sy.ping) || target=""
 if [ -n "$target" ]; then

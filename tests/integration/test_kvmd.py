@@ -8,14 +8,17 @@ does not run Linux guests; see tests/guest/README.md). Guest A is on a
 vhost-user port, guest B on a TAP port of the same network; A pings B and
 prints SY-PING-OK / SY-PING-FAIL on its console.
 """
+import glob
 import os
+import pwd
+import re
 import signal
 import subprocess
 import threading
 import time
 import unittest
 
-from sylib import BUILD_DIR, SwitchTestCase, pb, wait_for
+from sylib import BUILD_DIR, SwitchTestCase, pb, unique, wait_for
 import grpc
 
 AGENT = os.path.join(BUILD_DIR, "kvm-host", "yard-kvmd")
@@ -35,6 +38,7 @@ class Agent:
     """A yard-kvmd in `netns`, its socket and state in `workdir`."""
 
     def __init__(self, workdir, netns, switch_socket):
+        self.extra_args = []
         self.netns = netns
         self.socket = os.path.join(workdir, "kvmd.sock")
         self.state_dir = os.path.join(workdir, "kvmd")
@@ -47,7 +51,8 @@ class Agent:
         self._log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.netns, AGENT, "--socket", self.socket,
-             "--switch-socket", self.switch_socket, "--state-dir", self.state_dir],
+             "--switch-socket", self.switch_socket, "--state-dir", self.state_dir,
+             *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT)
         wait_for(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 20,
                  "yard-kvmd socket")
@@ -59,6 +64,11 @@ class Agent:
     def log(self):
         with open(self.log_path) as f:
             return f.read()
+
+    def restart(self, extra_args):
+        self.stop()
+        self.extra_args = list(extra_args)
+        self.start()
 
     def stop(self):
         self.channel.close()
@@ -90,6 +100,9 @@ class KvmdTest(SwitchTestCase):
 
     def destroy_all(self):
         # Guests are stopped by the test (they outlive an agent on purpose).
+        # Also called early by a cleanup that needs them gone: may run twice.
+        if self.agent.proc.poll() is not None:
+            return
         try:
             for vm in self.call("ListVms", V.ListVmsRequest()).vms:
                 if vm.status.pid:
@@ -101,13 +114,13 @@ class KvmdTest(SwitchTestCase):
     def call(self, rpc, request, timeout=90):
         return getattr(self.agent.vms, rpc)(request, timeout=timeout)
 
-    def define(self, name, kind, cmdline):
+    def define(self, name, kind, cmdline, disks=()):
         # The guest's address (sy.ip=A/N) is the NIC's too: port security
         # lets the port send from it.
         ips = [w.split("=", 1)[1].split("/")[0] for w in cmdline.split() if w.startswith("sy.ip=")]
         spec = V.VmSpec(name=name, memory_mib=96, kernel=self.kernel, initrd=self.initrd,
                         cmdline="console=ttyS0 quiet " + cmdline,
-                        accelerator=V.ACCELERATOR_TCG,
+                        accelerator=V.ACCELERATOR_TCG, disks=list(disks),
                         nics=[V.Nic(network="lan0", kind=kind, ipv4_addresses=ips)])
         return self.call("DefineVm", V.DefineVmRequest(spec=spec))
 
@@ -125,6 +138,136 @@ class KvmdTest(SwitchTestCase):
 
     def ping_oks(self, name):
         return self.console(name).count("SY-PING-OK")
+
+    def console_files(self, name):
+        """The console log's files: {path: size}."""
+        run = os.path.join(self.agent.state_dir, "run", name)
+        return {p: os.path.getsize(p) for p in glob.glob(os.path.join(run, "console.log*"))}
+
+    def whole_console(self, name):
+        """console.log.1 then console.log, as the guest wrote them."""
+        path = self.call("GetVm", V.VmRequest(name=name)).status.console_log
+        text = ""
+        for p in (path + ".1", path):
+            if os.path.exists(p):
+                with open(p, errors="replace") as f:
+                    text += f.read()
+        return text
+
+    def test_a_guest_flooding_its_console_leaves_at_most_the_cap_on_disk(self):
+        cap = 64 << 10
+        self.agent.restart(["--console-log-size", "64K", "--console-log-files", "2"])
+        # 1 MiB of console lines, then a failing ping (no NIC) twice a second.
+        spec = V.VmSpec(name="vf", memory_mib=96, kernel=self.kernel, initrd=self.initrd,
+                        cmdline="console=ttyS0 quiet sy.flood=1024 sy.ping=10.9.9.9 "
+                                "sy.ping_interval=0.5",
+                        accelerator=V.ACCELERATOR_TCG)
+        self.call("DefineVm", V.DefineVmRequest(spec=spec))
+        self.call("StartVm", V.VmRequest(name="vf"))
+        wait_for(lambda: "SY-FLOOD-DONE 1024" in self.whole_console("vf"), 90,
+                 f"the flood written (agent log:\n{self.agent.log()})")
+        files = self.console_files("vf")
+        self.assertEqual({os.path.basename(p) for p in files}, {"console.log", "console.log.1"})
+        self.assertTrue(all(size <= cap for size in files.values()), files)
+        status = self.call("GetVm", V.VmRequest(name="vf")).status
+        self.assertGreater(status.console_bytes, 1 << 20)
+        self.assertGreaterEqual(status.console_rotations, 16)
+        self.assertGreaterEqual(status.console_dropped_bytes, status.console_bytes - 2 * cap)
+        # What is kept is the newest output: the flood's last lines.
+        line = "SY-FLOOD 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"
+        self.assertGreater(self.whole_console("vf").splitlines().count(line), 100)
+        # The agent away: QEMU drops the console, nothing on disk grows, and
+        # the guest goes on (its UART does not stall).
+        pid = status.pid
+        last_seq = max(wait_for(lambda: self.ping_seqs("vf"), 10, "ping lines after the flood"))
+        self.agent.stop()
+        before = self.console_files("vf")
+        time.sleep(3)
+        self.assertEqual(self.console_files("vf"), before, "the log grew without the agent")
+        with open(f"/proc/{pid}/status") as f:
+            self.assertNotIn("zombie", f.read())
+        # Back: the agent reads the console again, within the same cap.
+        self.agent.start()
+        self.wait_state("vf", S.Value("VM_STATE_RUNNING"))
+        wait_for(lambda: max(self.ping_seqs("vf")) > last_seq, 20,
+                 f"console lines after the agent's restart (agent log:\n{self.agent.log()})")
+        # The pings of those 3 s (two a second) went on, their lines dropped:
+        # not held back by a stalled UART and delivered now.
+        first_after = min(seq for seq in self.ping_seqs("vf") if seq > last_seq)
+        self.assertGreaterEqual(first_after, last_seq + 3)
+        self.assertGreater(self.call("GetVm", V.VmRequest(name="vf")).status.console_bytes, 0)
+        self.assertTrue(all(size <= cap for size in self.console_files("vf").values()))
+        self.call("DestroyVm", V.VmRequest(name="vf"))
+
+    def ping_seqs(self, name):
+        return [int(n) for n in re.findall(r"SY-PING-FAIL \S+ seq=(\d+)", self.whole_console(name))]
+
+    def make_system_user(self):
+        """A system user (and its group) of this test's own, deleted at the end."""
+        name = unique("q")
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+                       check=True, capture_output=True)
+
+        def remove():  # runs before the other cleanups: the user's QEMUs go first
+            self.destroy_all()
+            if subprocess.run(["userdel", name], capture_output=True).returncode != 0:
+                subprocess.run(["userdel", "--force", name], capture_output=True)
+            if subprocess.run(["getent", "group", name], capture_output=True).returncode == 0:
+                subprocess.run(["groupdel", name], capture_output=True)
+        self.addCleanup(remove)
+        return pwd.getpwnam(name)
+
+    def start_error(self, name):
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("StartVm", V.VmRequest(name=name))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertNotIn(name + "-n0", {p.name for p in self.switch.api.list_ports()})
+        return e.exception.details()
+
+    def test_qemu_runs_as_the_qemu_user_and_the_vms_still_talk(self):
+        user = self.make_system_user()
+        self.agent.restart(["--qemu-user", user.pw_name])
+        # A disk the agent makes is the user's.
+        disk = os.path.join(self.workdir, "va.qcow2")
+        self.define("va", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.1/24 sy.ping=10.0.0.2",
+                    disks=[V.Disk(path=disk, create_size_bytes=16 << 20)])
+        st = os.stat(disk)
+        self.assertEqual((st.st_uid, st.st_gid, oct(st.st_mode & 0o777)),
+                         (user.pw_uid, user.pw_gid, oct(0o600)))
+        self.define("vb", V.NIC_KIND_TAP, "sy.ip=10.0.0.2/24")
+        # QEMU could not reopen its disk nor reach its vhost-user socket
+        # again once it is the user (the switch restarts): the VM does not
+        # start, and says why.
+        self.assertIn(f"disk 0: {user.pw_name} cannot enter {self.workdir} (mode 0700",
+                      self.start_error("va"))
+        os.chmod(self.workdir, 0o711)
+        why = self.start_error("va")
+        self.assertIn("nic 0: ", why)
+        self.assertIn(f"{user.pw_name} cannot write", why)
+        self.assertIn("--vhost-socket-group", why)
+        # The switch's sockets of the user's group: it starts.
+        self.switch.stop()
+        self.switch.extra_args = ["--vhost-socket-group", user.pw_name]
+        self.switch.start().wait_running()
+        for name in ("vb", "va"):
+            vm = self.call("StartVm", V.VmRequest(name=name))
+            self.assertEqual(vm.status.state, S.Value("VM_STATE_RUNNING"), vm.status.error)
+            with open(f"/proc/{vm.status.pid}/status") as f:
+                ids = {line.split(":")[0]: line.split()[1:]
+                       for line in f if line.startswith(("Uid:", "Gid:"))}
+            self.assertEqual(ids, {"Uid": [str(user.pw_uid)] * 4, "Gid": [str(user.pw_gid)] * 4})
+        wait_for(lambda: self.ping_oks("va") >= 2, 60, "va pings vb through the switch")
+        # The switch restarts: QEMU, no longer root, connects to the new
+        # socket by itself.
+        self.switch.stop()
+        self.switch.start().wait_running()
+        wait_for(lambda: (self.switch.port("va-n0") or {}).get("connects", 0) >= 1, 30,
+                 "va's QEMU connected again")
+        self.wait_port_link("va-n0", "up", 30)
+        for name in ("va", "vb"):
+            self.assertEqual(self.call("DestroyVm", V.VmRequest(name=name)).status.state,
+                             S.Value("VM_STATE_SHUTOFF"))
 
     def test_two_vms_ping_through_the_switch_and_every_state_shows(self):
         a = self.define("va", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.1/24 sy.ping=10.0.0.2")

@@ -104,7 +104,7 @@ TEST(QemuArgvTest, TcgVhostUserAndTapNics) {
   QemuRuntime rt;
   rt.accel = Accel::kTcg;
   rt.qmp_socket = "/run/k/web1/qmp.sock";
-  rt.console_log = "/run/k/web1/console.log";
+  rt.console_socket = "/run/k/web1/console.sock";
   rt.pid_file = "/run/k/web1/qemu.pid";
   rt.nic_backends = {"/run/k/web1/n0.sock", "yk1234abcdn1"};
   const std::vector<std::string> a = QemuArgv(vm, rt);
@@ -114,7 +114,12 @@ TEST(QemuArgvTest, TcgVhostUserAndTapNics) {
   EXPECT_TRUE(Has(a, "-m", "512M"));
   EXPECT_TRUE(Has(a, "-object", "memory-backend-memfd,id=mem,size=512M,share=on"));
   EXPECT_TRUE(Has(a, "-chardev", "socket,id=qmp,path=/run/k/web1/qmp.sock,server=on,wait=off"));
-  EXPECT_TRUE(Has(a, "-chardev", "file,id=console,path=/run/k/web1/console.log,append=on"));
+  // The console is a socket the agent reads (and bounds); QEMU waits for
+  // the agent before the guest runs, so no output is lost at boot.
+  EXPECT_TRUE(
+      Has(a, "-chardev", "socket,id=console,path=/run/k/web1/console.sock,server=on,wait=on"));
+  EXPECT_TRUE(Has(a, "-serial", "chardev:console"));
+  EXPECT_EQ(std::find(a.begin(), a.end(), "-runas"), a.end());
   EXPECT_TRUE(Has(a, "-kernel", "/srv/vmlinux"));
   EXPECT_TRUE(Has(a, "-append", "console=ttyS0 sy.ip=10.0.0.1/24"));
   EXPECT_TRUE(Has(a, "-drive", "file=/srv/web1.qcow2,format=qcow2,if=virtio,index=0"));
@@ -131,18 +136,32 @@ TEST(QemuArgvTest, CommasInPathsCannotAddOptionsAndTheSandboxIsOn) {
   vm.disks[0].path = "/srv/a,file.locking=off,driver=raw,file=/etc/shadow";
   QemuRuntime rt;
   rt.qmp_socket = "/run/k,x/qmp.sock";
-  rt.console_log = "/run/k,x/console.log";
+  rt.console_socket = "/run/k,x/console.sock";
   rt.nic_backends = {"/run/k,x/n0.sock", "t"};
   const std::vector<std::string> a = QemuArgv(vm, rt);
   EXPECT_TRUE(Has(a, "-drive",
                   "file=/srv/a,,file.locking=off,,driver=raw,,file=/etc/shadow,format=qcow2,"
                   "if=virtio,index=0"));
   EXPECT_TRUE(Has(a, "-chardev", "socket,id=qmp,path=/run/k,,x/qmp.sock,server=on,wait=off"));
-  EXPECT_TRUE(Has(a, "-chardev", "file,id=console,path=/run/k,,x/console.log,append=on"));
+  EXPECT_TRUE(
+      Has(a, "-chardev", "socket,id=console,path=/run/k,,x/console.sock,server=on,wait=on"));
   EXPECT_TRUE(Has(a, "-chardev", "socket,id=nic0,path=/run/k,,x/n0.sock,reconnect=1"));
   EXPECT_TRUE(Has(a, "-sandbox",
                   "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
   EXPECT_EQ(QemuOptionValue(",,a,"), ",,,,a,,");
+}
+
+TEST(QemuArgvTest, RunAsDropsRootAndTheSandboxLetsItDoSo) {
+  const VmConfig vm = TwoNicVm();
+  QemuRuntime rt;
+  rt.run_as = "sy-qemu";
+  rt.nic_backends = {"/run/k/n0.sock", "t"};
+  const std::vector<std::string> a = QemuArgv(vm, rt);
+  EXPECT_TRUE(Has(a, "-runas", "sy-qemu"));
+  // QEMU 7.2 calls setgid/setuid after its filter is in place: denied,
+  // they would kill it.
+  EXPECT_TRUE(Has(a, "-sandbox",
+                  "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"));
 }
 
 TEST(QemuArgvTest, OnlyTheVmsOwnQemuIsRecognised) {
