@@ -115,7 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     at += 4 + len;
     const uint64_t now_unix = kEpoch + now_ms / 1000;
     switch (what & 3) {
-      case 0:
+      case 0: {
         reply.clear();
         // Four guest ports (or none known) share the server's per-port limit.
         const PortIndex port = (what >> 2 & 7) < 4 ? (what >> 2 & 7) : kInvalidPort;
@@ -128,6 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           host.HandleFrame(kGateway, frame, static_cast<uint32_t>(len), now_ms, send);
         }
         break;
+      }
       case 1:
         host.HandleFrame(kUplink, frame, static_cast<uint32_t>(len), now_ms, send);
         break;

@@ -508,6 +508,22 @@ TEST_F(RouterTest, TwoGuestsWithOneSourcePortToOneRemoteGetTwoNatPorts) {
   EXPECT_TRUE(pool_.AllReleased());
 }
 
+TEST_F(RouterTest, NatSourcePortsArePerOutsideAddress) {
+  // A's connection leaves as the uplink's address from port 40000; the
+  // network then takes an address of its own: B's connection, from the
+  // same port to the same remote, keeps port 40000 there.
+  FromGuest(GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn)));
+  constexpr uint32_t kNatIp = 0x0a630032;  // 10.99.0.50
+  gw().outside = kNatIp;
+  FromGuest(kGuestBPort, {GuestFrame(kOutsideIp, kTcp, Tcp(40000, 80, kSyn), true)});
+  ASSERT_EQ(uplink_.sent_bytes.size(), 2u);
+  const Pkt a(uplink_.sent_bytes[0]);
+  const Pkt b(uplink_.sent_bytes[1]);
+  EXPECT_EQ(std::pair(a.src, a.sport), std::pair(kUplinkIp, uint16_t{40000}));
+  EXPECT_EQ(std::pair(b.src, b.sport), std::pair(kNatIp, uint16_t{40000}));
+  EXPECT_TRUE(pool_.AllReleased());
+}
+
 TEST_F(RouterTest, UdpThroughNatBothWays) {
   FromGuest(GuestFrame(kOutsideIp, kUdp, Udp(5000, 53)));
   ASSERT_EQ(uplink_.sent_bytes.size(), 1u);
