@@ -452,6 +452,7 @@ grpc::Status StatsService::GetStats(grpc::ServerContext*, const v1::GetStatsRequ
     resp->set_events_dropped(dp.events_dropped());
     resp->set_mbufs_total(dp.mbufs_total());
     resp->set_mbufs_in_use(dp.mbufs_in_use());
+    resp->set_dpdk_heap_allocated_bytes(dp.dpdk_heap_allocated());
   });
   resp->set_uptime_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());

@@ -1,6 +1,8 @@
 #include "datapath/engine/dataplane.h"
 
 #include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include <net/if.h>
@@ -1197,6 +1199,17 @@ uint32_t Dataplane::mbufs_total() const { return pool_ != nullptr ? pool_->size 
 
 uint32_t Dataplane::mbufs_in_use() const {
   return pool_ != nullptr ? rte_mempool_in_use_count(pool_) : 0;
+}
+
+uint64_t Dataplane::dpdk_heap_allocated() const {
+  uint64_t n = 0;
+  for (unsigned socket = 0; socket < rte_socket_count(); ++socket) {
+    rte_malloc_socket_stats stats{};
+    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(socket), &stats) == 0) {
+      n += stats.heap_allocsz_bytes;
+    }
+  }
+  return n;
 }
 
 uint64_t Dataplane::events_dropped() const {

@@ -186,6 +186,8 @@ class Dataplane {
   // The packet pool's size and the buffers not free in it now.
   uint32_t mbufs_total() const;
   uint32_t mbufs_in_use() const;
+  // Bytes allocated from DPDK's heap, all sockets.
+  uint64_t dpdk_heap_allocated() const;
 
   std::vector<NetworkSpec> NetworkSpecs() const;
   std::vector<PortSpec> PortSpecs() const;
