@@ -198,23 +198,37 @@ std::optional<v1::PortForward> ParseForward(const std::string& item) {
   return f;
 }
 
+// A repeatable `flag` as a whole list, or `none_flag` for an empty one
+// (network set only): `out` holds the items given, and stays unset when
+// neither is. Empty when fine, else the reason.
+std::string ListFromArgs(const ParsedArgs& args, const std::string& flag,
+                         const std::string& none_flag, bool allow_none,
+                         std::optional<std::vector<std::string>>* out) {
+  auto items = args.All(flag);
+  const bool none = args.Has(none_flag);
+  if (none && !allow_none) {
+    return none_flag + " goes with network set";
+  }
+  if (none && !items.empty()) {
+    return none_flag + " and " + flag + " exclude each other";
+  }
+  if (none || !items.empty()) {
+    *out = std::move(items);
+  }
+  return "";
+}
+
 // --forward PROTO:OUTSIDE_PORT=GUEST_IP:GUEST_PORT...: the whole list; or
 // --no-forwards (set only). Empty when fine, else the reason.
 std::string ForwardsFromArgs(const ParsedArgs& args, bool allow_none,
                              std::optional<v1::PortForwards>* out) {
-  const auto items = args.All("--forward");
-  const bool none = args.Has("--no-forwards");
-  if (none && !allow_none) {
-    return "--no-forwards goes with network set";
-  }
-  if (none && !items.empty()) {
-    return "--no-forwards and --forward exclude each other";
-  }
-  if (!none && items.empty()) {
-    return "";
+  std::optional<std::vector<std::string>> items;
+  if (auto reason = ListFromArgs(args, "--forward", "--no-forwards", allow_none, &items);
+      !reason.empty() || !items) {
+    return reason;
   }
   v1::PortForwards forwards;
-  for (const std::string& item : items) {
+  for (const std::string& item : *items) {
     auto f = ParseForward(item);
     if (!f) {
       return "--forward: '" + item + "' is not tcp|udp:OUTSIDE_PORT=GUEST_IP:GUEST_PORT";
@@ -229,19 +243,14 @@ std::string ForwardsFromArgs(const ParsedArgs& args, bool allow_none,
 // --no-allow-underlay (set only). Prefixes are for the daemon to check.
 std::string UnderlayAllowFromArgs(const ParsedArgs& args, bool allow_none,
                                   std::optional<v1::UnderlayAllow>* out) {
-  const auto items = args.All("--allow-underlay");
-  const bool none = args.Has("--no-allow-underlay");
-  if (none && !allow_none) {
-    return "--no-allow-underlay goes with network set";
-  }
-  if (none && !items.empty()) {
-    return "--no-allow-underlay and --allow-underlay exclude each other";
-  }
-  if (!none && items.empty()) {
-    return "";
+  std::optional<std::vector<std::string>> items;
+  if (auto reason =
+          ListFromArgs(args, "--allow-underlay", "--no-allow-underlay", allow_none, &items);
+      !reason.empty() || !items) {
+    return reason;
   }
   v1::UnderlayAllow allow;
-  for (const std::string& item : items) {
+  for (const std::string& item : *items) {
     allow.add_prefixes(item);
   }
   *out = allow;
