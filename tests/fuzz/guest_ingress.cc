@@ -36,12 +36,7 @@ constexpr uint8_t kChoosePort = 0x07;
 constexpr uint8_t kKernelTag = 0x08;
 constexpr uint8_t kWellBehaved = 0x10;
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < sizeof(VnetHeader) + 1 || size > 65536) {
-    return -1;
-  }
+int Run(World& w, const uint8_t* data, size_t size) {
   VnetHeader h;
   std::memcpy(&h, data, sizeof(h));
   const uint8_t choices = data[sizeof(h)];
@@ -81,7 +76,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  World w;
   rte_mbuf* m = w.pool.MakeChain(frame, 2048);
   if (!ApplyVnetHeader(h, shift, m)) {
     TestPool::Release(m);  // AfPacketPort drops it (rx_bad_offload)
@@ -99,4 +93,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < sizeof(VnetHeader) + 1 || size > 65536) {
+    return -1;  // not an input of this target: kept out of the corpus
+  }
+  return RunInWorld(data, size, Run);
 }

@@ -26,15 +26,13 @@
 using namespace switchyard::dp;
 using namespace switchyard::dp::fuzz;
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 2 || size - 2 > 9216 + kVxlanOverhead) {
-    return -1;  // not an input of this target: kept out of the corpus
-  }
+namespace {
+
+int Run(World& w, const uint8_t* data, size_t size) {
   const size_t split = static_cast<size_t>(data[0] | (data[1] & 0x7f) << 8);
   Bytes frame(data + 2, data + size);
   L4Sum unused;
   const bool check = (data[1] & 0x80) != 0 && Behave(frame, false, &unused);
-  World w;
   rte_mbuf* m;
   if (split > 0 && split < frame.size()) {
     m = w.pool.MakeChain(Bytes(frame.begin(), frame.begin() + static_cast<long>(split)),
@@ -68,4 +66,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 2 || size - 2 > 9216 + kVxlanOverhead) {
+    return -1;  // not an input of this target: kept out of the corpus
+  }
+  return RunInWorld(data, size, Run);
 }
