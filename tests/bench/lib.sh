@@ -94,6 +94,27 @@ start_loop_switch() {
   sw_pid=$!
   for _ in $(seq 100); do "$yardctl" --socket "$work/api.sock" health >/dev/null 2>&1 && break; sleep 0.1; done
 }
+# run_loop_generator NAME [OPTION...]: sy_loadgen on CPU 0 over the two
+# guest sockets for $seconds (with the options given), its per-second lines
+# in $work/gen-NAME.log; then stops the switch (stop_loop_switch NAME).
+run_loop_generator() {
+  local name=$1
+  shift
+  "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
+    --seconds "$seconds" "$@" >"$work/gen-$name.log" 2>&1 || true
+  stop_loop_switch "$name"
+  rm -rf /var/run/dpdk/$tag-gen
+}
+# stats_drops FILE REGEX: the drops of every port in a stats file (JSON,
+# as stop_loop_switch writes it) whose reason matches REGEX (Python re,
+# whole name).
+stats_drops() {
+  python3 -c "
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+print(sum(int(v) for p in d['ports'] for k, v in p['counters']['drops'].items()
+          if re.fullmatch(sys.argv[2], k)))" "$1" "$2"
+}
 # stop_loop_switch NAME: its stats into $work/NAME.stats (JSON), then stops it.
 stop_loop_switch() {
   "$yardctl" --socket "$work/api.sock" --json stats >"$work/$1.stats" 2>/dev/null || true

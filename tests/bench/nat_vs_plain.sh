@@ -54,10 +54,7 @@ measure() {  # $1: established | new | plain
     opts=(--nat "$gw_mac" --flows "$([ "$1" = new ] && echo 0 || echo 1024)")
   fi
   y port add p0 --network bench --vhost-server "$work/g0.sock" >/dev/null
-  "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
-    --seconds "$seconds" "${opts[@]}" >"$work/gen-$1.log" 2>&1 || true
-  stop_loop_switch "$1"
-  rm -rf /var/run/dpdk/$tag-gen
+  run_loop_generator "$1" "${opts[@]}"
   loop_mpps "$work/gen-$1.log"
 }
 # New connections a second, in millions: each frame out is one (rx1). The

@@ -44,10 +44,7 @@ measure() {  # $1: overlay | plain
   local opts=()
   [ "$1" = overlay ] && opts=(--vxlan1 42)
   start_switch "$1"
-  "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
-    --seconds "$seconds" "${opts[@]}" >"$work/gen-$1.log" 2>&1 || true
-  stop_loop_switch "$1"
-  rm -rf /var/run/dpdk/$tag-gen
+  run_loop_generator "$1" "${opts[@]}"
   local rows to1 to0
   rows=$(sed -n 's/^t=\([0-9]*\) rx0=\([0-9]*\) rx1=\([0-9]*\).*/\1 \2 \3/p' "$work/gen-$1.log")
   to1=$(awk '$1 > 2 {print $3 / 1e6}' <<<"$rows" | median)

@@ -32,19 +32,12 @@ measure() {  # $1: secured | plain
   "$yardctl" --socket "$work/api.sock" network create bench >/dev/null
   "$yardctl" --socket "$work/api.sock" port add p0 --network bench --vhost-server "$work/g0.sock" ${fences[0]} >/dev/null
   "$yardctl" --socket "$work/api.sock" port add p1 --network bench --vhost-server "$work/g1.sock" ${fences[1]} >/dev/null
-  "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
-    --seconds "$seconds" >"$work/gen-$1.log" 2>&1 || true
-  stop_loop_switch "$1"
-  rm -rf /var/run/dpdk/$tag-gen
+  run_loop_generator "$1"
   loop_mpps "$work/gen-$1.log"
 }
 pairs "$samples" secured "measure secured" plain "measure plain"
 # A secured run that dropped its own frames measured the wrong thing.
-drops=$(python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(sum(int(v) for p in d['ports'] for k, v in p['counters']['drops'].items()
-          if k.startswith('port_security') or k == 'port_mac_limit'))" "$work/secured.stats")
+drops=$(stats_drops "$work/secured.stats" 'port_security.*|port_mac_limit')
 [ "$drops" = 0 ] || { echo "security_vs_plain: fence drops in the secured run: $drops; logs in $work" >&2; KEEP=1; exit 1; }
 awk -v a="$med_a" -v b="$med_b" 'BEGIN {exit !(a > 0 && b > 0)}' ||
   { echo "security_vs_plain: no traffic measured; logs kept in $work" >&2; KEEP=1; exit 1; }

@@ -42,19 +42,12 @@ measure() {  # $1: vlan | plain
   else
     start_switch plain "" ""
   fi
-  "$gen" --sock0 "$work/g0.sock" --sock1 "$work/g1.sock" --prefix $tag-gen --lcore 0 \
-    --seconds "$seconds" "${tagged[@]}" >"$work/gen-$1.log" 2>&1 || true
-  stop_loop_switch "$1"
-  rm -rf /var/run/dpdk/$tag-gen
+  run_loop_generator "$1" "${tagged[@]}"
   loop_mpps "$work/gen-$1.log"
 }
 pairs "$samples" vlan "measure vlan" plain "measure plain"
 # A VLAN run that forwarded without pushing and popping measured the wrong thing.
-drops=$(python3 -c "
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(sum(int(v) for p in d['ports'] for k, v in p['counters']['drops'].items()
-          if k in ('vlan_filtered', 'no_mbufs', 'qinq_unsupported')))" "$work/vlan.stats")
+drops=$(stats_drops "$work/vlan.stats" 'vlan_filtered|no_mbufs|qinq_unsupported')
 [ "$drops" = 0 ] || { echo "vlan_vs_plain: VLAN drops in the VLAN run: $drops; logs in $work" >&2; KEEP=1; exit 1; }
 awk -v a="$med_a" -v b="$med_b" 'BEGIN {exit !(a > 0 && b > 0)}' ||
   { echo "vlan_vs_plain: no traffic measured; logs kept in $work" >&2; KEEP=1; exit 1; }
