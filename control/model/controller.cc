@@ -327,16 +327,17 @@ Status Controller::CheckNatAddress(const dp::NetworkSpec& spec) const {
   }
   // Replies to it must find this network's connections, and no other's:
   // neither the uplink's own address nor another NAT network's.
+  const std::optional<uint32_t> address = dp::ParseIpv4(spec.nat_address);
   if (std::optional<dp::PortSpec> up = FindPort(spec.uplink); up && up->IsUplink()) {
-    const std::string own = up->underlay.address.substr(0, up->underlay.address.find('/'));
-    if (own == spec.nat_address) {
+    const std::optional<dp::Ipv4Prefix> own = dp::ParseIpv4Prefix(up->underlay.address);
+    if (own && address == own->address) {
       return Status(StatusCode::kInvalidArgument,
                     "network.nat_address: " + spec.nat_address + " is the uplink " + spec.uplink +
                         "'s own address; leave nat_address empty to use it");
     }
   }
   for (const dp::NetworkSpec& n : dataplane_->NetworkSpecs()) {
-    if (n.name != spec.name && n.nat_address == spec.nat_address) {
+    if (n.name != spec.name && !n.nat_address.empty() && dp::ParseIpv4(n.nat_address) == address) {
       return Status(StatusCode::kAlreadyExists, "network.nat_address: " + spec.nat_address +
                                                     " is network " + n.name + "'s already");
     }
