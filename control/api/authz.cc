@@ -22,6 +22,8 @@ constexpr MethodEntry kMethods[] = {
     // Describes the API, nothing of the switch's config.
     {"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", kRead},
     {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", kRead},
+    {"/switchyard.v1.Config/Apply", kWrite},
+    {"/switchyard.v1.Config/Get", kRead},
     {"/switchyard.v1.Events/Watch", kRead},
     {"/switchyard.v1.Fdb/AddStaticMac", kWrite},
     {"/switchyard.v1.Fdb/DeleteStaticMac", kWrite},

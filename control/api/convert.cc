@@ -18,6 +18,10 @@ grpc::Status ToGrpc(const Status& status) {
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message());
     case StatusCode::kResourceExhausted:
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, status.message());
+    case StatusCode::kAborted:
+      return grpc::Status(grpc::StatusCode::ABORTED, status.message());
+    case StatusCode::kOutOfRange:
+      return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, status.message());
     case StatusCode::kInternal:
       break;
   }
@@ -541,22 +545,118 @@ v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row) {
   return e;
 }
 
-store::State StateToProto(const DesiredState& state) {
-  store::State msg;
-  msg.set_version(1);
+v1::StaticMac StaticMacToProto(const StaticMac& m) {
+  v1::StaticMac out;
+  out.set_network(m.network);
+  out.set_mac(dp::MacToString(m.mac));
+  out.set_port(m.port);
+  out.set_vlan(m.vlan);
+  return out;
+}
+
+v1::DesiredState DesiredStateToProto(const DesiredState& state) {
+  v1::DesiredState msg;
   for (const auto& n : state.networks) {
     *msg.add_networks() = NetworkToProto(n);
   }
   for (const auto& p : state.ports) {
     *msg.add_ports() = PortToProto(p);
   }
-  for (const auto& s : state.static_macs) {
-    auto* m = msg.add_static_macs();
-    m->set_network(s.network);
-    m->set_mac(dp::MacToString(s.mac));
-    m->set_port(s.port);
-    m->set_vlan(s.vlan);
+  for (const auto& m : state.static_macs) {
+    *msg.add_static_macs() = StaticMacToProto(m);
   }
+  return msg;
+}
+
+Status DesiredStateFromProto(const v1::DesiredState& msg, DesiredState* state) {
+  DesiredState out;
+  for (const auto& n : msg.networks()) {
+    dp::NetworkSpec spec;
+    if (Status s = NetworkFromProto(n, &spec); !s.ok()) {
+      return Status(s.code(), "network " + n.name() + ": " + s.message());
+    }
+    out.networks.push_back(std::move(spec));
+  }
+  for (const auto& p : msg.ports()) {
+    dp::PortSpec spec;
+    if (Status s = PortFromProto(p, &spec); !s.ok()) {
+      return Status(s.code(), "port " + p.name() + ": " + s.message());
+    }
+    out.ports.push_back(std::move(spec));
+  }
+  for (const auto& m : msg.static_macs()) {
+    auto mac = dp::ParseMac(m.mac());
+    if (!mac) {
+      return Status(StatusCode::kInvalidArgument, "static mac '" + m.mac() + "' is malformed");
+    }
+    out.static_macs.push_back(StaticMac{m.network(), *mac, m.port(), m.vlan()});
+  }
+  *state = std::move(out);
+  return Status::Ok();
+}
+
+namespace {
+
+v1::ObjectKind ObjectKindToProto(dp::ObjectKind kind) {
+  switch (kind) {
+    case dp::ObjectKind::kNetwork:
+      return v1::OBJECT_KIND_NETWORK;
+    case dp::ObjectKind::kPort:
+      return v1::OBJECT_KIND_PORT;
+    case dp::ObjectKind::kStaticMac:
+      return v1::OBJECT_KIND_STATIC_MAC;
+  }
+  return v1::OBJECT_KIND_UNSPECIFIED;
+}
+
+v1::ChangeAction ChangeActionToProto(dp::ChangeAction action) {
+  switch (action) {
+    case dp::ChangeAction::kCreate:
+      return v1::CHANGE_ACTION_CREATE;
+    case dp::ChangeAction::kUpdate:
+      return v1::CHANGE_ACTION_UPDATE;
+    case dp::ChangeAction::kDelete:
+      return v1::CHANGE_ACTION_DELETE;
+    case dp::ChangeAction::kKeep:
+      return v1::CHANGE_ACTION_KEEP;
+  }
+  return v1::CHANGE_ACTION_UNSPECIFIED;
+}
+
+}  // namespace
+
+v1::PlannedChange ChangeToProto(const dp::Change& c) {
+  v1::PlannedChange out;
+  out.set_kind(ObjectKindToProto(c.kind));
+  out.set_action(ChangeActionToProto(c.action));
+  out.set_name(c.name);
+  out.set_reopen(c.reopen);
+  out.set_refusal(c.refusal.message());
+  return out;
+}
+
+v1::ConfigChange ConfigChangeToProto(const ConfigChange& c) {
+  v1::ConfigChange out;
+  out.set_kind(ObjectKindToProto(c.kind));
+  out.set_action(ChangeActionToProto(c.action));
+  out.set_name(c.name);
+  if (c.network) {
+    *out.mutable_network() = NetworkToProto(*c.network);
+  } else if (c.port) {
+    *out.mutable_port() = PortToProto(*c.port);
+  } else if (c.static_mac) {
+    *out.mutable_static_mac() = StaticMacToProto(*c.static_mac);
+  }
+  return out;
+}
+
+store::State StateToProto(const DesiredState& state) {
+  v1::DesiredState d = DesiredStateToProto(state);
+  store::State msg;
+  msg.set_version(1);
+  msg.mutable_networks()->Swap(d.mutable_networks());
+  msg.mutable_ports()->Swap(d.mutable_ports());
+  msg.mutable_static_macs()->Swap(d.mutable_static_macs());
   return msg;
 }
 
@@ -565,30 +665,13 @@ Status StateFromProto(const store::State& msg, DesiredState* state) {
     return Status(StatusCode::kFailedPrecondition,
                   "state: version " + std::to_string(msg.version()) + " is not supported");
   }
-  DesiredState out;
-  for (const auto& n : msg.networks()) {
-    dp::NetworkSpec spec;
-    if (Status s = NetworkFromProto(n, &spec); !s.ok()) {
-      return Status(s.code(), "state: network " + n.name() + ": " + s.message());
-    }
-    out.networks.push_back(spec);
+  v1::DesiredState d;
+  *d.mutable_networks() = msg.networks();
+  *d.mutable_ports() = msg.ports();
+  *d.mutable_static_macs() = msg.static_macs();
+  if (Status s = DesiredStateFromProto(d, state); !s.ok()) {
+    return Status(s.code(), "state: " + s.message());
   }
-  for (const auto& p : msg.ports()) {
-    dp::PortSpec spec;
-    if (Status s = PortFromProto(p, &spec); !s.ok()) {
-      return Status(s.code(), "state: port " + p.name() + ": " + s.message());
-    }
-    out.ports.push_back(spec);
-  }
-  for (const auto& m : msg.static_macs()) {
-    auto mac = dp::ParseMac(m.mac());
-    if (!mac) {
-      return Status(StatusCode::kInvalidArgument,
-                    "state: static mac '" + m.mac() + "' is malformed");
-    }
-    out.static_macs.push_back(StaticMac{m.network(), *mac, m.port(), m.vlan()});
-  }
-  *state = std::move(out);
   return Status::Ok();
 }
 

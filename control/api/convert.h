@@ -4,10 +4,13 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "control/events/event_hub.h"
 #include "control/model/desired_state.h"
 #include "datapath/core/status.h"
 #include "datapath/engine/dataplane.h"
+#include "datapath/engine/plan.h"
 #include "switchyard/store/state.pb.h"
+#include "switchyard/v1/config.pb.h"
 #include "switchyard/v1/fdb.pb.h"
 #include "switchyard/v1/network.pb.h"
 #include "switchyard/v1/port.pb.h"
@@ -54,6 +57,15 @@ dp::PortSecuritySpec SecurityFromProto(const v1::PortSecurity& msg);
 
 v1::Counters CountersToProto(const dp::PortTotals& totals);
 v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);
+
+// The whole desired state (Config service). Every object is read as
+// NetworkFromProto and PortFromProto read it; a malformed one is
+// INVALID_ARGUMENT naming it.
+v1::DesiredState DesiredStateToProto(const DesiredState& state);
+Status DesiredStateFromProto(const v1::DesiredState& msg, DesiredState* state);
+v1::StaticMac StaticMacToProto(const StaticMac& m);
+v1::PlannedChange ChangeToProto(const dp::Change& c);
+v1::ConfigChange ConfigChangeToProto(const ConfigChange& c);
 
 // state.json <-> DesiredState.
 store::State StateToProto(const DesiredState& state);

@@ -66,7 +66,8 @@ ApiServer::ApiServer(Controller* controller, EventHub* hub)
       ports_(controller),
       fdb_(controller),
       stats_(controller),
-      events_(hub) {}
+      config_(controller),
+      events_(controller, hub) {}
 
 ApiServer::~ApiServer() { Shutdown(0); }
 
@@ -127,6 +128,7 @@ Status ApiServer::Start(const ApiOptions& o) {
   builder.RegisterService(&ports_);
   builder.RegisterService(&fdb_);
   builder.RegisterService(&stats_);
+  builder.RegisterService(&config_);
   builder.RegisterService(&events_);
   server_ = builder.BuildAndStart();
   if (!server_) {

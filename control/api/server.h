@@ -46,6 +46,7 @@ class ApiServer {
   PortsService ports_;
   FdbService fdb_;
   StatsService stats_;
+  ConfigService config_;
   EventsService events_;
   // Set when names are configured; shared with the TLS credentials.
   std::shared_ptr<TlsAuthorizer> authorizer_;

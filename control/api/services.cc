@@ -462,7 +462,62 @@ grpc::Status StatsService::GetStats(grpc::ServerContext*, const v1::GetStatsRequ
   return ToGrpc(s);
 }
 
+// --- Config -----------------------------------------------------------------
+
+grpc::Status ConfigService::Get(grpc::ServerContext*, const v1::GetConfigRequest*,
+                                v1::GetConfigResponse* resp) {
+  c_->Run([&] {
+    *resp->mutable_state() = DesiredStateToProto(c_->desired());
+    resp->set_revision(c_->revision());
+  });
+  return grpc::Status::OK;
+}
+
+grpc::Status ConfigService::Apply(grpc::ServerContext*, const v1::ApplyConfigRequest* req,
+                                  v1::ApplyConfigResponse* resp) {
+  DesiredState next;
+  if (Status s = DesiredStateFromProto(req->state(), &next); !s.ok()) {
+    return ToGrpc(s);
+  }
+  const std::optional<uint64_t> expected = req->has_expected_revision()
+                                               ? std::optional<uint64_t>(req->expected_revision())
+                                               : std::nullopt;
+  Status s;
+  dp::Plan plan;
+  uint64_t revision = 0;
+  c_->Run([&] { s = c_->Apply(std::move(next), expected, req->dry_run(), &plan, &revision); });
+  for (const dp::Change& c : plan.changes) {
+    *resp->add_changes() = ChangeToProto(c);
+  }
+  resp->set_revision(revision);
+  return ToGrpc(s);
+}
+
 // --- Events -----------------------------------------------------------------
+
+namespace {
+
+v1::Event EventToProto(const Event& e) {
+  v1::Event msg;
+  msg.set_sequence(e.sequence);
+  *msg.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(e.time.time_since_epoch()).count());
+  msg.set_type(static_cast<v1::EventType>(e.type));
+  msg.set_network(e.network);
+  msg.set_port(e.port);
+  msg.set_mac(e.mac);
+  msg.set_vlan(e.vlan);
+  msg.set_previous_port(e.previous_port);
+  msg.set_detail(e.detail);
+  msg.set_missed(e.missed);
+  msg.set_revision(e.revision);
+  if (e.change != nullptr) {
+    *msg.mutable_change() = ConfigChangeToProto(*e.change);
+  }
+  return msg;
+}
+
+}  // namespace
 
 grpc::Status EventsService::Watch(grpc::ServerContext* ctx, const v1::WatchRequest* req,
                                   grpc::ServerWriter<v1::Event>* writer) {
@@ -474,29 +529,49 @@ grpc::Status EventsService::Watch(grpc::ServerContext* ctx, const v1::WatchReque
     }
     types.insert(t);
   }
-  auto sub = hub_->Subscribe();
+  std::shared_ptr<EventHub::Subscription> sub;
+  Status s;
+  // On the control thread, where config events are published: the list or
+  // the resume ends exactly where the subscription starts.
+  c_->Run([&] {
+    if (!req->has_from_revision()) {
+      sub = hub_->Subscribe();
+      return;
+    }
+    const uint64_t from = req->from_revision();
+    std::vector<Event> first;
+    if (from == 0) {
+      first = c_->StateAsEvents();
+    } else if (from > c_->revision() || !hub_->ChangesSince(from, &first)) {
+      s = Status(
+          StatusCode::kOutOfRange,
+          "from_revision: " + std::to_string(from) +
+              (from > c_->revision() ? " is ahead of the config's revision "
+                                     : " is older than the changes kept; the config is at ") +
+              std::to_string(c_->revision()) + "; watch again from 0 to list it");
+      return;
+    }
+    Event sync;
+    sync.type = EventType::kSync;
+    sync.time = std::chrono::system_clock::now();
+    sync.revision = c_->revision();
+    sync.detail = "in sync at revision " + std::to_string(sync.revision);
+    first.push_back(std::move(sync));
+    sub = hub_->Subscribe(std::move(first));
+  });
+  if (!s.ok()) {
+    return ToGrpc(s);
+  }
   while (!ctx->IsCancelled() && !sub->Done()) {
     Event e;
     if (!sub->Next(&e, std::chrono::milliseconds(200))) {
       continue;
     }
-    if ((!types.empty() && !types.count(static_cast<int>(e.type))) ||
-        (!req->network().empty() && e.network != req->network())) {
+    if (e.type != EventType::kSync && ((!types.empty() && !types.count(static_cast<int>(e.type))) ||
+                                       (!req->network().empty() && e.network != req->network()))) {
       continue;
     }
-    v1::Event msg;
-    msg.set_sequence(e.sequence);
-    *msg.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(e.time.time_since_epoch()).count());
-    msg.set_type(static_cast<v1::EventType>(e.type));
-    msg.set_network(e.network);
-    msg.set_port(e.port);
-    msg.set_mac(e.mac);
-    msg.set_vlan(e.vlan);
-    msg.set_previous_port(e.previous_port);
-    msg.set_detail(e.detail);
-    msg.set_missed(e.missed);
-    if (!writer->Write(msg)) {
+    if (!writer->Write(EventToProto(e))) {
       break;
     }
   }

@@ -8,6 +8,7 @@
 
 #include "control/events/event_hub.h"
 #include "control/model/controller.h"
+#include "switchyard/v1/config.grpc.pb.h"
 #include "switchyard/v1/events.grpc.pb.h"
 #include "switchyard/v1/fdb.grpc.pb.h"
 #include "switchyard/v1/network.grpc.pb.h"
@@ -81,13 +82,26 @@ class StatsService final : public v1::Stats::Service {
   std::chrono::steady_clock::time_point started_;
 };
 
+class ConfigService final : public v1::Config::Service {
+ public:
+  explicit ConfigService(Controller* c) : c_(c) {}
+  grpc::Status Get(grpc::ServerContext*, const v1::GetConfigRequest* req,
+                   v1::GetConfigResponse* resp) override;
+  grpc::Status Apply(grpc::ServerContext*, const v1::ApplyConfigRequest* req,
+                     v1::ApplyConfigResponse* resp) override;
+
+ private:
+  Controller* c_;
+};
+
 class EventsService final : public v1::Events::Service {
  public:
-  explicit EventsService(EventHub* hub) : hub_(hub) {}
+  EventsService(Controller* c, EventHub* hub) : c_(c), hub_(hub) {}
   grpc::Status Watch(grpc::ServerContext* ctx, const v1::WatchRequest* req,
                      grpc::ServerWriter<v1::Event>* writer) override;
 
  private:
+  Controller* c_;
   EventHub* hub_;
 };
 

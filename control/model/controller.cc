@@ -17,44 +17,13 @@ constexpr auto kUnderlayPeriod = std::chrono::milliseconds(20);
 }  // namespace
 
 std::optional<dp::NetworkSpec> Controller::FindNetwork(const std::string& name) const {
-  for (auto& n : dataplane_->NetworkSpecs()) {
-    if (n.name == name) {
-      return n;
-    }
-  }
-  return std::nullopt;
+  const dp::NetworkSpec* n = desired_.FindNetwork(name);
+  return n != nullptr ? std::optional<dp::NetworkSpec>(*n) : std::nullopt;
 }
 
 std::optional<dp::PortSpec> Controller::FindPort(const std::string& name) const {
-  for (auto& p : dataplane_->PortSpecs()) {
-    if (p.name == name) {
-      return p;
-    }
-  }
-  return std::nullopt;
-}
-
-DesiredState Controller::Desired() const {
-  DesiredState d;
-  d.networks = dataplane_->NetworkSpecs();
-  d.ports = dataplane_->PortSpecs();
-  for (const auto& [name, f] : failed_ports_) {
-    d.ports.push_back(f.spec);
-  }
-  std::sort(d.ports.begin(), d.ports.end(),
-            [](const dp::PortSpec& a, const dp::PortSpec& b) { return a.name < b.name; });
-  d.static_macs = static_macs_;
-  return d;
-}
-
-Status Controller::Persist(const std::function<void()>& undo) {
-  Status s = store_->Save(Desired());
-  if (!s.ok()) {
-    undo();
-    SY_ERROR("change undone, it could not be saved: " << s.message());
-    return Status(StatusCode::kUnavailable, "change not saved, so undone: " + s.message());
-  }
-  return s;
+  const dp::PortSpec* p = desired_.FindPort(name);
+  return p != nullptr ? std::optional<dp::PortSpec>(*p) : std::nullopt;
 }
 
 void Controller::Announce(EventType type, const std::string& network, const std::string& port,
@@ -64,58 +33,141 @@ void Controller::Announce(EventType type, const std::string& network, const std:
   e.network = network;
   e.port = port;
   e.detail = detail;
+  e.revision = revision_;
   hub_->Publish(std::move(e));
+}
+
+namespace {
+
+std::string Describe(const ConfigChange& c) {
+  std::string what = c.action == dp::ChangeAction::kCreate   ? "created"
+                     : c.action == dp::ChangeAction::kDelete ? "deleted"
+                                                             : "updated";
+  switch (c.kind) {
+    case dp::ObjectKind::kNetwork:
+      return "network " + c.name + " " + what;
+    case dp::ObjectKind::kPort:
+      return "port " + c.name + " " + what;
+    case dp::ObjectKind::kStaticMac:
+      break;
+  }
+  return "static MAC " + c.name + " " + what;
+}
+
+}  // namespace
+
+void Controller::Announce(const dp::Plan& plan, const DesiredState& before) {
+  for (const dp::Change& change : plan.changes) {
+    auto c = std::make_shared<ConfigChange>();
+    c->kind = change.kind;
+    c->action = change.action;
+    c->name = change.name;
+    const bool gone = change.action == dp::ChangeAction::kDelete;
+    const DesiredState& where = gone ? before : desired_;
+    Event e;
+    e.type = EventType::kConfigChanged;
+    e.revision = revision_;
+    switch (change.kind) {
+      case dp::ObjectKind::kNetwork:
+        e.network = change.name;
+        if (!gone) {
+          c->network = *where.FindNetwork(change.name);
+        }
+        break;
+      case dp::ObjectKind::kPort: {
+        const dp::PortSpec& spec = *where.FindPort(change.name);
+        e.network = spec.network;
+        e.port = change.name;
+        if (!gone) {
+          c->port = spec;
+        }
+        if (change.action == dp::ChangeAction::kCreate) {
+          Announce(EventType::kPortAdded, spec.network, spec.name,
+                   "port " + spec.name + " created in network " + spec.network);
+        } else if (gone) {
+          links_.erase(spec.name);  // a port of that name later starts afresh
+          Announce(EventType::kPortRemoved, spec.network, spec.name,
+                   "port " + spec.name + " deleted");
+        }
+        break;
+      }
+      case dp::ObjectKind::kStaticMac:
+        for (const StaticMac& m : where.static_macs) {
+          if (dp::StaticMacName(m) == change.name) {
+            e.network = m.network;
+            e.port = m.port;
+            if (!gone) {
+              c->static_mac = m;
+            }
+          }
+        }
+        break;
+    }
+    e.detail = Describe(*c);
+    e.change = std::move(c);
+    hub_->Publish(std::move(e));
+  }
+}
+
+std::vector<Event> Controller::StateAsEvents() const {
+  std::vector<Event> out;
+  auto add = [&](std::shared_ptr<ConfigChange> c, const std::string& network,
+                 const std::string& port) {
+    c->action = dp::ChangeAction::kCreate;
+    Event e;
+    e.type = EventType::kConfigChanged;
+    e.time = std::chrono::system_clock::now();
+    e.revision = revision_;
+    e.network = network;
+    e.port = port;
+    e.detail = Describe(*c);
+    e.change = std::move(c);
+    out.push_back(std::move(e));
+  };
+  for (const dp::NetworkSpec& n : desired_.networks) {
+    auto c = std::make_shared<ConfigChange>();
+    c->kind = dp::ObjectKind::kNetwork;
+    c->name = n.name;
+    c->network = n;
+    add(std::move(c), n.name, "");
+  }
+  for (const dp::PortSpec& p : desired_.ports) {
+    auto c = std::make_shared<ConfigChange>();
+    c->kind = dp::ObjectKind::kPort;
+    c->name = p.name;
+    c->port = p;
+    add(std::move(c), p.network, p.name);
+  }
+  for (const StaticMac& m : desired_.static_macs) {
+    auto c = std::make_shared<ConfigChange>();
+    c->kind = dp::ObjectKind::kStaticMac;
+    c->name = dp::StaticMacName(m);
+    c->static_mac = m;
+    add(std::move(c), m.network, m.port);
+  }
+  return out;
 }
 
 Status Controller::Restore() {
   DesiredState saved;
   bool found = false;
-  if (Status s = store_->Load(&saved, &found); !s.ok()) {
+  uint64_t revision = 0;
+  if (Status s = store_->Load(&saved, &found, &revision); !s.ok()) {
     return s;
   }
   if (!found) {
     SY_INFO("state: nothing saved in " << store_->dir() << " yet; starting empty");
     return Status::Ok();
   }
-  auto restore_port = [&](const dp::PortSpec& p) {
-    if (Status s = dataplane_->AddPort(p, /*restoring=*/true); !s.ok()) {
-      SY_ERROR("port " << p.name << ": not restored, kept in the config: " << s.message());
-      failed_ports_[p.name] = FailedPort{p, s.message()};
-    }
-  };
-  // Uplinks first, so tunnels find them; they belong to no network.
-  for (const auto& p : saved.ports) {
-    if (p.IsUplink()) {
-      restore_port(p);
-    }
+  if (Status s = dataplane_->Apply(saved, dp::ApplyMode::kRestore); !s.ok()) {
+    return s;
   }
-  for (const auto& n : saved.networks) {
-    if (Status s = dataplane_->AddNetwork(n); !s.ok()) {
-      return Status(s.code(), "restoring network " + n.name + ": " + s.message());
-    }
-  }
-  for (const auto& p : saved.ports) {
-    if (!p.IsUplink()) {
-      restore_port(p);
-    }
-  }
-  for (const auto& m : saved.static_macs) {
-    if (failed_ports_.count(m.port) != 0) {
-      static_macs_.push_back(m);  // comes back with its port
-      continue;
-    }
-    // A pin that no longer fits its port (saved by a release that kept the
-    // pins of a moved port) must not keep the switch from starting.
-    if (Status s = Pin(m); !s.ok()) {
-      SY_ERROR("static mac " << dp::MacToString(m.mac) << " (VLAN " << m.vlan << ") on port "
-                             << m.port
-                             << ": not restored, dropped from the config: " << s.message());
-      continue;
-    }
-    static_macs_.push_back(m);
-  }
+  desired_ = dataplane_->Running();
+  revision_ = revision;
+  hub_->StartAt(revision_);
   SY_INFO("state: restored " << saved.networks.size() << " network(s), " << saved.ports.size()
-                             << " port(s), " << saved.static_macs.size() << " static MAC(s) from "
+                             << " port(s), " << saved.static_macs.size()
+                             << " static MAC(s) at revision " << revision_ << " from "
                              << store_->state_path());
   // Leases last, once their networks and the ports of their guests are
   // back. Without them guests only ask again, so nothing here is fatal.
@@ -278,103 +330,57 @@ void Controller::PollLinks() {
   links_.swap(now);
 }
 
-void Controller::PinStaticMacsOf(const std::string& port) {
-  for (const auto& m : static_macs_) {
-    if (m.port == port) {
-      Pin(m);
+Status Controller::Commit(DesiredState next, dp::Plan* plan_out) {
+  next.Sort();
+  dp::Plan plan;
+  Status applied = dataplane_->Apply(next, dp::ApplyMode::kChange, &plan);
+  if (plan_out != nullptr) {
+    *plan_out = plan;
+  }
+  if (!applied.ok() || plan.changes.empty()) {
+    return applied;
+  }
+  if (Status s = store_->Save(next, revision_ + 1); !s.ok()) {
+    if (Status back = dataplane_->Apply(desired_); !back.ok()) {
+      SY_ERROR("putting back the change that was not saved: " << back.message());
     }
+    SY_ERROR("change undone, it could not be saved: " << s.message());
+    return Status(StatusCode::kUnavailable, "change not saved, so undone: " + s.message());
   }
-}
-
-void Controller::ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match) {
-  static_macs_.erase(std::remove_if(static_macs_.begin(), static_macs_.end(), match),
-                     static_macs_.end());
-}
-
-Status Controller::CheckUplink(const std::string& field, const std::string& name) const {
-  std::optional<dp::PortSpec> port = FindPort(name);
-  if (auto f = failed_ports_.find(name); f != failed_ports_.end()) {
-    port = f->second.spec;
-  }
-  if (!port) {
-    return Status(StatusCode::kNotFound, field + ": port '" + name + "' does not exist");
-  }
-  if (!port->IsUplink()) {
-    return Status(
-        StatusCode::kFailedPrecondition,
-        field + ": port '" + name + "' has no underlay address (Port.underlay); it is no uplink");
-  }
+  DesiredState before = std::exchange(desired_, std::move(next));
+  ++revision_;
+  Announce(plan, before);
   return Status::Ok();
 }
 
-Status Controller::CheckUplinksOf(const dp::NetworkSpec& spec) const {
-  if (spec.tunnel.kind != dp::TunnelKind::kNone) {
-    if (Status s = CheckUplink("network.tunnel.uplink", spec.tunnel.uplink); !s.ok()) {
-      return s;
-    }
+Status Controller::Apply(DesiredState next, std::optional<uint64_t> expected_revision, bool dry_run,
+                         dp::Plan* plan, uint64_t* revision) {
+  *revision = revision_;
+  if (expected_revision && *expected_revision != revision_) {
+    return Status(StatusCode::kAborted, "expected_revision: the config is at revision " +
+                                            std::to_string(revision_) + ", not " +
+                                            std::to_string(*expected_revision) +
+                                            "; get it again and redo the change");
   }
-  if (spec.HasGateway()) {
-    if (Status s = CheckUplink("network.uplink", spec.uplink); !s.ok()) {
-      return s;
-    }
-  }
-  return CheckNatAddress(spec);
-}
-
-Status Controller::CheckNatAddress(const dp::NetworkSpec& spec) const {
-  if (spec.nat_address.empty()) {
+  next.Sort();
+  if (dry_run) {
+    *plan = dp::MakePlan(dataplane_->Running(), next);
     return Status::Ok();
   }
-  // Replies to it must find this network's connections, and no other's:
-  // neither the uplink's own address nor another NAT network's.
-  const std::optional<uint32_t> address = dp::ParseIpv4(spec.nat_address);
-  if (std::optional<dp::PortSpec> up = FindPort(spec.uplink); up && up->IsUplink()) {
-    const std::optional<dp::Ipv4Prefix> own = dp::ParseIpv4Prefix(up->underlay.address);
-    if (own && address == own->address) {
-      return Status(StatusCode::kInvalidArgument,
-                    "network.nat_address: " + spec.nat_address + " is the uplink " + spec.uplink +
-                        "'s own address; leave nat_address empty to use it");
-    }
-  }
-  for (const dp::NetworkSpec& n : dataplane_->NetworkSpecs()) {
-    if (n.name != spec.name && !n.nat_address.empty() && dp::ParseIpv4(n.nat_address) == address) {
-      return Status(StatusCode::kAlreadyExists, "network.nat_address: " + spec.nat_address +
-                                                    " is network " + n.name + "'s already");
-    }
-  }
-  return Status::Ok();
-}
-
-std::string Controller::NetworksOverUplink(const std::string& port) const {
-  std::string users;
-  for (const auto& n : dataplane_->NetworkSpecs()) {
-    if ((n.tunnel.kind != dp::TunnelKind::kNone && n.tunnel.uplink == port) ||
-        (n.HasGateway() && n.uplink == port)) {
-      users += (users.empty() ? "" : ", ") + n.name;
-    }
-  }
-  return users;
+  Status s = Commit(std::move(next), plan);
+  *revision = revision_;
+  return s;
 }
 
 Status Controller::CreateNetwork(const dp::NetworkSpec& spec) {
-  const bool existed = FindNetwork(spec.name).has_value();
-  if (!existed) {
-    // The spec's own mistakes first, then what it refers to.
-    if (Status s = dp::ValidateNetworkSpec(spec); !s.ok()) {
-      return s;
-    }
-    if (Status s = CheckUplinksOf(spec); !s.ok()) {
-      return s;
-    }
+  if (auto old = FindNetwork(spec.name)) {
+    return *old == spec ? Status::Ok()  // an identical create changes nothing
+                        : Status(StatusCode::kAlreadyExists,
+                                 "network.name: '" + spec.name + "' exists with another spec");
   }
-  if (Status s = dataplane_->AddNetwork(spec); !s.ok() || existed) {
-    return s;  // an identical create changes nothing
-  }
-  if (Status s = Persist([&] { dataplane_->RemoveNetwork(spec.name); }); !s.ok()) {
-    return s;
-  }
-  Announce(EventType::kConfigChanged, spec.name, "", "network " + spec.name + " created");
-  return Status::Ok();
+  DesiredState next = desired_;
+  next.networks.push_back(spec);
+  return Commit(std::move(next));
 }
 
 Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& update,
@@ -407,87 +413,39 @@ Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& u
   spec.nat_address = update.nat_address.value_or(spec.nat_address);
   spec.underlay_allow = update.underlay_allow.value_or(spec.underlay_allow);
   *updated = *old;
-  if (spec == *old) {
-    return Status::Ok();
-  }
-  if (Status s = dp::ValidateNetworkSpec(spec); !s.ok()) {
-    return s;
-  }
-  // Only uplinks newly relied on: a restored network may name one that is
-  // gone, and may still change its FDB settings.
-  if (!(spec.tunnel == old->tunnel) && spec.tunnel.kind != dp::TunnelKind::kNone) {
-    if (Status s = CheckUplink("network.tunnel.uplink", spec.tunnel.uplink); !s.ok()) {
-      return s;
-    }
-  }
-  if (spec.HasGateway() && (spec.uplink != old->uplink || !old->HasGateway())) {
-    if (Status s = CheckUplink("network.uplink", spec.uplink); !s.ok()) {
-      return s;
-    }
-  }
-  if (spec.nat_address != old->nat_address || spec.uplink != old->uplink) {
-    if (Status s = CheckNatAddress(spec); !s.ok()) {
-      return s;
-    }
-  }
-  if (Status s = dataplane_->UpdateNetwork(spec); !s.ok()) {
-    return s;
-  }
-  if (Status s = Persist([&] { dataplane_->UpdateNetwork(*old); }); !s.ok()) {
+  DesiredState next = desired_;
+  *std::find_if(next.networks.begin(), next.networks.end(),
+                [&](const dp::NetworkSpec& n) { return n.name == name; }) = spec;
+  if (Status s = Commit(std::move(next)); !s.ok()) {
     return s;
   }
   *updated = spec;
-  if (spec.fdb_max != old->fdb_max) {
-    // A new FDB starts empty: put the pinned entries back.
-    for (const auto& m : static_macs_) {
-      if (m.network == name) {
-        Pin(m);
-      }
-    }
-  }
-  Announce(EventType::kConfigChanged, name, "", "network " + name + " updated");
   return Status::Ok();
 }
 
 Status Controller::DeleteNetwork(const std::string& name) {
-  auto old = FindNetwork(name);
-  std::string failed_users;
-  for (const auto& [pname, f] : failed_ports_) {
-    if (f.spec.network == name) {
-      failed_users += (failed_users.empty() ? "" : ", ") + pname;
-    }
+  if (!FindNetwork(name)) {
+    return Status(StatusCode::kNotFound, "network.name: '" + name + "' does not exist");
   }
-  if (old && !failed_users.empty()) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "network '" + name + "' still has ports: " + failed_users);
-  }
-  if (Status s = dataplane_->RemoveNetwork(name); !s.ok()) {
-    return s;
-  }
-  if (Status s = Persist([&] { dataplane_->AddNetwork(*old); }); !s.ok()) {
-    return s;
-  }
-  ForgetStaticMacs([&](const StaticMac& m) { return m.network == name; });
-  Announce(EventType::kConfigChanged, name, "", "network " + name + " deleted");
-  return Status::Ok();
+  DesiredState next = desired_;
+  std::erase_if(next.networks, [&](const dp::NetworkSpec& n) { return n.name == name; });
+  std::erase_if(next.static_macs, [&](const StaticMac& m) { return m.network == name; });
+  return Commit(std::move(next));
 }
 
 Status Controller::CreatePort(const dp::PortSpec& spec) {
-  if (auto f = failed_ports_.find(spec.name); f != failed_ports_.end()) {
+  if (auto f = failed_ports().find(spec.name); f != failed_ports().end()) {
     return Status(StatusCode::kAlreadyExists,
                   "port.name: '" + spec.name + "' exists (not working: " + f->second.error + ")");
   }
-  const bool existed = FindPort(spec.name).has_value();
-  if (Status s = dataplane_->AddPort(spec); !s.ok() || existed) {
-    return s;
+  if (auto old = FindPort(spec.name)) {
+    return *old == spec ? Status::Ok()
+                        : Status(StatusCode::kAlreadyExists,
+                                 "port.name: '" + spec.name + "' exists with another spec");
   }
-  if (Status s = Persist([&] { dataplane_->RemovePort(spec.name); }); !s.ok()) {
-    return s;
-  }
-  Announce(EventType::kPortAdded, spec.network, spec.name,
-           "port " + spec.name + " created in network " + spec.network);
-  Announce(EventType::kConfigChanged, spec.network, spec.name, "port " + spec.name + " created");
-  return Status::Ok();
+  DesiredState next = desired_;
+  next.ports.push_back(spec);
+  return Commit(std::move(next));
 }
 
 Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
@@ -498,12 +456,6 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   }
   dp::PortSpec spec = *old;
   if (const auto& backend = update.backend) {
-    // vhost-user may switch between server and client; nothing else changes kind.
-    if (backend->kind != old->kind && !(dp::IsVhost(backend->kind) && dp::IsVhost(old->kind))) {
-      return Status(StatusCode::kInvalidArgument,
-                    "port: '" + name + "' is a " + std::string(dp::PortKindName(old->kind)) +
-                        " port; its kind cannot change (delete and add it)");
-    }
     spec.kind = backend->kind;
     spec.socket_path = backend->socket_path;
     spec.netdev = backend->netdev;
@@ -522,219 +474,85 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   spec.security = update.security.value_or(spec.security);
   spec.flood_limit = update.flood_limit.value_or(spec.flood_limit);
   *updated = *old;
-  if (spec == *old) {
-    return Status::Ok();
-  }
-  if (spec.IsUplink() != old->IsUplink()) {
-    return Status(StatusCode::kInvalidArgument,
-                  "port.underlay: '" + name +
-                      "' would change between uplink and network port; delete and add it");
-  }
-  if (Status s = dp::ValidatePortSpec(spec); !s.ok()) {
-    return s;
-  }
-  if (!spec.IsUplink() && !FindNetwork(spec.network)) {
-    return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
-  }
-  // Any backend setting (a TAP's MTU, an internal port's addresses, the
-  // driver) makes the port again; a network, VLAN, underlay or private
-  // change alone is live.
-  dp::PortSpec backend_only = spec;
-  backend_only.network = old->network;
-  backend_only.vlan = old->vlan;
-  backend_only.underlay = old->underlay;
-  backend_only.private_port = old->private_port;
-  backend_only.mac_limit = old->mac_limit;
-  backend_only.security = old->security;
-  backend_only.flood_limit = old->flood_limit;
-  const bool new_backend = !(backend_only == *old);
-  if (new_backend) {
-    // Close the old backend, open the new; if the new one fails, reopen the old.
-    dataplane_->RemovePort(name);
-    if (Status s = dataplane_->AddPort(spec); !s.ok()) {
-      dataplane_->AddPort(*old);
-      return s;
-    }
-  } else if (spec.IsUplink()) {
-    if (Status s = dataplane_->SetPortUnderlay(name, spec.underlay); !s.ok()) {
-      return s;
-    }
-  } else {
-    if (Status s = dataplane_->MovePort(name, spec.network); !s.ok()) {
-      return s;
-    }
-    if (Status s = dataplane_->SetPortVlan(name, spec.vlan); !s.ok()) {
-      dataplane_->MovePort(name, old->network);
-      return s;
-    }
-    if (Status s = dataplane_->SetPortFences(name, spec); !s.ok()) {
-      dataplane_->SetPortVlan(name, old->vlan);
-      dataplane_->MovePort(name, old->network);
-      return s;
-    }
-  }
-  // The port's static MACs go with a network move, and with a VLAN the port
-  // no longer carries; the rest are pinned again on a new backend (removing
-  // the old one flushed them). Done before saving, so state.json never
-  // holds a pin that cannot be restored.
-  const auto statics_before = static_macs_;
-  const bool moved = spec.network != old->network;
+  DesiredState next = desired_;
+  *std::find_if(next.ports.begin(), next.ports.end(),
+                [&](const dp::PortSpec& p) { return p.name == name; }) = spec;
+  // The port's static MACs go with a network move, and with a VLAN the
+  // port no longer carries.
   const dp::VlanPolicy vlans = dp::MakeVlanPolicy(spec.vlan);
-  auto goes = [&](const StaticMac& m) {
-    return m.port == name && (moved || !vlans.Carries(static_cast<uint16_t>(m.vlan)));
-  };
-  for (const auto& m : statics_before) {
-    // A move or a new backend flushed the port's pins from the FDB already.
-    if (goes(m) && !moved && !new_backend) {
-      dataplane_->DeleteStaticMac(m.network, m.vlan, m.mac);
-    }
-  }
-  ForgetStaticMacs(goes);
-  if (new_backend) {
-    PinStaticMacsOf(name);
-  }
-  auto undo = [&] {
-    if (new_backend) {
-      dataplane_->RemovePort(name);
-      dataplane_->AddPort(*old);
-    } else if (spec.IsUplink()) {
-      dataplane_->SetPortUnderlay(name, old->underlay);
-    } else {
-      dataplane_->MovePort(name, old->network);
-      dataplane_->SetPortVlan(name, old->vlan);
-      dataplane_->SetPortFences(name, *old);
-    }
-    static_macs_ = statics_before;
-    PinStaticMacsOf(name);
-  };
-  if (Status s = Persist(undo); !s.ok()) {
+  std::erase_if(next.static_macs, [&](const StaticMac& m) {
+    return m.port == name &&
+           (spec.network != old->network ||
+            (m.vlan <= dp::kMaxVlanId && !vlans.Carries(static_cast<uint16_t>(m.vlan))));
+  });
+  if (Status s = Commit(std::move(next)); !s.ok()) {
     return s;
   }
   *updated = spec;
-  Announce(EventType::kConfigChanged, spec.network, name, "port " + name + " updated");
   return Status::Ok();
 }
 
 Status Controller::DeletePort(const std::string& name) {
-  if (std::string users = NetworksOverUplink(name); !users.empty()) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "port '" + name + "' is the uplink of network(s) " + users +
-                      "; change their tunnel, uplink or mode first");
+  if (!FindPort(name)) {
+    return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
   }
-  if (auto f = failed_ports_.find(name); f != failed_ports_.end()) {
-    FailedPort gone = f->second;
-    failed_ports_.erase(f);
-    if (Status s = Persist([&] { failed_ports_[name] = gone; }); !s.ok()) {
-      return s;
-    }
-    ForgetStaticMacs([&](const StaticMac& m) { return m.port == name; });
-    Announce(EventType::kConfigChanged, gone.spec.network, name, "port " + name + " deleted");
-    return Status::Ok();
-  }
-  auto old = FindPort(name);
-  if (Status s = dataplane_->RemovePort(name); !s.ok()) {
-    return s;
-  }
-  const auto statics = static_macs_;
-  ForgetStaticMacs([&](const StaticMac& m) { return m.port == name; });
-  auto undo = [&] {
-    dataplane_->AddPort(*old);
-    static_macs_ = statics;
-    PinStaticMacsOf(name);
-  };
-  if (Status s = Persist(undo); !s.ok()) {
-    return s;
-  }
-  links_.erase(name);
-  Announce(EventType::kPortRemoved, old->network, name, "port " + name + " deleted");
-  Announce(EventType::kConfigChanged, old->network, name, "port " + name + " deleted");
-  return Status::Ok();
+  DesiredState next = desired_;
+  std::erase_if(next.ports, [&](const dp::PortSpec& p) { return p.name == name; });
+  std::erase_if(next.static_macs, [&](const StaticMac& m) { return m.port == name; });
+  return Commit(std::move(next));
 }
 
 Status Controller::AddStaticMac(const StaticMac& entry) {
-  auto same = std::find_if(static_macs_.begin(), static_macs_.end(), [&](const StaticMac& m) {
-    return m.network == entry.network && m.vlan == entry.vlan && m.mac == entry.mac;
-  });
-  if (same != static_macs_.end() && *same == entry) {
-    return Status::Ok();
-  }
-  const auto before = static_macs_;
-  if (Status s = Pin(entry); !s.ok()) {
-    return s;
-  }
-  if (same != static_macs_.end()) {
+  DesiredState next = desired_;
+  auto same =
+      std::find_if(next.static_macs.begin(), next.static_macs.end(), [&](const StaticMac& m) {
+        return m.network == entry.network && m.vlan == entry.vlan && m.mac == entry.mac;
+      });
+  if (same != next.static_macs.end()) {
     *same = entry;
   } else {
-    static_macs_.push_back(entry);
+    next.static_macs.push_back(entry);
   }
-  auto undo = [&] {
-    dataplane_->DeleteStaticMac(entry.network, entry.vlan, entry.mac);
-    static_macs_ = before;
-    for (const auto& m : before) {
-      if (m.network == entry.network && m.vlan == entry.vlan && m.mac == entry.mac) {
-        Pin(m);
-      }
-    }
-  };
-  if (Status s = Persist(undo); !s.ok()) {
-    return s;
-  }
-  Announce(EventType::kConfigChanged, entry.network, entry.port,
-           "static MAC " + dp::MacToString(entry.mac) + " (VLAN " + std::to_string(entry.vlan) +
-               ") pinned to port " + entry.port);
-  return Status::Ok();
+  return Commit(std::move(next));
 }
 
 Status Controller::DeleteStaticMac(const std::string& network, uint32_t vlan, dp::MacKey mac) {
-  auto it = std::find_if(static_macs_.begin(), static_macs_.end(), [&](const StaticMac& m) {
-    return m.network == network && m.vlan == vlan && m.mac == mac;
-  });
-  if (Status s = dataplane_->DeleteStaticMac(network, vlan, mac); !s.ok()) {
-    return s;
+  if (!FindNetwork(network)) {
+    return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
   }
-  if (it == static_macs_.end()) {
-    return Status::Ok();
+  if (dp::IsInfraMac(desired_, mac)) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "mac: " + dp::MacToString(mac) +
+                      " is a gateway's or an uplink's own MAC; the switch keeps it fixed");
   }
-  const StaticMac gone = *it;
-  static_macs_.erase(it);
-  if (Status s = Persist([&] {
-        static_macs_.push_back(gone);
-        Pin(gone);
-      });
-      !s.ok()) {
-    return s;
+  DesiredState next = desired_;
+  if (std::erase_if(next.static_macs, [&](const StaticMac& m) {
+        return m.network == network && m.vlan == vlan && m.mac == mac;
+      }) == 0) {
+    return Status(StatusCode::kNotFound, "mac: no static entry for " + dp::MacToString(mac) +
+                                             " in VLAN " + std::to_string(vlan) + " of network '" +
+                                             network + "'");
   }
-  Announce(EventType::kConfigChanged, network, gone.port,
-           "static MAC " + dp::MacToString(mac) + " (VLAN " + std::to_string(vlan) + ") removed");
-  return Status::Ok();
+  return Commit(std::move(next));
 }
 
 Status Controller::FlushFdb(const std::string& network, const std::string& port,
                             bool include_static, size_t* flushed) {
-  if (Status s = dataplane_->FlushFdb(network, port, include_static, flushed); !s.ok()) {
+  // Learned entries first: this also checks the network and the port.
+  if (Status s = dataplane_->FlushFdb(network, port, false, flushed); !s.ok()) {
     return s;
   }
   if (!include_static) {
     return Status::Ok();
   }
-  const auto before = static_macs_;
-  ForgetStaticMacs(
-      [&](const StaticMac& m) { return m.network == network && (port.empty() || m.port == port); });
-  if (before.size() == static_macs_.size()) {
-    return Status::Ok();
-  }
-  // The entries are gone from the FDB already; if saving fails, pin them again.
-  if (Status s = Persist([&] {
-        static_macs_ = before;
-        for (const auto& m : before) {
-          Pin(m);
-        }
-      });
-      !s.ok()) {
+  DesiredState next = desired_;
+  const size_t pinned = std::erase_if(next.static_macs, [&](const StaticMac& m) {
+    return m.network == network && (port.empty() || m.port == port);
+  });
+  if (Status s = Commit(std::move(next)); !s.ok()) {
     return s;
   }
-  Announce(EventType::kConfigChanged, network, port,
-           "static MACs of network " + network + " flushed");
+  *flushed += pinned;
   return Status::Ok();
 }
 

@@ -1,8 +1,10 @@
-// The one owner of the switch's model. gRPC handlers hand their work to the
-// control thread through Run(); there every change is validated, applied to
-// the Dataplane, persisted and announced, in that order. A change that
-// fails at any step is undone, so a failed call leaves the switch and its
-// saved state exactly as they were.
+// The one owner of the switch's desired state and its revision. gRPC
+// handlers hand their work to the control thread through Run(); there
+// every change becomes a whole next state that is applied to the Dataplane
+// (Dataplane::Apply), saved and announced, in that order, or not at all: a
+// change that fails at any step leaves the switch and its saved state
+// exactly as they were. The fine-grained calls (CreatePort, ...) are edits
+// of the desired state that go the same way as a whole Apply().
 //
 // Thread context: Run() from any thread; everything else on the control
 // thread (inside Run() or Loop()).
@@ -60,12 +62,6 @@ struct PortUpdate {
   std::optional<uint32_t> flood_limit;
 };
 
-// A port of the saved config that could not be brought up at start.
-struct FailedPort {
-  dp::PortSpec spec;
-  std::string error;
-};
-
 class Controller {
  public:
   Controller(dp::Dataplane* dataplane, const StateStore* store, EventHub* hub)
@@ -74,11 +70,27 @@ class Controller {
         hub_(hub),
         leases_saved_(dataplane->lease_generation()) {}
 
-  // Control thread, before serving: brings back the saved config. Networks
-  // and static MACs that fail are errors; ports that fail are kept in the
-  // config as FailedPorts and logged. Then the saved DHCP leases, if any:
-  // a missing or unreadable lease file is logged, never an error.
+  // Control thread, before serving: brings back the saved config and its
+  // revision. Networks that fail are errors; ports that fail are kept in
+  // the config as FailedPorts, static MACs that no longer fit are dropped,
+  // both logged. Then the saved DHCP leases, if any: a missing or
+  // unreadable lease file is logged, never an error.
   Status Restore();
+
+  // The desired state and the revision it is at: 0 for a switch never
+  // configured; each change that changes something adds one.
+  const DesiredState& desired() const { return desired_; }
+  uint64_t revision() const { return revision_; }
+  // Makes `next` the whole desired state, all or nothing. With
+  // `expected_revision`, ABORTED unless the state is still at it (compare
+  // and swap). `plan` gets what changes, with every refusal; a dry run
+  // stops there and changes nothing. `*revision` is the state's revision
+  // after the call.
+  Status Apply(DesiredState next, std::optional<uint64_t> expected_revision, bool dry_run,
+               dp::Plan* plan, uint64_t* revision);
+  // The state's objects as CONFIG_CHANGED creations at the current
+  // revision: what a Watch that starts from nothing gets first.
+  std::vector<Event> StateAsEvents() const;
 
   // Any thread: runs `fn` on the control thread and waits for it.
   void Run(const std::function<void()>& fn);
@@ -111,29 +123,21 @@ class Controller {
                   size_t* flushed);
 
   const dp::Dataplane& dataplane() const { return *dataplane_; }
-  const std::map<std::string, FailedPort>& failed_ports() const { return failed_ports_; }
+  const std::map<std::string, FailedPort>& failed_ports() const {
+    return dataplane_->failed_ports();
+  }
   std::optional<dp::NetworkSpec> FindNetwork(const std::string& name) const;
   std::optional<dp::PortSpec> FindPort(const std::string& name) const;
 
  private:
-  DesiredState Desired() const;
-  // Saves the config; on failure runs `undo` and returns the reason.
-  Status Persist(const std::function<void()>& undo);
+  // Applies `next`, saves it at the next revision and announces each
+  // change; on a failure to save, puts back what ran. No change, no new
+  // revision.
+  Status Commit(DesiredState next, dp::Plan* plan = nullptr);
+  void Announce(const dp::Plan& plan, const DesiredState& before);
   void Announce(EventType type, const std::string& network, const std::string& port,
                 const std::string& detail);
   void PollLinks();
-  // `port` must exist and be an uplink (restored ones may not have come
-  // up); `field` names it in the message.
-  Status CheckUplink(const std::string& field, const std::string& port) const;
-  // The uplinks `spec` needs: its tunnel's, and its own in modes nat and
-  // routed.
-  Status CheckUplinksOf(const dp::NetworkSpec& spec) const;
-  // A NAT network's own outside address is neither its uplink's address
-  // nor another network's.
-  Status CheckNatAddress(const dp::NetworkSpec& spec) const;
-  // Networks whose tunnels, or whose NAT or routing, leave by `port`, for
-  // messages; empty if none.
-  std::string NetworksOverUplink(const std::string& port) const;
   // Writes the leases when the Dataplane's lease generation moved since
   // the last save, and (unless `now` is nullopt: at stop) the last write
   // is kLeaseSavePeriod old: a lease made after a quiet spell is on disk
@@ -142,17 +146,12 @@ class Controller {
   // next time.
   void SaveLeasesIfChanged(std::optional<std::chrono::steady_clock::time_point> now);
   void PublishMacEvent(const dp::MacEvent& e);
-  void ForgetStaticMacs(const std::function<bool(const StaticMac&)>& match);
-  void PinStaticMacsOf(const std::string& port);
-  Status Pin(const StaticMac& m) {
-    return dataplane_->AddStaticMac(m.network, m.vlan, m.mac, m.port);
-  }
 
   dp::Dataplane* const dataplane_;
   const StateStore* const store_;
   EventHub* const hub_;
-  std::vector<StaticMac> static_macs_;
-  std::map<std::string, FailedPort> failed_ports_;
+  DesiredState desired_;  // sorted, as Dataplane::Running()
+  uint64_t revision_ = 0;
   struct LinkSeen {
     uint64_t connects = 0;
     uint64_t disconnects = 0;

@@ -1,28 +1,15 @@
-// The switch's desired config as plain structs: what the API changes, the
-// store persists, and the Dataplane is made to match.
+// The switch's desired config: the Controller owns it, the store persists
+// it, and Dataplane::Apply() makes the datapath match it. The types are the
+// datapath's plain specs (datapath/engine/desired_state.h).
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include "datapath/core/types.h"
-#include "datapath/engine/spec.h"
+#include "datapath/engine/dataplane.h"
+#include "datapath/engine/desired_state.h"
 
 namespace switchyard::ctl {
 
-struct StaticMac {
-  std::string network;
-  dp::MacKey mac = 0;
-  std::string port;
-  uint32_t vlan = 0;
-
-  bool operator==(const StaticMac&) const = default;
-};
-
-struct DesiredState {
-  std::vector<dp::NetworkSpec> networks;
-  std::vector<dp::PortSpec> ports;
-  std::vector<StaticMac> static_macs;
-};
+using DesiredState = dp::DesiredState;
+using StaticMac = dp::StaticMac;
+using FailedPort = dp::FailedPort;
 
 }  // namespace switchyard::ctl

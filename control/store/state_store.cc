@@ -104,17 +104,17 @@ Status StateStore::Open(const std::string& dir, std::unique_ptr<StateStore>* out
 
 StateStore::~StateStore() { close(lock_fd_); }
 
-Status StateStore::Load(DesiredState* state, bool* found) const {
+Status StateStore::Load(DesiredState* state, bool* found, uint64_t* revision) const {
   *state = DesiredState{};
   std::string text;
   if (Status s = ReadIfThere(state_path(), &text, found); !s.ok() || !*found) {
     return s;
   }
-  return ParseState(text, state_path(), state);
+  return ParseState(text, state_path(), state, revision);
 }
 
-Status StateStore::ParseState(const std::string& text, const std::string& path,
-                              DesiredState* state) {
+Status StateStore::ParseState(const std::string& text, const std::string& path, DesiredState* state,
+                              uint64_t* revision) {
   *state = DesiredState{};
   store::State msg;
   auto parsed = google::protobuf::util::JsonStringToMessage(text, &msg);
@@ -125,12 +125,17 @@ Status StateStore::ParseState(const std::string& text, const std::string& path,
   if (Status s = StateFromProto(msg, state); !s.ok()) {
     return Status(s.code(), path + ": " + s.message());
   }
+  if (revision != nullptr) {
+    *revision = msg.revision();
+  }
   return Status::Ok();
 }
 
-Status StateStore::Save(const DesiredState& state) const {
+Status StateStore::Save(const DesiredState& state, uint64_t revision) const {
   std::string json;
-  if (!ToJson(StateToProto(state), &json)) {
+  store::State msg = StateToProto(state);
+  msg.set_revision(revision);
+  if (!ToJson(msg, &json)) {
     return Status(StatusCode::kInternal, "state: cannot serialise");
   }
   return WriteAtomically(state_path(), json);

@@ -27,10 +27,11 @@ class StateStore {
   StateStore& operator=(const StateStore&) = delete;
 
   // `*found` is false (and `state` empty) when nothing was saved yet.
-  Status Load(DesiredState* state, bool* found) const;
+  // `revision` (optional) gets the revision the state was saved at.
+  Status Load(DesiredState* state, bool* found, uint64_t* revision = nullptr) const;
   // Write to a temporary file, fsync it, rename it over state.json, fsync
   // the directory: after a crash the file is the old or the new state.
-  Status Save(const DesiredState& state) const;
+  Status Save(const DesiredState& state, uint64_t revision = 0) const;
 
   // The leases, written as Save() writes the config. They are kept apart
   // from it: they change with guests' traffic, not with the API, and
@@ -43,7 +44,8 @@ class StateStore {
 
   // What Load() and LoadLeases() make of a file's text; `path` only names
   // it in errors. No file is touched.
-  static Status ParseState(const std::string& text, const std::string& path, DesiredState* state);
+  static Status ParseState(const std::string& text, const std::string& path, DesiredState* state,
+                           uint64_t* revision = nullptr);
   static Status ParseLeases(const std::string& text, const std::string& path,
                             std::vector<dp::LeaseReport>* leases);
 

@@ -16,6 +16,8 @@ enum class StatusCode {
   kFailedPrecondition,
   kUnavailable,
   kResourceExhausted,
+  kAborted,     // a compare-and-swap lost: the state moved on; read it again
+  kOutOfRange,  // a revision older than the history kept
   kInternal,
 };
 

@@ -305,32 +305,6 @@ const Dataplane::PortState* Dataplane::FindUplink(const std::string& name) const
   return it != ports_.end() && it->second.spec.IsUplink() ? &it->second : nullptr;
 }
 
-Status Dataplane::CheckTunnelClash(const NetworkSpec& spec) const {
-  const TunnelSpec& t = spec.tunnel;
-  if (t.kind == TunnelKind::kNone) {
-    return Status::Ok();
-  }
-  for (auto& [name, n] : networks_) {
-    const TunnelSpec& o = n.spec.tunnel;
-    if (name == spec.name || o.kind == TunnelKind::kNone || o.uplink != t.uplink) {
-      continue;
-    }
-    if (o.kind == t.kind && o.id == t.id) {
-      return Status(StatusCode::kAlreadyExists,
-                    "network.tunnel.id: network '" + name + "' uses " +
-                        (t.kind == TunnelKind::kVxlan ? "VNI " : "GRE key ") +
-                        std::to_string(t.id) + " on uplink " + t.uplink + " already");
-    }
-    if (o.kind == TunnelKind::kVxlan && t.kind == TunnelKind::kVxlan && o.udp_port != t.udp_port) {
-      return Status(StatusCode::kInvalidArgument, "network.tunnel.udp_port: uplink " + t.uplink +
-                                                      " takes VXLAN on port " +
-                                                      std::to_string(o.udp_port) + " (network '" +
-                                                      name + "'); one port per uplink");
-    }
-  }
-  return Status::Ok();
-}
-
 bool Dataplane::SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel,
                               std::vector<EndpointState>* gone) {
   const TunnelSpec& t = n.spec.tunnel;
@@ -564,15 +538,6 @@ bool Dataplane::PinGatewayMac(NetworkState& n) {
          n.fdb->AddStatic(0, g->mac, g->index, clock_.Seconds());
 }
 
-Status Dataplane::CheckNotInfraMac(MacKey mac) const {
-  if (snapshot_.load(std::memory_order_acquire)->IsInfraMac(mac)) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "mac: " + MacToString(mac) +
-                      " is a gateway's or an uplink's own MAC; the switch keeps it fixed");
-  }
-  return Status::Ok();
-}
-
 Dataplane::GatewayState* Dataplane::GatewayAt(PortIndex port) {
   for (auto& [name, n] : networks_) {
     if (n.gateway != nullptr && n.gateway->index == port) {
@@ -583,18 +548,6 @@ Dataplane::GatewayState* Dataplane::GatewayAt(PortIndex port) {
 }
 
 Status Dataplane::AddNetwork(const NetworkSpec& spec) {
-  if (Status s = ValidateNetworkSpec(spec); !s.ok()) {
-    return s;
-  }
-  if (auto it = networks_.find(spec.name); it != networks_.end()) {
-    return it->second.spec == spec
-               ? Status::Ok()
-               : Status(StatusCode::kAlreadyExists,
-                        "network.name: '" + spec.name + "' exists with another spec");
-  }
-  if (Status s = CheckTunnelClash(spec); !s.ok()) {
-    return s;
-  }
   const int slot = TakeSlot(network_slot_used_);
   if (slot < 0) {
     return Status(StatusCode::kResourceExhausted,
@@ -623,7 +576,7 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
     return Status(StatusCode::kResourceExhausted, "network.gateway: no port slot left for it");
   }
   RefreshInterfaces();
-  Publish();
+  Commit();
   SY_INFO("network " << spec.name << ": created (fdb aging " << spec.fdb_aging_s << " s, max "
                      << spec.fdb_max << " entries"
                      << (spec.tunnel.kind == TunnelKind::kNone
@@ -635,15 +588,9 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
 }
 
 Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
-  if (Status s = ValidateNetworkSpec(spec); !s.ok()) {
-    return s;
-  }
   auto it = networks_.find(spec.name);
   if (it == networks_.end()) {
     return Status(StatusCode::kNotFound, "network.name: '" + spec.name + "' does not exist");
-  }
-  if (Status s = CheckTunnelClash(spec); !s.ok()) {
-    return s;
   }
   NetworkState& n = it->second;
   const NetworkSpec before = n.spec;
@@ -674,6 +621,7 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
                   "network.tunnel.remotes: no port slots left for the endpoints");
   }
   const bool new_tunnel = !(spec.tunnel == before.tunnel);
+  const bool free_old_fdb = old_fdb != nullptr;
   const bool new_gateway = spec.mode != before.mode || spec.gateway != before.gateway ||
                            spec.uplink != before.uplink || !(spec.forwards == before.forwards) ||
                            spec.nat_max_connections != before.nat_max_connections ||
@@ -684,13 +632,21 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
   if (new_gateway) {
     RefreshInterfaces();
   }
-  if (new_tunnel || old_fdb || new_gateway) {
-    // One grace period for all of it: the new routes, paths and FDB are in,
-    // and no PMD sends to the old endpoints or uses the old FDB below.
-    Publish();
+  // One grace period for all of it: the new routes, paths and FDB are in,
+  // and no PMD sends to the old endpoints or uses the old FDB any more.
+  auto gone_endpoints = std::make_shared<std::vector<EndpointState>>(std::move(gone));
+  auto gone_gateway = std::make_shared<Retired>(std::move(retired));
+  std::shared_ptr<Fdb> gone_fdb(std::move(old_fdb));
+  auto free_old = [this, name = spec.name, gone_endpoints, gone_gateway, gone_fdb] {
+    NetworkState& net = networks_.at(name);
+    FreeEndpoints(net, std::move(*gone_endpoints));
+    FreeRetired(&net, std::move(*gone_gateway));
+  };
+  if (new_tunnel || free_old_fdb || new_gateway) {
+    Commit(std::move(free_old));
+  } else {
+    free_old();  // nothing to wait for: nothing went
   }
-  FreeEndpoints(n, std::move(gone));
-  FreeRetired(&n, std::move(retired));
   if (new_gateway) {
     SY_INFO("network " << spec.name << ": mode " << NetworkModeName(spec.mode)
                        << (spec.gateway.empty() ? "" : ", gateway " + spec.gateway)
@@ -703,7 +659,7 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
                                : "now over " + spec.tunnel.uplink + " to " +
                                      std::to_string(spec.tunnel.remotes.size()) + " remote(s)"));
   }
-  if (old_fdb) {
+  if (free_old_fdb) {
     SY_INFO("network " << spec.name << ": fdb_max now " << spec.fdb_max << ", FDB relearned");
   }
   return Status::Ok();
@@ -714,49 +670,22 @@ Status Dataplane::RemoveNetwork(const std::string& name) {
   if (it == networks_.end()) {
     return Status(StatusCode::kNotFound, "network.name: '" + name + "' does not exist");
   }
-  std::string users;
-  for (auto& [pname, p] : ports_) {
-    if (p.network == it->second.index) {
-      users += (users.empty() ? "" : ", ") + pname;
-    }
-  }
-  if (!users.empty()) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "network '" + name + "' still has ports: " + users);
-  }
-  NetworkState gone = std::move(it->second);
+  auto gone = std::make_shared<NetworkState>(std::move(it->second));
   networks_.erase(it);
   RefreshInterfaces();
-  Publish();
-  FreeEndpoints(gone, std::move(gone.endpoints));
-  FreeRetired(nullptr, Retired{std::move(gone.gateway), nullptr});
-  network_slot_used_[gone.index] = false;
+  Commit([this, gone] {
+    FreeEndpoints(*gone, std::move(gone->endpoints));
+    FreeRetired(nullptr, Retired{std::move(gone->gateway), nullptr});
+    network_slot_used_[gone->index] = false;
+  });
   SY_INFO("network " << name << ": removed");
   return Status::Ok();
 }
 
 Status Dataplane::AddPort(const PortSpec& spec, bool restoring) {
-  if (Status s = ValidatePortSpec(spec); !s.ok()) {
-    return s;
-  }
-  if (auto it = ports_.find(spec.name); it != ports_.end()) {
-    return it->second.spec == spec
-               ? Status::Ok()
-               : Status(StatusCode::kAlreadyExists,
-                        "port.name: '" + spec.name + "' exists with another spec");
-  }
   auto net = networks_.find(spec.network);
   if (!spec.IsUplink() && net == networks_.end()) {
     return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
-  }
-  if (!IsVhost(spec.kind)) {
-    for (auto& [pname, p] : ports_) {
-      if (!IsVhost(p.spec.kind) && p.spec.netdev == spec.netdev) {
-        return Status(StatusCode::kAlreadyExists, std::string(NetdevField(spec.kind)) + ": " +
-                                                      spec.netdev +
-                                                      " is already attached as port " + pname);
-      }
-    }
   }
   const int slot = TakeSlot(port_slot_used_);
   if (slot < 0) {
@@ -815,9 +744,12 @@ Status Dataplane::AddPort(const PortSpec& spec, bool restoring) {
   if (spec.IsUplink()) {
     RefreshInterfaces();
   }
-  Publish();
+  Commit([this, uplink = spec.IsUplink()] {
+    if (uplink) {
+      PollPorts();  // endpoints on it follow its link and MTU at once
+    }
+  });
   if (spec.IsUplink()) {
-    PollPorts();  // endpoints on it follow its link and MTU at once
     SY_INFO("port " << spec.name << ": uplink with underlay address " << spec.underlay.address
                     << ", MAC " << MacToString(AddressOf(ports_.at(spec.name)).mac));
   }
@@ -829,22 +761,24 @@ Status Dataplane::RemovePort(const std::string& name) {
   if (it == ports_.end()) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
   }
-  PortState gone = std::move(it->second);
+  auto gone = std::make_shared<PortState>(std::move(it->second));
   ports_.erase(it);
-  if (gone.spec.IsUplink()) {
+  if (gone->spec.IsUplink()) {
     RefreshInterfaces();
   }
-  Publish();  // from here no PMD polls, learns on or sends to the port
-  if (NetworkState* n = FindNetwork(gone.network)) {
-    n->fdb->FlushPort(gone.index, true);
-    n->departed += NetworkShareOf(gone);
-  }
-  gone.port.reset();  // closes the socket; a connected guest sees it go
-  ReleaseSlot(gone.index);
-  if (gone.spec.IsUplink()) {
-    PollPorts();  // its endpoints go down
-  }
-  SY_INFO("port " << name << ": closed");
+  // Once no PMD polls, learns on or sends to the port.
+  Commit([this, gone] {
+    if (NetworkState* n = FindNetwork(gone->network)) {
+      n->fdb->FlushPort(gone->index, true);
+      n->departed += NetworkShareOf(*gone);
+    }
+    gone->port.reset();  // closes the socket; a connected guest sees it go
+    ReleaseSlot(gone->index);
+    if (gone->spec.IsUplink()) {
+      PollPorts();  // its endpoints go down
+    }
+    SY_INFO("port " << gone->spec.name << ": closed");
+  });
   return Status::Ok();
 }
 
@@ -865,16 +799,21 @@ Status Dataplane::MovePort(const std::string& name, const std::string& network) 
   if (p.network == net->second.index) {
     return Status::Ok();
   }
-  NetworkState* old = FindNetwork(p.network);
+  const NetworkIndex was = p.network;
   p.network = net->second.index;
   p.spec.network = network;
-  Publish();  // no PMD learns on the old network for this port any more
-  if (old != nullptr) {
-    old->fdb->FlushPort(p.index, true);
-    // Counters so far stay with the network they were made in.
-    old->departed += NetworkShareOf(p);
-    p.net_base = PortCountersOf(p);
-  }
+  // Once no PMD learns on the old network for this port any more.
+  Commit([this, was, name] {
+    NetworkState* old = FindNetwork(was);
+    auto moved = ports_.find(name);
+    if (old != nullptr && moved != ports_.end()) {
+      PortState& mp = moved->second;
+      old->fdb->FlushPort(mp.index, true);
+      // Counters so far stay with the network they were made in.
+      old->departed += NetworkShareOf(mp);
+      mp.net_base = PortCountersOf(mp);
+    }
+  });
   SY_INFO("port " << name << ": moved to network " << network);
   return Status::Ok();
 }
@@ -883,9 +822,6 @@ Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
   auto it = ports_.find(name);
   if (it == ports_.end()) {
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
-  }
-  if (Status s = ValidateVlanSpec(vlan); !s.ok()) {
-    return s;
   }
   PortState& p = it->second;
   if (p.spec.vlan == vlan) {
@@ -896,10 +832,12 @@ Status Dataplane::SetPortVlan(const std::string& name, const VlanSpec& vlan) {
                   "port.vlan: '" + name + "' is an uplink; it carries tunnels untagged");
   }
   p.spec.vlan = vlan;
-  Publish();  // from here PMDs learn and forward by the new VLANs
-  if (NetworkState* net = FindNetwork(p.network)) {
-    net->fdb->FlushPort(p.index, false);
-  }
+  // Once PMDs learn and forward by the new VLANs.
+  Commit([this, network = p.network, index = p.index] {
+    if (NetworkState* net = FindNetwork(network)) {
+      net->fdb->FlushPort(index, false);
+    }
+  });
   SY_INFO("port " << name << ": vlan " << FormatVlan(vlan));
   return Status::Ok();
 }
@@ -918,11 +856,8 @@ Status Dataplane::SetPortFences(const std::string& name, const PortSpec& fences)
   if (next == p.spec) {
     return Status::Ok();
   }
-  if (Status s = ValidatePortSpec(next); !s.ok()) {
-    return s;
-  }
   p.spec = std::move(next);
-  Publish();  // the next burst obeys it
+  Commit();  // the next burst obeys it
   const PortSecuritySpec& security = p.spec.security;
   SY_INFO("port " << name << ": " << (p.spec.private_port ? "private" : "not private")
                   << ", mac limit " << LimitText(p.spec.mac_limit) << ", flood limit "
@@ -946,75 +881,37 @@ Status Dataplane::SetPortUnderlay(const std::string& name, const UnderlaySpec& u
                   "port.underlay: '" + name +
                       "' would change between uplink and network port; delete and add it");
   }
-  if (Status s = ValidateUnderlay(underlay); !s.ok()) {
-    return s;
-  }
   if (p.spec.underlay == underlay) {
     return Status::Ok();
   }
   p.spec.underlay = underlay;
   RefreshInterfaces();
-  Publish();
+  Commit();
   SY_INFO("port " << name << ": underlay address " << underlay.address
                   << (underlay.gateway.empty() ? "" : " gateway " + underlay.gateway));
   return Status::Ok();
 }
 
-Status Dataplane::AddStaticMac(const std::string& network, uint32_t vlan, MacKey mac,
-                               const std::string& port) {
-  auto net = networks_.find(network);
-  if (net == networks_.end()) {
-    return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
+Status Dataplane::PinStaticMac(const StaticMac& m) {
+  auto net = networks_.find(m.network);
+  auto p = ports_.find(m.port);
+  if (net == networks_.end() || p == ports_.end()) {
+    return Status(StatusCode::kNotFound,
+                  "static MAC " + StaticMacName(m) + ": port '" + m.port + "' is not running");
   }
-  if (IsMulticastMac(mac) || mac == 0) {
-    return Status(StatusCode::kInvalidArgument,
-                  "mac: " + MacToString(mac) + " is not a unicast address");
-  }
-  if (Status s = CheckNotInfraMac(mac); !s.ok()) {
-    return s;
-  }
-  auto p = ports_.find(port);
-  if (p == ports_.end()) {
-    return Status(StatusCode::kNotFound, "port: '" + port + "' does not exist");
-  }
-  if (p->second.network != net->second.index) {
-    return Status(StatusCode::kFailedPrecondition, "port: '" + port + "' is in network '" +
-                                                       p->second.spec.network + "', not '" +
-                                                       network + "'");
-  }
-  if (vlan > kMaxVlanId) {
-    return Status(StatusCode::kInvalidArgument,
-                  "vlan: " + std::to_string(vlan) + " is outside 0..4094");
-  }
-  if (!MakeVlanPolicy(p->second.spec.vlan).Carries(static_cast<uint16_t>(vlan))) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "vlan: port '" + port + "' does not carry VLAN " + std::to_string(vlan) + " (" +
-                      FormatVlan(p->second.spec.vlan) + ")");
-  }
-  if (!net->second.fdb->AddStatic(static_cast<uint16_t>(vlan), mac, p->second.index,
+  if (!net->second.fdb->AddStatic(static_cast<uint16_t>(m.vlan), m.mac, p->second.index,
                                   clock_.Seconds())) {
-    return Status(StatusCode::kResourceExhausted, "network '" + network + "': FDB is full (" +
+    return Status(StatusCode::kResourceExhausted, "network '" + m.network + "': FDB is full (" +
                                                       std::to_string(net->second.spec.fdb_max) +
                                                       " entries)");
   }
   return Status::Ok();
 }
 
-Status Dataplane::DeleteStaticMac(const std::string& network, uint32_t vlan, MacKey mac) {
-  auto net = networks_.find(network);
-  if (net == networks_.end()) {
-    return Status(StatusCode::kNotFound, "network: '" + network + "' does not exist");
+void Dataplane::UnpinStaticMac(const StaticMac& m) {
+  if (auto net = networks_.find(m.network); net != networks_.end()) {
+    net->second.fdb->Delete(static_cast<uint16_t>(m.vlan), m.mac, /*static_only=*/true);
   }
-  if (Status s = CheckNotInfraMac(mac); !s.ok()) {
-    return s;
-  }
-  if (vlan > kMaxVlanId || !net->second.fdb->Delete(static_cast<uint16_t>(vlan), mac,
-                                                    /*static_only=*/true)) {
-    return Status(StatusCode::kNotFound, "mac: no static entry for " + MacToString(mac) +
-                                             " in VLAN " + std::to_string(vlan) + " of network '" +
-                                             network + "'");
-  }
-  return Status::Ok();
 }
 
 Status Dataplane::FlushFdb(const std::string& network, const std::string& port, bool include_static,

@@ -21,8 +21,10 @@
 #include "datapath/core/neighbor_cache.h"
 #include "datapath/core/snapshot.h"
 #include "datapath/core/status.h"
+#include "datapath/engine/desired_state.h"
 #include "datapath/engine/dhcp_server.h"
 #include "datapath/engine/host_stack.h"
+#include "datapath/engine/plan.h"
 #include "datapath/engine/pmd_thread.h"
 #include "datapath/engine/slow_path.h"
 #include "datapath/engine/spec.h"
@@ -117,6 +119,24 @@ struct FdbRow {
   uint32_t age_s = 0;
 };
 
+// A port of the desired state that could not be opened (at start, or when
+// put back after a failed change): kept in the config, not running.
+struct FailedPort {
+  PortSpec spec;
+  std::string error;
+};
+
+enum class ApplyMode {
+  // All or nothing: a refusal or a port that cannot be opened leaves the
+  // datapath as it was, and the call fails.
+  kChange,
+  // At start: what the saved config names that cannot be brought up is
+  // kept as far as it can be (ports that fail or are refused become
+  // FailedPorts, static MACs that no longer fit are dropped, both logged);
+  // only networks that cannot be made fail the call.
+  kRestore,
+};
+
 struct PmdReport {
   unsigned lcore = 0;
   int cpu = 0;
@@ -138,34 +158,18 @@ class Dataplane {
   Status Start();  // launches the PMD threads
   void Stop();     // removes every port, then stops the PMD threads
 
-  Status AddNetwork(const NetworkSpec& spec);
-  // Aging applies at once; a new fdb_max starts a new, empty FDB.
-  Status UpdateNetwork(const NetworkSpec& spec);
-  Status RemoveNetwork(const std::string& name);
-  // `restoring`: the port comes from the saved config, so a netdev it
-  // names that the switch makes (a TAP) is the switch's own from before.
-  Status AddPort(const PortSpec& spec, bool restoring = false);
-  Status RemovePort(const std::string& name);
-  // Moves a port to another network; its FDB entries (static ones too) are
-  // forgotten.
-  Status MovePort(const std::string& name, const std::string& network);
-  // Changes a port's VLANs live; the MACs it learned are forgotten (static
-  // entries stay, and are dropped as vlan_filtered while the port does not
-  // carry their VLAN).
-  Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
-  // Gives a port the fences of `fences` (private_port, mac_limit, security,
-  // flood_limit; its other fields are ignored), from the next burst on.
-  // MACs learned beyond a lower limit stay until they age.
-  Status SetPortFences(const std::string& name, const PortSpec& fences);
-  // Changes an uplink's address or gateway live; its neighbours are
-  // resolved again.
-  Status SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay);
+  // Makes the datapath run `next`, as MakePlan(Running(), next) says:
+  // uplinks, then networks, then ports, in one snapshot (ports whose
+  // backend changes, or that take a socket or netdev another port gives
+  // up, are opened in a second one, once the old ones are closed). A
+  // failed kChange puts back what ran before. `plan` (optional) gets the
+  // plan.
+  Status Apply(const DesiredState& next, ApplyMode mode = ApplyMode::kChange, Plan* plan = nullptr);
+  // What the datapath was last made to run: the specs of its networks,
+  // ports (failed ones too) and static MACs, sorted.
+  DesiredState Running() const;
+  const std::map<std::string, FailedPort>& failed_ports() const { return failed_ports_; }
 
-  // Static FDB entries: never aged, never moved by learning. The port must
-  // carry `vlan`.
-  Status AddStaticMac(const std::string& network, uint32_t vlan, MacKey mac,
-                      const std::string& port);
-  Status DeleteStaticMac(const std::string& network, uint32_t vlan, MacKey mac);
   // Removes entries of `network` (only those of `port` when not empty).
   Status FlushFdb(const std::string& network, const std::string& port, bool include_static,
                   size_t* flushed);
@@ -256,6 +260,46 @@ class Dataplane {
   // Builds a snapshot of the model, swaps it in and waits out the grace
   // period before freeing the old one.
   void Publish();
+  // Publishes now, then runs `after` (what the old snapshot still used may
+  // go); inside a batch, both wait for EndBatch(), which publishes once.
+  void Commit(std::function<void()> after = {});
+  void BeginBatch() { batching_ = true; }
+  void EndBatch();
+  // One pass over a plan. kChange stops at the first failure; kRestore
+  // and kPutBack go on, and what fails (or is refused: restoring) of a
+  // port makes it a FailedPort, of a static MAC drops it. Network
+  // failures are returned in every pass.
+  enum class Pass { kChange, kRestore, kPutBack };
+  Status Execute(const DesiredState& next, const Plan& plan, Pass pass);
+
+  // The steps Apply() is made of; each checks only what the plan cannot.
+  Status AddNetwork(const NetworkSpec& spec);
+  // Aging applies at once; a new fdb_max starts a new, empty FDB.
+  Status UpdateNetwork(const NetworkSpec& spec);
+  Status RemoveNetwork(const std::string& name);
+  // `restoring`: the port comes from the saved config, so a netdev it
+  // names that the switch makes (a TAP) is the switch's own from before.
+  Status AddPort(const PortSpec& spec, bool restoring = false);
+  Status RemovePort(const std::string& name);
+  // Moves a port to another network; its FDB entries (static ones too) are
+  // forgotten.
+  Status MovePort(const std::string& name, const std::string& network);
+  // Changes a port's VLANs live; the MACs it learned are forgotten (static
+  // entries stay, and are dropped as vlan_filtered while the port does not
+  // carry their VLAN).
+  Status SetPortVlan(const std::string& name, const VlanSpec& vlan);
+  // Gives a port the fences of `fences` (private_port, mac_limit, security,
+  // flood_limit; its other fields are ignored), from the next burst on.
+  // MACs learned beyond a lower limit stay until they age.
+  Status SetPortFences(const std::string& name, const PortSpec& fences);
+  // Changes an uplink's address or gateway live; its neighbours are
+  // resolved again.
+  Status SetPortUnderlay(const std::string& name, const UnderlaySpec& underlay);
+
+  // Static FDB entries: never aged, never moved by learning.
+  Status PinStaticMac(const StaticMac& m);
+  void UnpinStaticMac(const StaticMac& m);
+
   int n_pmds() const { return static_cast<int>(pmds_.size()); }
   PortTotals PortCountersOf(const PortState& p) const;
   // The part of a port's counters made in its current network.
@@ -266,8 +310,6 @@ class Dataplane {
   std::string PortName(PortIndex index) const;
   const PortState* FindUplink(const std::string& name) const;
   static Interface AddressOf(const PortState& uplink);
-  // Another network's tunnel that `spec`'s would clash with on their uplink.
-  Status CheckTunnelClash(const NetworkSpec& spec) const;
   // Makes `n`'s endpoints match its tunnel's remotes: endpoints of remotes
   // still wanted on an unchanged tunnel stay (with their MACs and counters).
   // Those no longer wanted go to `gone`, for FreeEndpoints() after the
@@ -298,8 +340,6 @@ class Dataplane {
   // Puts the gateway's static FDB entry back where it is missing; true
   // when it did.
   bool PinGatewayMac(NetworkState& n);
-  // FAILED_PRECONDITION for a gateway's or an uplink's MAC.
-  Status CheckNotInfraMac(MacKey mac) const;
   void RefreshInterfaces();  // uplink and gateway addresses to host_
   int PmdOf(PortIndex port) const { return port % n_pmds(); }
   // The PMD that polls `p`: every port of a NAT network, and its uplink,
@@ -327,6 +367,11 @@ class Dataplane {
   std::vector<std::pair<PortIndex, uint32_t>> snooped_;  // as last published
   std::map<std::string, NetworkState> networks_;
   std::map<std::string, PortState> ports_;
+  std::map<std::string, FailedPort> failed_ports_;
+  std::vector<StaticMac> static_macs_;  // as last applied, pinned unless their port failed
+  bool batching_ = false;
+  bool batch_dirty_ = false;
+  std::vector<std::function<void()>> after_publish_;
   std::vector<bool> port_slot_used_ = std::vector<bool>(kMaxPorts, false);
   std::vector<bool> network_slot_used_ = std::vector<bool>(kMaxNetworks, false);
 };

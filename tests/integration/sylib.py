@@ -60,15 +60,15 @@ def _load_stubs():
     out = tempfile.mkdtemp(prefix="systubs-")
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "proto")
     protos = [os.path.join(root, "switchyard", "v1", f) for f in
-              ("network.proto", "port.proto", "fdb.proto", "stats.proto", "events.proto",
-               "vms.proto")]
+              ("network.proto", "port.proto", "fdb.proto", "stats.proto", "config.proto",
+               "events.proto", "vms.proto")]
     subprocess.run(["protoc", f"-I{root}", f"--python_out={out}", f"--grpc_python_out={out}",
                     "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin", *protos],
                    check=True)
     sys.path.insert(0, out)
     import importlib
     mods = {}
-    for name in ("network", "port", "fdb", "stats", "events", "vms"):
+    for name in ("network", "port", "fdb", "stats", "config", "events", "vms"):
         mods[name] = importlib.import_module(f"switchyard.v1.{name}_pb2")
         mods[name + "_grpc"] = importlib.import_module(f"switchyard.v1.{name}_pb2_grpc")
     shutil.rmtree(out, ignore_errors=True)  # imported; the files are no longer needed
@@ -89,6 +89,7 @@ class Api:
         self.fdb = pb.fdb_grpc.FdbStub(self.channel)
         self.stats = pb.stats_grpc.StatsStub(self.channel)
         self.events = pb.events_grpc.EventsStub(self.channel)
+        self.config = pb.config_grpc.ConfigStub(self.channel)
 
     def create_network(self, name, **fields):
         return self.networks.CreateNetwork(pb.network.CreateNetworkRequest(
