@@ -35,13 +35,22 @@ std::vector<std::string> ParsedArgs::All(std::string_view option) const {
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
-bool ParseU32(std::string_view text, uint32_t* out) {
+namespace {
+
+template <typename T>
+bool ParseWhole(std::string_view text, T* out) {
   // from_chars takes no '+' or spaces, and reports overflow, which is the
   // strictness wanted; only "" and a partial parse need checking.
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, *out);
   return !text.empty() && ec == std::errc() && ptr == end;
 }
+
+}  // namespace
+
+bool ParseU32(std::string_view text, uint32_t* out) { return ParseWhole(text, out); }
+
+bool ParseU64(std::string_view text, uint64_t* out) { return ParseWhole(text, out); }
 
 OptionWord SplitOptionWord(const std::string& word) {
   const auto eq = word.find('=');

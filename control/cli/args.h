@@ -77,5 +77,6 @@ std::optional<std::string> TakeOptionValue(const std::vector<std::string>& words
 // Parses a whole decimal number that fits in uint32_t: no sign, spaces,
 // trailing characters or overflow. Returns false when `text` is not one.
 bool ParseU32(std::string_view text, uint32_t* out);
+bool ParseU64(std::string_view text, uint64_t* out);
 
 }  // namespace switchyard::ctl

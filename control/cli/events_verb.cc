@@ -47,7 +47,11 @@ int PrintEvent(const v1::Event& e) {
   }
   std::string type = EventTypeName(e.type());
   type.resize(std::max<size_t>(type.size(), kTypeWidth), ' ');
-  std::cout << time << "  " << type << "  " << Describe(e) << std::endl;
+  std::cout << time << "  " << type << "  " << Describe(e);
+  if (e.type() == v1::EVENT_TYPE_CONFIG_CHANGED) {
+    std::cout << " (revision " << e.revision() << ")";
+  }
+  std::cout << std::endl;
   return 0;
 }
 
@@ -62,6 +66,13 @@ int Events(const Call& call) {
     request.add_types(type);
   }
   request.set_network(call.args().String("--network").value_or(""));
+  if (auto from = call.args().String("--from-revision")) {
+    uint64_t revision = 0;
+    if (!ParseU64(*from, &revision)) {
+      return call.Usage("--from-revision: '" + *from + "' is not a revision");
+    }
+    request.set_from_revision(revision);
+  }
   const uint32_t count = call.args().U32("--count").value_or(0);  // 0: until stopped
 
   auto stub = v1::Events::NewStub(call.connection().channel());
@@ -101,10 +112,11 @@ int Events(const Call& call) {
 std::vector<Verb> EventsVerbs() {
   return {
       {"events",
-       "[--type TYPE]... [--network NET] [--count N]",
+       "[--type TYPE]... [--network NET] [--count N] [--from-revision N]",
        {{},
         {{"--type", Kind::kString, /*repeatable=*/true},
          {"--network"},
+         {"--from-revision"},
          {"--count", Kind::kU32, false, /*min=*/1}}},
        Events},
   };

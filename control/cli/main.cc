@@ -23,8 +23,8 @@ namespace ctl = switchyard::ctl;
 
 std::vector<ctl::Verb> AllVerbs() {
   std::vector<ctl::Verb> verbs;
-  for (auto group : {ctl::NetworkVerbs, ctl::PortVerbs, ctl::FdbVerbs, ctl::StatsVerbs,
-                     ctl::EventsVerbs, ctl::HealthVerbs, ctl::VmVerbs}) {
+  for (auto group : {ctl::ConfigVerbs, ctl::NetworkVerbs, ctl::PortVerbs, ctl::FdbVerbs,
+                     ctl::StatsVerbs, ctl::EventsVerbs, ctl::HealthVerbs, ctl::VmVerbs}) {
     for (auto& verb : group()) {
       verbs.push_back(std::move(verb));
     }

@@ -80,6 +80,7 @@ int UsageError(std::string_view context, std::string_view reason,
 void PrintHelp(std::ostream& os, const std::vector<Verb>& verbs);
 
 // The verb groups, in the order --help lists them.
+std::vector<Verb> ConfigVerbs();
 std::vector<Verb> NetworkVerbs();
 std::vector<Verb> PortVerbs();
 std::vector<Verb> FdbVerbs();
