@@ -14,6 +14,8 @@ packages=(
   libgtest-dev                                                # unit tests
   libclang-rt-14-dev llvm-14                                  # build-san: ASan, UBSan, libFuzzer; llvm-symbolizer
   libboost-dev qemu-system-x86 qemu-utils                     # yard-kvmd: Boost.Asio, QEMU, qemu-img
+  nlohmann-json3-dev                                          # yard-kvmd: QMP messages as JSON
+  libcli11-dev                                                # the daemons' command lines
   linux-image-amd64                                           # the test guests' kernel
   python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)
   iproute2 iputils-ping iperf3 ethtool tcpdump busybox-static # kernel peers in tests (busybox: udhcpc)

@@ -5,13 +5,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "control/api/server.h"
 #include "control/events/event_hub.h"
@@ -31,37 +34,6 @@ namespace ctl = switchyard::ctl;
 std::atomic<bool> g_stop{false};
 
 void OnSignal(int) { g_stop = true; }
-
-constexpr const char* kUsage = R"(usage: switchyardd [options]
-
-  --socket PATH              gRPC API unix socket (default /run/switchyard/switchyard.sock)
-  --state-dir DIR            saved config and lock (default /var/lib/switchyard)
-  --listen HOST:PORT         also serve the API over TCP, with mutual TLS:
-    --tls-cert FILE            server certificate chain (PEM)
-    --tls-key FILE             its private key (PEM)
-    --tls-client-ca FILE       CA that signs client certificates (PEM)
-    --tls-admin-names LIST     comma-separated certificate names (Subject CN, DNS or URI
-                               subjectAltName) that may call every method
-    --tls-reader-names LIST    names that may only read (Get*, List*, Watch, stats, health);
-                               with either list, any other certificate is refused; with
-                               neither, every certificate the CA signs may call everything
-  --insecure-tcp             serve --listen without TLS (anyone reaching it controls the switch)
-  --control-cpu N            CPU of the control thread (default 0)
-  --pmd-cpus LIST            comma-separated CPUs that poll, one PMD each
-                             (default: one PMD on a CPU other than control)
-  --pmd-idle-sleep-max-us N  longest back-off sleep of an idle PMD; 0 = busy-poll (default 500)
-  --link-poll-ms N           how often port links are polled (default 50); kernel netdevs
-                             also report changes at once through rtnetlink
-  --file-prefix NAME         DPDK runtime prefix, unique per instance (default switchyard-<pid>)
-  --memory-mb N              DPDK memory (default 512)
-  --hugepages auto|on|off    use hugepages when reserved (default auto)
-  --mbufs N                  packet buffers (default 16383)
-  --vhost-socket-group NAME  group of the vhost-user sockets the switch makes (mode 0660;
-                             default: the daemon's group), e.g. the group QEMU runs as
-  --dpdk-log-level LEVEL     DPDK log level (default *:notice)
-
-Drive it with yardctl (docs/yardctl.md). SIGTERM or SIGINT stop it; the config stays saved.
-)";
 
 struct Args {
   std::string state_dir = "/var/lib/switchyard";
@@ -85,102 +57,204 @@ bool ParseNumber(const std::string& text, long min, long max, long* out) {
   }
 }
 
-// Returns an error message, empty on success.
-std::string ParseArgs(int argc, char** argv, Args* args) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      std::cout << kUsage;
-      std::exit(0);
+// "1,3,5": CPUs appended to *out; false when an item is not a CPU number.
+bool ParseCpuList(const std::string& text, std::vector<int>* out) {
+  std::stringstream ss(text);
+  std::string item;
+  long n = 0;
+  while (std::getline(ss, item, ',')) {
+    if (!ParseNumber(item, 0, 4095, &n)) {
+      return false;
     }
-    if (flag == "--insecure-tcp") {
-      args->api.insecure_tcp = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      return flag + ": missing value";
-    }
-    const std::string value = argv[++i];
-    long n = 0;
-    if (flag == "--socket") {
-      args->api.socket_path = value;
-    } else if (flag == "--state-dir") {
-      args->state_dir = value;
-    } else if (flag == "--listen") {
-      args->api.tcp_listen = value;
-    } else if (flag == "--tls-cert") {
-      args->api.tls_cert = value;
-    } else if (flag == "--tls-key") {
-      args->api.tls_key = value;
-    } else if (flag == "--tls-client-ca") {
-      args->api.tls_client_ca = value;
-    } else if (flag == "--tls-admin-names") {
-      if (std::string err = ctl::AppendNameList(flag, value, &args->api.authz.admin_names);
-          !err.empty()) {
-        return err;
-      }
-    } else if (flag == "--tls-reader-names") {
-      if (std::string err = ctl::AppendNameList(flag, value, &args->api.authz.reader_names);
-          !err.empty()) {
-        return err;
-      }
-    } else if (flag == "--control-cpu") {
-      if (!ParseNumber(value, 0, 4095, &n)) return flag + ": not a CPU number: " + value;
-      args->eal.control_cpu = static_cast<int>(n);
-    } else if (flag == "--pmd-cpus") {
-      std::stringstream ss(value);
-      std::string item;
-      while (std::getline(ss, item, ',')) {
-        if (!ParseNumber(item, 0, 4095, &n)) return flag + ": not a CPU list: " + value;
-        args->eal.pmd_cpus.push_back(static_cast<int>(n));
-      }
-    } else if (flag == "--pmd-idle-sleep-max-us") {
-      if (!ParseNumber(value, 0, 100000, &n)) return flag + ": expected 0..100000: " + value;
-      args->dataplane.idle_sleep_max_us = static_cast<uint32_t>(n);
-    } else if (flag == "--link-poll-ms") {
-      if (!ParseNumber(value, 1, 60000, &n)) return flag + ": expected 1..60000: " + value;
-      args->link_poll_ms = n;
-    } else if (flag == "--vhost-socket-group") {
-      const group* g = getgrnam(value.c_str());
-      if (g == nullptr) return flag + ": no such group: " + value;
-      args->dataplane.vhost_socket_gid = static_cast<int>(g->gr_gid);
-    } else if (flag == "--file-prefix") {
-      // The daemon removes /var/run/dpdk/<prefix> at exit: a prefix must
-      // name one directory there, never a path out of it.
-      if (value.empty() || value.size() > 64 || value == "." || value == ".." ||
-          value.find_first_not_of(
-              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-              std::string::npos) {
-        return flag + ": '" + value +
-               "' is not a prefix (1-64 of letters, digits, '_', '-' and '.'; not '.' or '..')";
-      }
-      args->eal.file_prefix = value;
-    } else if (flag == "--memory-mb") {
-      if (!ParseNumber(value, 64, 1 << 20, &n)) return flag + ": expected >= 64: " + value;
-      args->eal.memory_mb = static_cast<int>(n);
-    } else if (flag == "--hugepages") {
-      if (value == "auto") {
-        args->eal.hugepages = dp::EalOptions::Hugepages::kAuto;
-      } else if (value == "on") {
-        args->eal.hugepages = dp::EalOptions::Hugepages::kOn;
-      } else if (value == "off") {
-        args->eal.hugepages = dp::EalOptions::Hugepages::kOff;
-      } else {
-        return flag + ": expected auto, on or off: " + value;
-      }
-    } else if (flag == "--mbufs") {
-      if (!ParseNumber(value, 1023, 1 << 24, &n)) return flag + ": expected >= 1023: " + value;
-      args->dataplane.mbufs = static_cast<uint32_t>(n);
-    } else if (flag == "--dpdk-log-level") {
-      args->eal.log_level = value;
-    } else {
-      return "unknown option " + flag;
+    out->push_back(static_cast<int>(n));
+  }
+  return true;
+}
+
+// A decimal integer from min to max, else the error "`what`: TEXT". The
+// text is handed on in canonical form, because CLI11's own conversion
+// would read "010" as octal and "0x10" as hex.
+CLI::Validator Decimal(long min, long max, const std::string& what) {
+  return CLI::Validator(
+      [min, max, what](std::string& text) {
+        long n = 0;
+        if (!ParseNumber(text, min, max, &n)) {
+          return what + ": " + text;
+        }
+        text = std::to_string(n);
+        return std::string();
+      },
+      "");
+}
+
+// The option's value as it stands, or the error a check returns for it.
+CLI::Validator Check(std::function<std::string(const std::string&)> check) {
+  return CLI::Validator([check](std::string& text) { return check(text); }, "");
+}
+
+// Builds the options on `app` into *args and the repeatable lists; the
+// rest of the checks, which look at several options, are in ParseArgs.
+void AddOptions(CLI::App& app, Args* args, std::vector<std::string>* pmd_cpu_lists,
+                std::vector<std::string>* admin_lists, std::vector<std::string>* reader_lists,
+                std::string* hugepages) {
+  app.add_option("--socket", args->api.socket_path,
+                 "gRPC API unix socket (default /run/switchyard/switchyard.sock)")
+      ->type_name("PATH");
+  app.add_option("--state-dir", args->state_dir,
+                 "saved config and lock (default /var/lib/switchyard)")
+      ->type_name("DIR");
+  app.add_option("--listen", args->api.tcp_listen, "also serve the API over TCP, with mutual TLS:")
+      ->type_name("HOST:PORT");
+  app.add_option("--tls-cert", args->api.tls_cert, "for --listen: server certificate chain (PEM)")
+      ->type_name("FILE");
+  app.add_option("--tls-key", args->api.tls_key, "the private key of --tls-cert (PEM)")
+      ->type_name("FILE");
+  app.add_option("--tls-client-ca", args->api.tls_client_ca,
+                 "for --listen: CA that signs client certificates (PEM)")
+      ->type_name("FILE");
+  app.add_option("--tls-admin-names", *admin_lists,
+                 "comma-separated certificate names (Subject CN, DNS or URI\n"
+                 "subjectAltName) that may call every method")
+      ->type_name("LIST")
+      ->expected(1)
+      ->allow_extra_args(false)  // one list per --tls-...-names; repeats add up
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--tls-reader-names", *reader_lists,
+                 "names that may only read (Get*, List*, Watch, stats, health);\n"
+                 "with either list, any other certificate is refused; with\n"
+                 "neither, every certificate the CA signs may call everything")
+      ->type_name("LIST")
+      ->expected(1)
+      ->allow_extra_args(false)  // one list per --tls-...-names; repeats add up
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--insecure-tcp", args->api.insecure_tcp,
+               "serve --listen without TLS (anyone reaching it controls the switch)");
+  app.add_option("--control-cpu", args->eal.control_cpu, "CPU of the control thread (default 0)")
+      ->type_name("N")
+      ->transform(Decimal(0, 4095, "not a CPU number"));
+  app.add_option("--pmd-cpus", *pmd_cpu_lists,
+                 "comma-separated CPUs that poll, one PMD each\n"
+                 "(default: one PMD on a CPU other than control)")
+      ->type_name("LIST")
+      ->expected(1)
+      ->allow_extra_args(false)  // one list per --pmd-cpus; repeats add up
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(Check([](const std::string& list) {
+        std::vector<int> cpus;
+        return ParseCpuList(list, &cpus) ? std::string() : "not a CPU list: " + list;
+      }));
+  app.add_option("--pmd-idle-sleep-max-us", args->dataplane.idle_sleep_max_us,
+                 "longest back-off sleep of an idle PMD; 0 = busy-poll (default 500)")
+      ->type_name("N")
+      ->transform(Decimal(0, 100000, "expected 0..100000"));
+  app.add_option("--link-poll-ms", args->link_poll_ms,
+                 "how often port links are polled (default 50); kernel netdevs\n"
+                 "also report changes at once through rtnetlink")
+      ->type_name("N")
+      ->transform(Decimal(1, 60000, "expected 1..60000"));
+  app.add_option("--file-prefix", args->eal.file_prefix,
+                 "DPDK runtime prefix, unique per instance (default switchyard-<pid>)")
+      ->type_name("NAME")
+      ->check(Check([](const std::string& value) {
+        // The daemon removes /var/run/dpdk/<prefix> at exit: a prefix must
+        // name one directory there, never a path out of it.
+        if (value.empty() || value.size() > 64 || value == "." || value == ".." ||
+            value.find_first_not_of(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+                std::string::npos) {
+          return "'" + value +
+                 "' is not a prefix (1-64 of letters, digits, '_', '-' and '.'; not '.' or '..')";
+        }
+        return std::string();
+      }));
+  app.add_option("--memory-mb", args->eal.memory_mb, "DPDK memory (default 512)")
+      ->type_name("N")
+      ->transform(Decimal(64, 1 << 20, "expected >= 64"));
+  app.add_option("--hugepages", *hugepages, "use hugepages when reserved (default auto)")
+      ->type_name("auto|on|off")
+      ->check(Check([](const std::string& value) {
+        return value == "auto" || value == "on" || value == "off"
+                   ? std::string()
+                   : "expected auto, on or off: " + value;
+      }));
+  app.add_option("--mbufs", args->dataplane.mbufs, "packet buffers (default 16383)")
+      ->type_name("N")
+      ->transform(Decimal(1023, 1 << 24, "expected >= 1023"));
+  app.add_option("--vhost-socket-group", args->dataplane.vhost_socket_gid,
+                 "group of the vhost-user sockets the switch makes (mode 0660;\n"
+                 "default: the daemon's group), e.g. the group QEMU runs as")
+      ->type_name("NAME")
+      ->transform(CLI::Validator(
+          [](std::string& name) {
+            const group* g = getgrnam(name.c_str());
+            if (g == nullptr) {
+              return "no such group: " + name;
+            }
+            name = std::to_string(g->gr_gid);
+            return std::string();
+          },
+          ""));
+  app.add_option("--dpdk-log-level", args->eal.log_level, "DPDK log level (default *:notice)")
+      ->type_name("LEVEL");
+}
+
+// Parses argv into *args: -1 to run, else the exit code. --help prints the
+// options and gives 0; a bad option or value prints why and the options
+// to stderr and gives 2.
+int ParseArgs(int argc, char** argv, Args* args) {
+  CLI::App app("The Switchyard switch: DPDK datapath, PMD threads and the gRPC API.",
+               "switchyardd");
+  app.get_formatter()->label("Usage", "usage");
+  app.get_formatter()->column_width(29);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.footer(
+      "Drive it with yardctl (docs/yardctl.md). SIGTERM or SIGINT stop it; the config "
+      "stays saved.");
+  app.allow_extras();  // reported below as "unknown option", as before
+  std::vector<std::string> pmd_cpu_lists, admin_lists, reader_lists;
+  std::string hugepages = "auto";
+  AddOptions(app, args, &pmd_cpu_lists, &admin_lists, &reader_lists, &hugepages);
+
+  std::string error;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    error = e.what();
+  }
+  if (error.empty() && !app.remaining().empty()) {
+    error = "unknown option " + app.remaining().front();
+  }
+  for (const std::string& list : pmd_cpu_lists) {
+    ParseCpuList(list, &args->eal.pmd_cpus);  // checked while parsing
+  }
+  if (hugepages == "on") {
+    args->eal.hugepages = dp::EalOptions::Hugepages::kOn;
+  } else if (hugepages == "off") {
+    args->eal.hugepages = dp::EalOptions::Hugepages::kOff;
+  }
+  for (const std::string& list : admin_lists) {
+    if (error.empty()) {
+      error = ctl::AppendNameList("--tls-admin-names", list, &args->api.authz.admin_names);
     }
   }
-  if (Status s = ctl::ValidateApiOptions(args->api); !s.ok()) {
-    return s.message();
+  for (const std::string& list : reader_lists) {
+    if (error.empty()) {
+      error = ctl::AppendNameList("--tls-reader-names", list, &args->api.authz.reader_names);
+    }
   }
-  return "";
+  if (error.empty()) {
+    if (Status s = ctl::ValidateApiOptions(args->api); !s.ok()) {
+      error = s.message();
+    }
+  }
+  if (!error.empty()) {
+    std::cerr << "switchyardd: " << error << "\n\n" << app.help();
+    return 2;
+  }
+  return -1;
 }
 
 int Fail(const Status& s) {
@@ -252,9 +326,8 @@ int Run(const Args& args) {
 
 int main(int argc, char** argv) {
   Args args;
-  if (std::string err = ParseArgs(argc, argv, &args); !err.empty()) {
-    std::cerr << "switchyardd: " << err << "\n\n" << kUsage;
-    return 2;
+  if (int rc = ParseArgs(argc, argv, &args); rc >= 0) {
+    return rc;
   }
   struct sigaction sa {};
   sa.sa_handler = OnSignal;

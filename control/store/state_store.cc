@@ -10,8 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/atomic_file.h"
 #include "control/api/convert.h"
-#include "control/store/atomic_file.h"
 
 namespace switchyard::ctl {
 

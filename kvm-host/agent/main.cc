@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -42,16 +44,6 @@ struct Args {
   ConsoleLogLimits console;
   std::string qemu_user;
 };
-
-[[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "yard-kvmd: %s\nusage: yard-kvmd [--socket PATH] [--switch-socket PATH] "
-               "[--state-dir DIR] [--qemu BINARY]\n"
-               "                 [--console-log-size BYTES[K|M|G]] [--console-log-files N] "
-               "[--qemu-user USER]\n",
-               why.c_str());
-  std::exit(2);
-}
 
 // "65536", "64K", "1M", "1G" (powers of 1024); false when it is none.
 bool ParseSize(const std::string& text, uint64_t* out) {
@@ -85,49 +77,89 @@ bool ParseSize(const std::string& text, uint64_t* out) {
   return true;
 }
 
-Args Parse(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string key = argv[i];
-    if (key == "--help" || key == "-h") {
-      Usage("the KVM host agent");
-    }
-    if (i + 1 >= argc) {
-      Usage(key + " needs a value");
-    }
-    const std::string value = argv[i + 1];
-    if (key == "--socket") {
-      a.socket = value;
-    } else if (key == "--switch-socket") {
-      a.switch_socket = value;
-    } else if (key == "--state-dir") {
-      a.state_dir = value;
-    } else if (key == "--qemu") {
-      a.qemu = value;
-    } else if (key == "--console-log-size") {
-      if (!ParseSize(value, &a.console.file_bytes) || a.console.file_bytes < kMinConsoleFileBytes ||
-          a.console.file_bytes > kMaxConsoleFileBytes) {
-        Usage("--console-log-size takes bytes from 4096 to 1G (a K, M or G suffix allowed), not " +
-              value);
-      }
-    } else if (key == "--console-log-files") {
-      if (value.empty() || value.size() > 3 ||
-          value.find_first_not_of("0123456789") != std::string::npos || std::stoi(value) < 1 ||
-          std::stoi(value) > kMaxConsoleFiles) {
-        Usage("--console-log-files takes 1 to " + std::to_string(kMaxConsoleFiles) + ", not " +
-              value);
-      }
-      a.console.files = std::stoi(value);
-    } else if (key == "--qemu-user") {
-      if (value.empty()) {
-        Usage("--qemu-user needs a user name");
-      }
-      a.qemu_user = value;
-    } else {
-      Usage("unknown option " + key);
-    }
+// Parses argv into *args: -1 to run, else the exit code. --help prints the
+// options and gives 0; a bad option or value prints why and the options
+// to stderr and gives 2.
+int Parse(int argc, char** argv, Args* args) {
+  CLI::App app("yard-kvmd, the KVM host agent: QEMU guests whose NICs are switchyardd ports.",
+               "yard-kvmd");
+  app.get_formatter()->label("Usage", "usage");
+  app.get_formatter()->column_width(29);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.footer(
+      "Drive it with yardctl vm (docs/kvm-host.md). Stopping the agent never stops a "
+      "guest.");
+  app.allow_extras();  // reported below as "unknown option"
+  app.add_option("--socket", args->socket,
+                 "the Vms API's unix socket, mode 0600\n"
+                 "(default /run/switchyard/kvmd.sock)")
+      ->type_name("PATH");
+  app.add_option("--switch-socket", args->switch_socket,
+                 "switchyardd's API (default /run/switchyard/switchyard.sock)")
+      ->type_name("PATH");
+  app.add_option("--state-dir", args->state_dir,
+                 "definitions (vms.json), lock, and each VM's run/<vm>/\n"
+                 "(default /var/lib/switchyard/kvmd)")
+      ->type_name("DIR");
+  app.add_option("--qemu", args->qemu,
+                 "the QEMU to run, looked up in PATH\n"
+                 "(default qemu-system-x86_64)")
+      ->type_name("BINARY");
+  app.add_option("--console-log-size", args->console.file_bytes,
+                 "largest size of each file of a VM's console log (default 1M;\n"
+                 "4096 to 1G; a K, M or G suffix is a power of 1024)")
+      ->type_name("BYTES")
+      ->transform(CLI::Validator(
+          [](std::string& text) {
+            uint64_t bytes = 0;
+            if (!ParseSize(text, &bytes) || bytes < kMinConsoleFileBytes ||
+                bytes > kMaxConsoleFileBytes) {
+              return "takes bytes from 4096 to 1G (a K, M or G suffix allowed), not " + text;
+            }
+            text = std::to_string(bytes);  // what CLI11 converts
+            return std::string();
+          },
+          ""));
+  app.add_option("--console-log-files", args->console.files,
+                 "files per console log, the current one included\n"
+                 "(default 2; 1 to 100)")
+      ->type_name("N")
+      ->transform(CLI::Validator(
+          [](std::string& text) {
+            if (text.empty() || text.size() > 3 ||
+                text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1 ||
+                std::stoi(text) > kMaxConsoleFiles) {
+              return "takes 1 to " + std::to_string(kMaxConsoleFiles) + ", not " + text;
+            }
+            text = std::to_string(std::stoi(text));  // "010" is ten, not octal eight
+            return std::string();
+          },
+          ""));
+  app.add_option("--qemu-user", args->qemu_user,
+                 "the user QEMU becomes once it has opened what needs root\n"
+                 "(default none: QEMU stays root); see docs/kvm-host.md")
+      ->type_name("USER")
+      ->check(CLI::Validator(
+          [](std::string& text) { return text.empty() ? "needs a user name" : std::string(); },
+          ""));
+
+  std::string error;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    error = e.what();
   }
-  return a;
+  if (error.empty() && !app.remaining().empty()) {
+    error = "unknown option " + app.remaining().front();
+  }
+  if (!error.empty()) {
+    std::cerr << "yard-kvmd: " << error << "\n\n" << app.help();
+    return 2;
+  }
+  return -1;
 }
 
 // One agent per state directory; the lock dies with the process.
@@ -153,7 +185,10 @@ bool LockStateDir(const std::string& dir, std::string* why) {
 }
 
 int Main(int argc, char** argv) {
-  const Args args = Parse(argc, argv);
+  Args args;
+  if (int rc = Parse(argc, argv, &args); rc >= 0) {
+    return rc;
+  }
   std::string why;
   if (!LockStateDir(args.state_dir, &why)) {
     std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());

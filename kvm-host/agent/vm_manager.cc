@@ -14,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "control/store/atomic_file.h"
+#include "common/atomic_file.h"
 #include "kvm-host/agent/convert.h"
 #include "kvm-host/qemu/kvm_probe.h"
 #include "kvm-host/vm/qemu_command.h"

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-#include "kvm-host/qemu/json.h"
+#include "kvm-host/qemu/qmp_message.h"
 
 namespace switchyard::kvm {
 
@@ -224,9 +224,9 @@ void QmpClient::State::OnRead(const error_code& ec, size_t n) {
 }
 
 bool QmpClient::State::HandleLine(std::string_view line) {
-  json::Value msg;
+  QmpJson msg;
   std::string error;
-  if (!json::Parse(line, &msg, &error)) {
+  if (!ParseQmp(line, &msg, &error)) {
     Fail(ProtocolError(), "malformed QMP message (" + error + "): " + Excerpt(line));
     return false;
   }
@@ -234,25 +234,29 @@ bool QmpClient::State::HandleLine(std::string_view line) {
     Fail(ProtocolError(), "QMP message is not a JSON object: " + Excerpt(line));
     return false;
   }
-  if (msg.has("event")) {
+  if (QmpMember(msg, "event") != nullptr) {
     if (on_event_) {
-      const json::Value& data = msg.get("data");
+      const QmpJson* data = QmpMember(msg, "data");
       EventFn on_event = on_event_;  // the handler may replace itself
-      on_event(msg.get("event").as_string(), data.is_null() ? "{}" : data.dump());
+      on_event(QmpString(msg, "event"), data == nullptr || data->is_null() ? "{}" : DumpQmp(*data));
     }
     return true;
   }
+  const QmpJson* const result = QmpMember(msg, "return");
+  const QmpJson* const failure = QmpMember(msg, "error");
   switch (phase_) {
-    case Phase::kGreeting:
-      if (!msg.get("QMP").is_object()) {
+    case Phase::kGreeting: {
+      const QmpJson* greeting = QmpMember(msg, "QMP");
+      if (greeting == nullptr || !greeting->is_object()) {
         Fail(ProtocolError(), "expected the QMP greeting, got " + Excerpt(line));
         return false;
       }
       phase_ = Phase::kCapabilities;
       Send("{\"execute\":\"qmp_capabilities\"}\n");
       return true;
+    }
     case Phase::kCapabilities:
-      if (msg.has("return")) {
+      if (result != nullptr) {
         phase_ = Phase::kReady;
         timer_.cancel();
         ReadyFn on_ready = std::move(on_ready_);
@@ -260,26 +264,28 @@ bool QmpClient::State::HandleLine(std::string_view line) {
         on_ready(error_code(), "");
         return true;
       }
-      if (msg.has("error")) {
-        Fail(ProtocolError(), "qmp_capabilities failed: " + ErrorDesc(msg.get("error").dump()));
+      if (failure != nullptr) {
+        Fail(ProtocolError(), "qmp_capabilities failed: " + ErrorDesc(DumpQmp(*failure)));
         return false;
       }
       return true;  // nothing else is meant for us yet
     case Phase::kReady: {
-      const bool ok = msg.has("return");
-      if (!ok && !msg.has("error")) {
+      const bool ok = result != nullptr;
+      if (!ok && failure == nullptr) {
         return true;  // not a reply: nothing to do with it
       }
-      int64_t id = 0;
-      auto it =
-          msg.get("id").as_int64(&id) ? pending_.find(static_cast<uint64_t>(id)) : pending_.end();
+      // Our ids are positive integers; any other id answers nothing we asked.
+      const QmpJson* id = QmpMember(msg, "id");
+      auto it = id != nullptr && id->is_number_unsigned()
+                    ? pending_.find(id->get<QmpJson::number_unsigned_t>())
+                    : pending_.end();
       if (it == pending_.end()) {
         return true;  // a reply to nothing we asked
       }
       ResultFn done = std::move(it->second.done);
       pending_.erase(it);
       if (done) {
-        done(ok, msg.get(ok ? "return" : "error").dump());
+        done(ok, DumpQmp(ok ? *result : *failure));
       }
       return true;
     }
@@ -296,11 +302,12 @@ void QmpClient::State::Execute(const std::string& command, const std::string& ar
     }
     return;
   }
-  std::string line = "{\"execute\":" + json::Quote(command);
+  QmpJson request = QmpJson::object();
+  request["execute"] = command;
   if (arguments_json.find_first_not_of(" \t\r\n") != std::string::npos) {
-    json::Value arguments;
+    QmpJson arguments;
     std::string error;
-    if (!json::Parse(arguments_json, &arguments, &error) || !arguments.is_object()) {
+    if (!ParseQmp(arguments_json, &arguments, &error) || !arguments.is_object()) {
       if (error.empty()) {
         error = "not a JSON object";
       }
@@ -311,10 +318,11 @@ void QmpClient::State::Execute(const std::string& command, const std::string& ar
       }
       return;
     }
-    line += ",\"arguments\":" + arguments.dump();  // compact: one line
+    request["arguments"] = std::move(arguments);
   }
   const uint64_t id = next_id_++;
-  line += ",\"id\":" + std::to_string(id) + "}\n";
+  request["id"] = id;
+  std::string line = DumpQmp(request) + "\n";  // compact: one line
   pending_.emplace(
       id, Pending{std::move(done), command, std::chrono::steady_clock::now() + timeout, timeout});
   ArmCommandTimer();
@@ -515,9 +523,9 @@ void QmpClient::QueryStatus(StatusFn done) {
       done(false, ErrorDesc(text));
       return;
     }
-    json::Value result;
-    json::Parse(text, &result, nullptr);
-    const std::string& status = result.get("status").as_string();
+    QmpJson result;
+    (void)ParseQmp(text, &result, nullptr);
+    const std::string status = QmpString(result, "status");
     if (status.empty()) {
       done(false, "query-status: no status in " + Excerpt(text));
       return;
@@ -537,9 +545,11 @@ void QmpClient::SystemReset(ResultFn done) { Execute("system_reset", "", std::mo
 void QmpClient::Quit(ResultFn done) { Execute("quit", "", std::move(done)); }
 
 std::string QmpClient::ErrorDesc(const std::string& text) {
-  json::Value error;
-  if (json::Parse(text, &error, nullptr) && error.get("desc").is_string()) {
-    return error.get("desc").as_string();
+  QmpJson error;
+  if (ParseQmp(text, &error, nullptr)) {
+    if (const QmpJson* desc = QmpMember(error, "desc"); desc != nullptr && desc->is_string()) {
+      return desc->get<std::string>();
+    }
   }
   return text;
 }

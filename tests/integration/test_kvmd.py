@@ -85,6 +85,39 @@ class Agent:
 V_grpc = pb.vms_grpc
 
 
+class AgentOptionsTest(unittest.TestCase):
+    """yard-kvmd's command line: --help, and bad options refused before it starts."""
+
+    def run_agent(self, *args):
+        if not os.path.exists(AGENT):
+            self.skipTest("yard-kvmd not built")
+        return subprocess.run([AGENT, *args], capture_output=True, text=True, timeout=30)
+
+    def test_help_lists_every_option(self):
+        r = self.run_agent("--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("usage: yard-kvmd", r.stdout)
+        for option in ("--socket PATH", "--switch-socket PATH", "--state-dir DIR",
+                       "--qemu BINARY", "--console-log-size BYTES", "--console-log-files N",
+                       "--qemu-user USER"):
+            self.assertIn(option, r.stdout)
+
+    def test_bad_options_exit_2_naming_the_option(self):
+        for args, message in (
+                (["--bogus", "1"], "unknown option --bogus"),
+                (["--console-log-size", "4095"], "--console-log-size: takes bytes from 4096"),
+                (["--console-log-size", "2G"], "--console-log-size: takes bytes from 4096"),
+                (["--console-log-size", "1T"], "--console-log-size: takes bytes from 4096"),
+                (["--console-log-files", "0"], "--console-log-files: takes 1 to 100, not 0"),
+                (["--console-log-files", "101"], "--console-log-files: takes 1 to 100"),
+                (["--qemu-user", ""], "--qemu-user: needs a user name"),
+                (["--state-dir"], "--state-dir")):
+            r = self.run_agent(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn(message, r.stderr)
+            self.assertIn("usage:", r.stderr)
+
+
 class KvmdTest(SwitchTestCase):
 
     def setUp(self):

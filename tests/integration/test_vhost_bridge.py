@@ -167,6 +167,35 @@ class BadStartTest(SwitchTestCase):
         self.assertIn("unknown option --bogus", r.stderr)
         self.assertIn("usage:", r.stderr)
 
+    def test_help_lists_every_option(self):
+        r = self.run_daemon("--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("usage: switchyardd", r.stdout)
+        for option in ("--socket PATH", "--state-dir DIR", "--listen HOST:PORT", "--tls-cert FILE",
+                       "--tls-key FILE", "--tls-client-ca FILE", "--tls-admin-names LIST",
+                       "--tls-reader-names LIST", "--insecure-tcp", "--control-cpu N",
+                       "--pmd-cpus LIST", "--pmd-idle-sleep-max-us N", "--link-poll-ms N",
+                       "--file-prefix NAME", "--memory-mb N", "--hugepages auto|on|off",
+                       "--mbufs N", "--vhost-socket-group NAME", "--dpdk-log-level LEVEL"):
+            self.assertIn(option, r.stdout)
+
+    def test_bad_values_exit_2_naming_the_option(self):
+        for args, message in (
+                (["--control-cpu", "4096"], "--control-cpu: not a CPU number: 4096"),
+                (["--control-cpu", "0x1"], "--control-cpu: not a CPU number: 0x1"),
+                (["--pmd-cpus", "1,x"], "--pmd-cpus: not a CPU list: 1,x"),
+                (["--pmd-idle-sleep-max-us", "100001"], "--pmd-idle-sleep-max-us: expected"),
+                (["--link-poll-ms", "0"], "--link-poll-ms: expected 1..60000: 0"),
+                (["--memory-mb", "63"], "--memory-mb: expected >= 64: 63"),
+                (["--mbufs", "1022"], "--mbufs: expected >= 1023: 1022"),
+                (["--hugepages", "maybe"], "--hugepages: expected auto, on or off: maybe"),
+                (["--vhost-socket-group", "no-such-group"], "no such group: no-such-group"),
+                (["--dpdk-log-level"], "--dpdk-log-level")):
+            r = self.run_daemon(*args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn(message, r.stderr)
+            self.assertIn("usage:", r.stderr)
+
     def test_tcp_without_tls_needs_the_insecure_flag(self):
         r = self.run_daemon("--listen", "127.0.0.1:50999", "--state-dir", self.workdir + "/s")
         self.assertEqual(r.returncode, 2)

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "kvm-host/qemu/json.h"
+#include "kvm-host/qemu/qmp_message.h"
 #include "tests/unit/kvm-host/run_io.h"
 
 namespace switchyard::kvm {
@@ -43,9 +43,9 @@ class FakeQmpServer {
 
   std::string greeting = kGreeting;  // empty: never greet
   bool answer_capabilities = true;
-  std::function<void(const json::Value& request)> on_request;
+  std::function<void(const QmpJson& request)> on_request;
 
-  std::vector<json::Value> received;
+  std::vector<QmpJson> received;
   int accepted = 0;
   bool client_closed = false;
 
@@ -68,8 +68,8 @@ class FakeQmpServer {
       });
     }
   }
-  void Reply(const json::Value& request, const std::string& return_json) {
-    SendLine(R"({"return": )" + return_json + R"(, "id": )" + request.get("id").dump() + "}");
+  void Reply(const QmpJson& request, const std::string& return_json) {
+    SendLine(R"({"return": )" + return_json + R"(, "id": )" + request.at("id").dump() + "}");
   }
   void CloseClient() {
     boost::system::error_code ignored;
@@ -80,9 +80,9 @@ class FakeQmpServer {
   // Commands received after the handshake.
   std::vector<std::string> Commands() const {
     std::vector<std::string> names;
-    for (const json::Value& r : received) {
-      if (r.get("execute").as_string() != "qmp_capabilities") {
-        names.push_back(r.get("execute").as_string());
+    for (const QmpJson& r : received) {
+      if (QmpString(r, "execute") != "qmp_capabilities") {
+        names.push_back(QmpString(r, "execute"));
       }
     }
     return names;
@@ -106,37 +106,37 @@ class FakeQmpServer {
   }
 
   void Read(std::shared_ptr<stream_protocol::socket> s) {
-    s->async_read_some(
-        asio::buffer(buf_), [this, s](const boost::system::error_code& ec, size_t n) {
-          if (s != socket_) {
-            return;
-          }
-          if (ec) {
-            client_closed = true;
-            Accept();  // ready for the client's next attempt
-            return;
-          }
-          in_.append(buf_, n);
-          for (size_t nl; (nl = in_.find('\n')) != std::string::npos;) {
-            const std::string line = in_.substr(0, nl);
-            in_.erase(0, nl + 1);
-            json::Value request;
-            std::string error;
-            EXPECT_TRUE(json::Parse(line, &request, &error)) << line << ": " << error;
-            received.push_back(request);
-            if (request.get("execute").as_string() == "qmp_capabilities") {
-              EXPECT_EQ(line, R"({"execute":"qmp_capabilities"})");
-              if (answer_capabilities) {
-                SendLine(R"({"return": {}})");
-                continue;
-              }
-            }
-            if (on_request) {
-              on_request(request);
-            }
-          }
-          Read(s);
-        });
+    s->async_read_some(asio::buffer(buf_),
+                       [this, s](const boost::system::error_code& ec, size_t n) {
+                         if (s != socket_) {
+                           return;
+                         }
+                         if (ec) {
+                           client_closed = true;
+                           Accept();  // ready for the client's next attempt
+                           return;
+                         }
+                         in_.append(buf_, n);
+                         for (size_t nl; (nl = in_.find('\n')) != std::string::npos;) {
+                           const std::string line = in_.substr(0, nl);
+                           in_.erase(0, nl + 1);
+                           QmpJson request;
+                           std::string error;
+                           EXPECT_TRUE(ParseQmp(line, &request, &error)) << line << ": " << error;
+                           received.push_back(request);
+                           if (QmpString(request, "execute") == "qmp_capabilities") {
+                             EXPECT_EQ(line, R"({"execute":"qmp_capabilities"})");
+                             if (answer_capabilities) {
+                               SendLine(R"({"return": {}})");
+                               continue;
+                             }
+                           }
+                           if (on_request) {
+                             on_request(request);
+                           }
+                         }
+                         Read(s);
+                       });
   }
 
   void WriteNext() {
@@ -236,11 +236,11 @@ class QmpClientTest : public ::testing::Test {
 TEST_F(QmpClientTest, HandshakeThenQueryStatus) {
   ConnectClient();
   ASSERT_EQ(server_->received.size(), 1u);
-  EXPECT_EQ(server_->received[0].get("execute").as_string(), "qmp_capabilities");
-  server_->on_request = [this](const json::Value& request) {
-    EXPECT_EQ(request.get("execute").as_string(), "query-status");
-    EXPECT_FALSE(request.has("arguments"));
-    EXPECT_TRUE(request.get("id").is_number());
+  EXPECT_EQ(QmpString(server_->received[0], "execute"), "qmp_capabilities");
+  server_->on_request = [this](const QmpJson& request) {
+    EXPECT_EQ(QmpString(request, "execute"), "query-status");
+    EXPECT_FALSE(request.contains("arguments"));
+    EXPECT_TRUE(request.at("id").is_number());
     server_->Reply(request, R"({"status": "paused", "singlestep": false, "running": false})");
   };
   bool called = false;
@@ -256,8 +256,8 @@ TEST_F(QmpClientTest, HandshakeThenQueryStatus) {
 
 TEST_F(QmpClientTest, RepliesOutOfOrderMatchTheirCommandsById) {
   ConnectClient();
-  std::vector<json::Value> requests;
-  server_->on_request = [&requests](const json::Value& request) { requests.push_back(request); };
+  std::vector<QmpJson> requests;
+  server_->on_request = [&requests](const QmpJson& request) { requests.push_back(request); };
   std::vector<std::string> order;
   Result a, b, c;
   auto record = [&order](Result* r, std::string name) {
@@ -270,12 +270,12 @@ TEST_F(QmpClientTest, RepliesOutOfOrderMatchTheirCommandsById) {
   client_->Execute("cmd-b", R"({"x": 1})", record(&b, "b"));
   client_->Execute("cmd-c", "", record(&c, "c"));
   ASSERT_TRUE(RunUntil([&requests] { return requests.size() == 3; }));
-  EXPECT_NE(requests[0].get("id").dump(), requests[1].get("id").dump());
-  EXPECT_NE(requests[1].get("id").dump(), requests[2].get("id").dump());
-  EXPECT_EQ(requests[1].get("arguments").dump(), R"({"x":1})");
+  EXPECT_NE(requests[0].at("id").dump(), requests[1].at("id").dump());
+  EXPECT_NE(requests[1].at("id").dump(), requests[2].at("id").dump());
+  EXPECT_EQ(DumpQmp(requests[1].at("arguments")), R"({"x":1})");
   // c, then a, then b; each returns its own command's name.
   for (int i : {2, 0, 1}) {
-    server_->Reply(requests[i], R"({"was": ")" + requests[i].get("execute").as_string() + "\"}");
+    server_->Reply(requests[i], R"({"was": ")" + QmpString(requests[i], "execute") + "\"}");
   }
   ASSERT_TRUE(RunUntil([&] { return a.called && b.called && c.called; }));
   EXPECT_EQ(order, (std::vector<std::string>{"c", "a", "b"}));
@@ -287,14 +287,14 @@ TEST_F(QmpClientTest, RepliesOutOfOrderMatchTheirCommandsById) {
 
 TEST_F(QmpClientTest, EventsInterleavedWithReplies) {
   ConnectClient();
-  std::vector<json::Value> requests;
-  server_->on_request = [&requests](const json::Value& request) { requests.push_back(request); };
+  std::vector<QmpJson> requests;
+  server_->on_request = [&requests](const QmpJson& request) { requests.push_back(request); };
   Result first, second;
   client_->Execute("stop", "", Into(&first));
   client_->Execute("cont", "", Into(&second));
   ASSERT_TRUE(RunUntil([&requests] { return requests.size() == 2; }));
-  const std::string id1 = requests[0].get("id").dump();
-  const std::string id2 = requests[1].get("id").dump();
+  const std::string id1 = requests[0].at("id").dump();
+  const std::string id2 = requests[1].at("id").dump();
   // One write: an event, the second reply, an event without data, the first reply.
   server_->Send(R"({"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"})"
                 "\r\n"
@@ -314,14 +314,14 @@ TEST_F(QmpClientTest, EventsInterleavedWithReplies) {
 
 TEST_F(QmpClientTest, LinesSplitAcrossReadsAreReassembled) {
   ConnectClient();
-  std::vector<json::Value> requests;
-  server_->on_request = [&requests](const json::Value& request) { requests.push_back(request); };
+  std::vector<QmpJson> requests;
+  server_->on_request = [&requests](const QmpJson& request) { requests.push_back(request); };
   Result r1, r2;
   client_->Execute("one", "", Into(&r1));
   client_->Execute("two", "", Into(&r2));
   ASSERT_TRUE(RunUntil([&requests] { return requests.size() == 2; }));
   const std::string reply1 =
-      R"({"return": {"s": "x\ny"}, "id": )" + requests[0].get("id").dump() + "}\r\n";
+      R"({"return": {"s": "x\ny"}, "id": )" + requests[0].at("id").dump() + "}\r\n";
   std::vector<std::string> pieces;
   for (char ch : reply1) {
     pieces.emplace_back(1, ch);  // byte by byte, the \r\n split too
@@ -329,7 +329,7 @@ TEST_F(QmpClientTest, LinesSplitAcrossReadsAreReassembled) {
   pieces.push_back(R"({"event": "ST)");
   pieces.push_back("OP\"}\r");
   pieces.push_back("\n\r\n");  // an empty line in between is nothing
-  pieces.push_back(R"({"return": {}, "id": )" + requests[1].get("id").dump() + "}\r\n{\"ev");
+  pieces.push_back(R"({"return": {}, "id": )" + requests[1].at("id").dump() + "}\r\n{\"ev");
   pieces.push_back("ent\": \"RESUME\"}\n");  // a bare \n ends a line too
   server_->SendPieces(pieces, 2ms);
   ASSERT_TRUE(RunUntil([&] { return r2.called && events_.size() == 2; }));
@@ -342,11 +342,11 @@ TEST_F(QmpClientTest, LinesSplitAcrossReadsAreReassembled) {
 
 TEST_F(QmpClientTest, QmpErrorReplyFailsWithTheErrorObject) {
   ConnectClient();
-  server_->on_request = [this](const json::Value& request) {
+  server_->on_request = [this](const QmpJson& request) {
     server_->SendLine(
         R"({"error": {"class": "CommandNotFound", "desc": "The command nope has not been found"},)"
         R"( "id": )" +
-        request.get("id").dump() + "}");
+        request.at("id").dump() + "}");
   };
   Result r;
   client_->Execute("nope", "", Into(&r));
@@ -369,8 +369,8 @@ TEST_F(QmpClientTest, QmpErrorReplyFailsWithTheErrorObject) {
 
 TEST_F(QmpClientTest, ArgumentsAreSentEscapedOnOneLine) {
   ConnectClient();
-  std::vector<json::Value> requests;
-  server_->on_request = [&](const json::Value& request) {
+  std::vector<QmpJson> requests;
+  server_->on_request = [&](const QmpJson& request) {
     requests.push_back(request);
     server_->Reply(request, "{}");
   };
@@ -381,17 +381,16 @@ TEST_F(QmpClientTest, ArgumentsAreSentEscapedOnOneLine) {
   ASSERT_TRUE(RunUntil([&r] { return r.called; }));
   EXPECT_TRUE(r.ok) << r.text;
   ASSERT_EQ(requests.size(), 1u);  // the server splits at '\n': one line came
-  EXPECT_EQ(requests[0].get("execute").as_string(), "human-monitor-command");
-  EXPECT_EQ(requests[0].get("arguments").get("command-line").as_string(),
-            "info \"x\"\nnext\xc3\xa9");
-  EXPECT_EQ(requests[0].get("arguments").get("n").dump(), "[1,2]");
+  EXPECT_EQ(QmpString(requests[0], "execute"), "human-monitor-command");
+  EXPECT_EQ(QmpString(requests[0].at("arguments"), "command-line"), "info \"x\"\nnext\xc3\xa9");
+  EXPECT_EQ(DumpQmp(requests[0].at("arguments").at("n")), "[1,2]");
   // A command name needing escapes stays one JSON string.
   Result odd;
   client_->Execute("we\"ird\n", "  ", Into(&odd));
   ASSERT_TRUE(RunUntil([&odd] { return odd.called; }));
   ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[1].get("execute").as_string(), "we\"ird\n");
-  EXPECT_FALSE(requests[1].has("arguments"));
+  EXPECT_EQ(QmpString(requests[1], "execute"), "we\"ird\n");
+  EXPECT_FALSE(requests[1].contains("arguments"));
 }
 
 TEST_F(QmpClientTest, BadArgumentsFailWithoutSending) {
@@ -411,7 +410,7 @@ TEST_F(QmpClientTest, BadArgumentsFailWithoutSending) {
 
 TEST_F(QmpClientTest, LifecycleWrappersSendTheirCommands) {
   ConnectClient();
-  server_->on_request = [this](const json::Value& request) { server_->Reply(request, "{}"); };
+  server_->on_request = [this](const QmpJson& request) { server_->Reply(request, "{}"); };
   std::vector<Result> results(5);
   client_->Stop(Into(&results[0]));
   client_->Cont(Into(&results[1]));
@@ -479,12 +478,28 @@ TEST_F(QmpClientTest, NonObjectMessageEndsTheConnection) {
   EXPECT_NE(closed_[0].find("not a JSON object"), std::string::npos) << closed_[0];
 }
 
+TEST_F(QmpClientTest, DeeplyNestedMessageEndsTheConnection) {
+  ConnectClient();
+  const size_t depth = kMaxQmpDepth + 10;
+  server_->SendLine(R"({"event": "X", "data": )" + std::string(depth, '[') +
+                    std::string(depth, ']') + "}");
+  ASSERT_TRUE(RunUntil([this] { return !closed_.empty(); }));
+  EXPECT_NE(closed_[0].find("malformed QMP message (nesting deeper than 512 levels)"),
+            std::string::npos)
+      << closed_[0];
+  EXPECT_TRUE(events_.empty());
+  EXPECT_FALSE(client_->ready());
+}
+
 TEST_F(QmpClientTest, RepliesToNothingAreIgnored) {
   ConnectClient();
-  server_->on_request = [this](const json::Value& request) {
+  server_->on_request = [this](const QmpJson& request) {
     server_->SendLine(R"({"return": {"stray": 1}, "id": 999})");
     server_->SendLine(R"({"error": {"class": "GenericError", "desc": "no id"}})");
     server_->SendLine(R"({"return": {}, "id": "text"})");
+    // Our ids are unsigned integers: 1.0 and -1 are not id 1.
+    server_->SendLine(R"({"return": {"float": true}, "id": )" + request.at("id").dump() + ".0}");
+    server_->SendLine(R"({"return": {}, "id": -1})");
     server_->SendLine(R"({"something": "else"})");
     server_->Reply(request, R"({"mine": true})");
   };
@@ -498,8 +513,8 @@ TEST_F(QmpClientTest, RepliesToNothingAreIgnored) {
 
 TEST_F(QmpClientTest, AnUnansweredCommandTimesOutAndTheConnectionStays) {
   ConnectClient();
-  std::vector<json::Value> requests;
-  server_->on_request = [&requests](const json::Value& request) { requests.push_back(request); };
+  std::vector<QmpJson> requests;
+  server_->on_request = [&requests](const QmpJson& request) { requests.push_back(request); };
   Result stuck, fine;
   client_->Execute("stuck", "", Into(&stuck), std::chrono::milliseconds(100));
   client_->Execute("fine", "", Into(&fine), std::chrono::milliseconds(5000));
@@ -565,7 +580,7 @@ TEST_F(QmpClientTest, GarbageGreetingFails) {
 TEST_F(QmpClientTest, RefusedCapabilitiesFail) {
   StartServer();
   server_->answer_capabilities = false;
-  server_->on_request = [this](const json::Value&) {
+  server_->on_request = [this](const QmpJson&) {
     server_->SendLine(R"({"error": {"class": "GenericError", "desc": "nope"}})");
   };
   Ready ready = ConnectTo(path_);
@@ -577,7 +592,7 @@ TEST_F(QmpClientTest, RefusedCapabilitiesFail) {
 TEST_F(QmpClientTest, ServerClosingDuringTheHandshakeFails) {
   StartServer();
   server_->answer_capabilities = false;
-  server_->on_request = [this](const json::Value&) { server_->CloseClient(); };
+  server_->on_request = [this](const QmpJson&) { server_->CloseClient(); };
   Ready ready = ConnectTo(path_);
   EXPECT_TRUE(ready.ec);
   EXPECT_EQ(ready.error,
@@ -644,8 +659,8 @@ TEST_F(QmpClientTest, CloseDuringTheHandshakeAbortsIt) {
 
 TEST_F(QmpClientTest, DestroyedClientCallsNothing) {
   ConnectClient();
-  std::vector<json::Value> requests;
-  server_->on_request = [&requests](const json::Value& request) { requests.push_back(request); };
+  std::vector<QmpJson> requests;
+  server_->on_request = [&requests](const QmpJson& request) { requests.push_back(request); };
   Result r;
   client_->Execute("query-status", "", Into(&r));
   ASSERT_TRUE(RunUntil([&requests] { return requests.size() == 1; }));
@@ -685,7 +700,7 @@ TEST_F(QmpClientTest, CloseThenConnectAgainAtOnce) {
   EXPECT_TRUE(client_->ready());
   EXPECT_TRUE(old.called);
   EXPECT_EQ(old.text, "QMP connection closed");
-  server_->on_request = [this](const json::Value& request) { server_->Reply(request, "{}"); };
+  server_->on_request = [this](const QmpJson& request) { server_->Reply(request, "{}"); };
   Result fresh;
   client_->Cont(Into(&fresh));
   ASSERT_TRUE(RunUntil([&fresh] { return fresh.called; }));
@@ -696,8 +711,8 @@ TEST_F(QmpClientTest, CloseThenConnectAgainAtOnce) {
 
 TEST_F(QmpClientTest, ClientDestroyedFromItsOwnCallback) {
   ConnectClient();
-  std::vector<json::Value> requests;
-  server_->on_request = [&requests](const json::Value& request) { requests.push_back(request); };
+  std::vector<QmpJson> requests;
+  server_->on_request = [&requests](const QmpJson& request) { requests.push_back(request); };
   bool called = false;
   client_->Execute("quit", "", [this, &called](bool, const std::string&) {
     called = true;
@@ -707,9 +722,9 @@ TEST_F(QmpClientTest, ClientDestroyedFromItsOwnCallback) {
   client_->Execute("query-status", "", Into(&other));
   ASSERT_TRUE(RunUntil([&requests] { return requests.size() == 2; }));
   // Both replies and an event in one read: the rest of it is dropped.
-  server_->Send(R"({"return": {}, "id": )" + requests[0].get("id").dump() + "}\r\n" +
+  server_->Send(R"({"return": {}, "id": )" + requests[0].at("id").dump() + "}\r\n" +
                 R"({"event": "SHUTDOWN"})" + "\r\n" + R"({"return": {}, "id": )" +
-                requests[1].get("id").dump() + "}\r\n");
+                requests[1].at("id").dump() + "}\r\n");
   ASSERT_TRUE(RunUntil([&called] { return called; }));
   RunFor(50ms);
   EXPECT_FALSE(other.called);
