@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 yardctl() {
-  build/control/cli/yardctl --socket "$work/switchyard.sock" --kvmd-socket "$work/kvmd.sock" "$@"
+  build/cli/yardctl --socket "$work/switchyard.sock" --kvmd-socket "$work/kvmd.sock" "$@"
 }
 
 # The switch's namespace holds the TAP of part 2 and nothing else.

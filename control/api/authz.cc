@@ -6,7 +6,7 @@
 #include <bit>
 #include <sstream>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 
 namespace switchyard::ctl {
 

@@ -4,9 +4,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/status.h"
 #include "control/events/event_hub.h"
 #include "control/model/desired_state.h"
-#include "datapath/core/status.h"
 #include "datapath/engine/dataplane.h"
 #include "datapath/engine/plan.h"
 #include "switchyard/store/state.pb.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/platform/unix_socket.h"
 
 namespace switchyard::ctl {

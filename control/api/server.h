@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "control/api/authz.h"
 #include "control/api/services.h"
-#include "datapath/core/status.h"
 
 namespace switchyard::ctl {
 

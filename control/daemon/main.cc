@@ -16,11 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.h"
 #include "control/api/server.h"
 #include "control/events/event_hub.h"
 #include "control/model/controller.h"
 #include "control/store/state_store.h"
-#include "datapath/core/log.h"
 #include "datapath/engine/dataplane.h"
 #include "datapath/platform/dpdk/eal.h"
 #include "datapath/platform/link_watcher.h"

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <future>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 
 namespace switchyard::ctl {
 

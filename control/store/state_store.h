@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "control/model/desired_state.h"
-#include "datapath/core/status.h"
 
 namespace switchyard::dp {
 struct LeaseReport;

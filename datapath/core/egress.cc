@@ -2,7 +2,7 @@
 
 #include <rte_mbuf.h>
 
-#include "datapath/core/tunnel.h"
+#include "datapath/overlay/tunnel.h"
 #include "datapath/ports/port.h"
 
 namespace switchyard::dp {

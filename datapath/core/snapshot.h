@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "datapath/core/port_guard.h"
-#include "datapath/core/tunnel.h"
 #include "datapath/core/types.h"
 #include "datapath/core/vlan.h"
+#include "datapath/overlay/tunnel.h"
 
 namespace switchyard::dp {
 

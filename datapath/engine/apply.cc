@@ -2,7 +2,7 @@
 // the ports' sockets and netdevs allow.
 #include <set>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/engine/dataplane.h"
 
 namespace switchyard::dp {

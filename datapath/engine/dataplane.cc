@@ -11,7 +11,7 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/ports/internal/internal_device.h"
 #include "datapath/ports/kernel_port_factory.h"
 #include "datapath/ports/tap/tap_device.h"

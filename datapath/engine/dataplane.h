@@ -15,26 +15,26 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "datapath/core/counters.h"
 #include "datapath/core/event_ring.h"
 #include "datapath/core/fdb.h"
 #include "datapath/core/neighbor_cache.h"
 #include "datapath/core/snapshot.h"
-#include "datapath/core/status.h"
 #include "datapath/engine/desired_state.h"
-#include "datapath/engine/dhcp_server.h"
-#include "datapath/engine/host_stack.h"
 #include "datapath/engine/plan.h"
 #include "datapath/engine/pmd_thread.h"
 #include "datapath/engine/slow_path.h"
 #include "datapath/engine/spec.h"
+#include "datapath/gateway/conn_table.h"
+#include "datapath/gateway/dhcp_server.h"
+#include "datapath/gateway/gateway_port.h"
+#include "datapath/gateway/host_stack.h"
+#include "datapath/overlay/tunnel_endpoint.h"
 #include "datapath/platform/dpdk/clock.h"
 #include "datapath/platform/dpdk/eal.h"
 #include "datapath/platform/dpdk/rcu.h"
-#include "datapath/ports/gateway/gateway_port.h"
 #include "datapath/ports/port.h"
-#include "datapath/ports/tunnel/tunnel_endpoint.h"
-#include "datapath/stages/nat/conn_table.h"
 
 struct rte_mempool;
 

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "datapath/core/vlan.h"
-#include "datapath/engine/host_stack.h"
+#include "datapath/gateway/host_stack.h"
 
 namespace switchyard::dp {
 

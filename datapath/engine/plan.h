@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/engine/desired_state.h"
 
 namespace switchyard::dp {

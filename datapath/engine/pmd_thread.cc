@@ -9,10 +9,10 @@
 
 #include "datapath/core/egress.h"
 #include "datapath/engine/slow_path.h"
+#include "datapath/gateway/router.h"
+#include "datapath/overlay/overlay.h"
 #include "datapath/ports/port.h"
 #include "datapath/stages/bridge/bridge.h"
-#include "datapath/stages/overlay/overlay.h"
-#include "datapath/stages/router/router.h"
 
 namespace switchyard::dp {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/core/vlan.h"
 
 namespace switchyard::dp {

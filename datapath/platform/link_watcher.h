@@ -11,7 +11,7 @@
 #include <functional>
 #include <thread>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 
 struct nl_sock;
 

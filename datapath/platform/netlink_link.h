@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 
 struct nl_sock;
 

@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 
 namespace switchyard {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 
 namespace switchyard {
 

@@ -2,7 +2,7 @@
 
 #include <net/if.h>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/ports/afpacket/afpacket_port.h"
 #include "datapath/ports/afxdp/afxdp_port.h"
 

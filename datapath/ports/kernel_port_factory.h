@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/engine/spec.h"
 #include "datapath/ports/kernel_netdev_port.h"
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "ebpf/include/xdp_port_stats.h"
 #include "xdp_port.skel.h"
 

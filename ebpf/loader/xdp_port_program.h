@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 
 struct xdp_port;  // the bpftool skeleton
 

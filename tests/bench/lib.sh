@@ -56,7 +56,7 @@ bench_options() {
   done
   case $build in /*) ;; *) build=$root/$build ;; esac
   daemon=$build/control/switchyardd
-  yardctl=$build/control/cli/yardctl
+  yardctl=$build/cli/yardctl
   gen=$build/tests/tools/sy_loadgen
 }
 

@@ -66,7 +66,7 @@ run_switchyard() {
     >"$work/switchyard.log" 2>&1 &
   fwd_pid=$!
   pids+=($fwd_pid)
-  local yardctl="$build/control/cli/yardctl --socket $work/api.sock"
+  local yardctl="$build/cli/yardctl --socket $work/api.sock"
   for _ in $(seq 100); do $yardctl health >/dev/null 2>&1 && break; sleep 0.1; done
   # The state dir is reused: the first run creates, later ones find them.
   $yardctl network create bench >/dev/null

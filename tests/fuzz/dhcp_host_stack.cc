@@ -22,8 +22,8 @@
 #include <set>
 #include <vector>
 
-#include "datapath/engine/dhcp_server.h"
-#include "datapath/engine/host_stack.h"
+#include "datapath/gateway/dhcp_server.h"
+#include "datapath/gateway/host_stack.h"
 #include "tests/fuzz/frames.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -27,7 +27,7 @@ repo=$(cd "$here/../.." && pwd)
 build=${SY_BUILD:-$repo/build}
 guest_out=${SY_GUEST_OUT:-$build/test-guest}
 daemon=$build/control/switchyardd
-yardctl_bin=$build/control/cli/yardctl
+yardctl_bin=$build/cli/yardctl
 python=/usr/bin/python3
 
 kvm_check=0 keep=0

@@ -24,7 +24,7 @@ BUILD_DIR = os.environ.get(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"))
 DAEMON = os.path.join(BUILD_DIR, "control", "switchyardd")
 GUEST = os.path.join(BUILD_DIR, "tests", "tools", "sy_guest")
-YARDCTL = os.path.join(BUILD_DIR, "control", "cli", "yardctl")
+YARDCTL = os.path.join(BUILD_DIR, "cli", "yardctl")
 _counter = 0
 
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 
 namespace switchyard::dp {
 

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/core/mbuf_chain.h"
 #include "datapath/core/vnet_header.h"
 

@@ -31,7 +31,7 @@
 #include <memory>
 #include <string>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/core/types.h"
 #include "datapath/core/vnet_header.h"
 #include "datapath/ports/kernel_netdev_port.h"

@@ -12,7 +12,7 @@
 
 #include <cstring>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/core/mbuf_chain.h"
 
 namespace switchyard::dp {

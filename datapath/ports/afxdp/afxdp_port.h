@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/ports/kernel_netdev_port.h"
 #include "ebpf/loader/xdp_port_program.h"
 

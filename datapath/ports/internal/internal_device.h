@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/ports/kernel_device.h"
 
 namespace switchyard::dp {

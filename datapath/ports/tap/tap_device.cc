@@ -10,7 +10,7 @@
 
 #include <cstring>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/platform/netlink_link.h"
 
 namespace switchyard::dp {

@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/ports/kernel_device.h"
 
 namespace switchyard::dp {

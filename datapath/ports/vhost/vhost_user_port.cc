@@ -12,7 +12,7 @@
 #include <map>
 #include <mutex>
 
-#include "datapath/core/log.h"
+#include "common/log.h"
 #include "datapath/platform/dpdk/rcu.h"
 #include "datapath/platform/unix_socket.h"
 

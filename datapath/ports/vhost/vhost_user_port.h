@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-#include "datapath/core/status.h"
+#include "common/status.h"
 #include "datapath/ports/port.h"
 
 struct rte_mempool;

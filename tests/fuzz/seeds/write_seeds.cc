@@ -17,8 +17,8 @@
 
 #include "control/api/convert.h"
 #include "datapath/core/arp.h"
-#include "datapath/core/tunnel.h"
 #include "datapath/core/vnet_header.h"
+#include "datapath/overlay/tunnel.h"
 #include "kvm-host/agent/convert.h"
 #include "switchyard/v1/vms.pb.h"
 #include "tests/fuzz/dp_world.h"

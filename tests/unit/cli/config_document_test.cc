@@ -1,5 +1,5 @@
 // yardctl's config documents: YAML or JSON in, YAML out, and back.
-#include "control/cli/config_document.h"
+#include "cli/config_document.h"
 
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>

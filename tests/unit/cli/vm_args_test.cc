@@ -4,7 +4,7 @@
 // Not built yet: tests/unit/CMakeLists.txt has no CLI target. To run it,
 // add there
 //   sy_add_test(cli_unit_tests SOURCES cli/vm_args_test.cc LIBS sy_cli_args)
-#include "control/cli/vm_args.h"
+#include "cli/vm_args.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "datapath/engine/address_pool.h"
+#include "datapath/gateway/address_pool.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "datapath/stages/nat/conn_table.h"
+#include "datapath/gateway/conn_table.h"
 
 #include <gtest/gtest.h>
 

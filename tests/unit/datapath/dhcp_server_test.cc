@@ -1,4 +1,4 @@
-#include "datapath/engine/dhcp_server.h"
+#include "datapath/gateway/dhcp_server.h"
 
 #include <gtest/gtest.h>
 

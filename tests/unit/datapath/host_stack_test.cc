@@ -1,4 +1,4 @@
-#include "datapath/engine/host_stack.h"
+#include "datapath/gateway/host_stack.h"
 
 #include <gtest/gtest.h>
 

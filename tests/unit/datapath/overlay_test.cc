@@ -1,4 +1,4 @@
-#include "datapath/stages/overlay/overlay.h"
+#include "datapath/overlay/overlay.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 
 #include "datapath/core/arp.h"
 #include "datapath/core/fdb.h"
-#include "datapath/core/tunnel.h"
-#include "datapath/ports/tunnel/tunnel_endpoint.h"
+#include "datapath/overlay/tunnel.h"
+#include "datapath/overlay/tunnel_endpoint.h"
 #include "tests/unit/datapath/test_packets.h"
 
 namespace switchyard::dp {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "datapath/engine/host_stack.h"
+#include "datapath/gateway/host_stack.h"
 
 namespace switchyard::dp {
 namespace {

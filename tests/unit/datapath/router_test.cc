@@ -1,4 +1,4 @@
-#include "datapath/stages/router/router.h"
+#include "datapath/gateway/router.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include "datapath/core/fdb.h"
 #include "datapath/core/neighbor_cache.h"
 #include "datapath/engine/spec.h"
-#include "datapath/ports/gateway/gateway_port.h"
+#include "datapath/gateway/gateway_port.h"
+#include "datapath/overlay/overlay.h"
 #include "datapath/stages/bridge/bridge.h"
-#include "datapath/stages/overlay/overlay.h"
 #include "tests/unit/datapath/test_packets.h"
 
 namespace switchyard::dp {

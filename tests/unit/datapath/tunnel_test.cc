@@ -1,4 +1,4 @@
-#include "datapath/core/tunnel.h"
+#include "datapath/overlay/tunnel.h"
 
 #include <gtest/gtest.h>
 
