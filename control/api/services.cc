@@ -25,7 +25,7 @@ v1::Port PortWithStatus(const dp::PortReport& r) {
 
 // What the Dataplane reports of networks, gathered once per call.
 struct NetworkReports {
-  explicit NetworkReports(const dp::Dataplane& dp) : endpoints(dp.Endpoints()) {
+  explicit NetworkReports(const dp::Engine& dp) : endpoints(dp.Endpoints()) {
     for (auto& r : dp.Networks()) {
       gateways[r.spec.name] = r.gateway;
     }
@@ -96,7 +96,7 @@ grpc::Status NetworksService::ListNetworks(grpc::ServerContext*, const v1::ListN
                                            v1::ListNetworksResponse* resp) {
   c_->Run([&] {
     const NetworkReports reports(c_->dataplane());
-    for (const auto& n : c_->dataplane().NetworkSpecs()) {
+    for (const auto& n : c_->desired().networks) {
       *resp->add_networks() = NetworkWithStatus(n, reports);
     }
   });
@@ -378,7 +378,7 @@ grpc::Status StatsService::GetStats(grpc::ServerContext*, const v1::GetStatsRequ
   const std::set<std::string> want_nets(req->networks().begin(), req->networks().end());
   Status s;
   c_->Run([&] {
-    const dp::Dataplane& dp = c_->dataplane();
+    const dp::Engine& dp = c_->dataplane();
     std::set<std::string> seen;
     for (const auto& r : dp.Ports()) {
       if (!want_ports.empty() && !want_ports.count(r.spec.name)) {

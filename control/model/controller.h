@@ -24,7 +24,7 @@
 #include "control/events/event_hub.h"
 #include "control/model/desired_state.h"
 #include "control/store/state_store.h"
-#include "datapath/engine/dataplane.h"
+#include "datapath/engine/engine.h"
 
 namespace switchyard::ctl {
 
@@ -64,7 +64,7 @@ struct PortUpdate {
 
 class Controller {
  public:
-  Controller(dp::Dataplane* dataplane, const StateStore* store, EventHub* hub)
+  Controller(dp::Engine* dataplane, const StateStore* store, EventHub* hub)
       : dataplane_(dataplane),
         store_(store),
         hub_(hub),
@@ -122,7 +122,7 @@ class Controller {
   Status FlushFdb(const std::string& network, const std::string& port, bool include_static,
                   size_t* flushed);
 
-  const dp::Dataplane& dataplane() const { return *dataplane_; }
+  const dp::Engine& dataplane() const { return *dataplane_; }
   const std::map<std::string, FailedPort>& failed_ports() const {
     return dataplane_->failed_ports();
   }
@@ -147,7 +147,7 @@ class Controller {
   void SaveLeasesIfChanged(std::optional<std::chrono::steady_clock::time_point> now);
   void PublishMacEvent(const dp::MacEvent& e);
 
-  dp::Dataplane* const dataplane_;
+  dp::Engine* const dataplane_;
   const StateStore* const store_;
   EventHub* const hub_;
   DesiredState desired_;  // sorted, as Dataplane::Running()

@@ -3,8 +3,8 @@
 // datapath's plain specs (datapath/engine/desired_state.h).
 #pragma once
 
-#include "datapath/engine/dataplane.h"
 #include "datapath/engine/desired_state.h"
+#include "datapath/engine/engine.h"
 
 namespace switchyard::ctl {
 
