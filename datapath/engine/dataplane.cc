@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "common/log.h"
+#include "datapath/engine/snapshot_builder.h"
 #include "datapath/ports/internal/internal_device.h"
 #include "datapath/ports/kernel_port_factory.h"
 #include "datapath/ports/tap/tap_device.h"
@@ -87,205 +88,61 @@ void Dataplane::Stop() {
   }
 }
 
-int Dataplane::RxPmdOf(const PortState& p) const {
-  auto net = std::find_if(networks_.begin(), networks_.end(),
-                          [&](const auto& kv) { return kv.second.index == p.network; });
-  const NetworkSpec* spec = net != networks_.end() ? &net->second.spec : nullptr;
-  if (spec != nullptr && spec->mode == NetworkMode::kNat) {
-    if (const PortState* u = FindUplink(spec->uplink)) {
-      return PmdOf(u->index);
-    }
-  }
-  return PmdOf(p.index);
-}
-
 namespace {
-
-// A gateway takes untagged frames only: VLAN 0, native.
-VlanPolicy GatewayVlan() {
-  VlanSpec v;
-  v.trunks = {VlanRange{0, 0}};
-  return MakeVlanPolicy(v);
-}
-
-// Guests: VMs (vhost-user, tap) and namespaces or containers (kernel
-// netdevs). Not guests: the host (internal ports), and what the switch
-// adds itself (gateways, tunnel endpoints).
-uint8_t PortFlags(const PortSpec& spec) {
-  const bool guest = spec.kind != PortKind::kInternal && !spec.IsUplink();
-  return static_cast<uint8_t>((guest ? kPortGuest : 0) | (spec.private_port ? kPortPrivate : 0));
-}
-
-uint32_t PrefixMask(int length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
 
 std::string LimitText(uint32_t limit) { return limit == 0 ? "none" : std::to_string(limit); }
 
 }  // namespace
 
 void Dataplane::Publish() {
-  auto* next = new Snapshot();
-  next->generation = ++generation_;
-  snooped_.clear();  // what this snapshot's guards allow, filled below
-  next->rx_by_pmd.resize(pmds_.size());
-  // Slots point into these: reserved once, so they never move.
-  next->tunnel_paths.reserve(kMaxPorts);
-  next->uplinks.reserve(kMaxPorts);
-  next->gateways.reserve(kMaxNetworks);
-  next->guards.reserve(kMaxPorts);
-  std::map<std::string, UplinkSlot*> uplinks;
+  SnapshotModel model;
+  model.generation = ++generation_;
+  model.pmds = n_pmds();
+  snooped_.clear();  // what this snapshot's guards allow
   for (auto& [name, p] : ports_) {
-    PortSlot& slot = next->ports[p.index];
-    slot = PortSlot{p.port.get(),
-                    p.network,
-                    nullptr,
-                    nullptr,
-                    nullptr,
-                    PortFlags(p.spec),
-                    MakeVlanPolicy(p.spec.vlan),
-                    p.spec.mac_limit};
-    slot.flood_limit = p.spec.flood_limit;
+    SnapshotPort& sp = model.ports.emplace_back();
+    sp.spec = &p.spec;
+    sp.index = p.index;
+    sp.network = p.network;
+    sp.port = p.port.get();
+    if (p.spec.IsUplink()) {
+      sp.address = AddressOf(p);
+    }
     if (p.spec.security.Enabled()) {
-      slot.guard = &next->guards.emplace_back(GuardOf(p));
+      sp.guard = GuardOf(p);
       if (p.spec.security.dhcp_snooping) {
-        for (uint32_t ip : slot.guard->ipv4) {
+        for (uint32_t ip : sp.guard->ipv4) {
           snooped_.emplace_back(p.index, ip);
         }
       }
     }
-    if (p.spec.IsUplink()) {
-      const Interface a = AddressOf(p);
-      UplinkSlot& up = next->uplinks.emplace_back();
-      up.address = a.address;
-      up.prefix_mask = PrefixMask(a.prefix);
-      up.gateway = a.gateway;
-      up.mac = a.mac;
-      up.neighbors = p.neighbors.get();
-      next->infra_macs.push_back(a.mac);
-      slot.underlay = &up;
-      uplinks[name] = &up;
-    } else {
-      next->networks[p.network].members.push_back(p.index);
-    }
-    // Spread rx queues over PMDs by slot; stable while ports come and go.
-    next->rx_by_pmd[RxPmdOf(p)].push_back(p.index);
   }
   for (auto& [name, n] : networks_) {
-    next->networks[n.index].fdb = n.fdb.get();
-    next->networks[n.index].isolated = n.spec.mode == NetworkMode::kIsolated;
-    if (GatewayState* g = n.gateway.get()) {
-      GatewaySlot& gw = next->gateways.emplace_back();
-      gw.network = n.index;
-      gw.port = g->index;
-      gw.nat = n.spec.mode == NetworkMode::kNat;
-      gw.enabled = n.spec.HasGateway();
-      gw.address = g->address;
-      gw.mask = PrefixMask(g->prefix);
-      gw.subnet = g->address & gw.mask;
-      gw.mac = g->mac;
-      gw.neighbors = g->neighbors.get();
-      gw.conns = g->conns.get();
-      gw.forwards = g->forwards;
-      gw.guest_limit = n.spec.NatGuestLimit();
-      gw.forward_limit = n.spec.NatForwardLimit();
-      const PortState* u = FindUplink(n.spec.uplink);
-      auto up = uplinks.find(n.spec.uplink);
-      for (const std::string& allowed : n.spec.underlay_allow) {
-        const Ipv4Prefix p = *ParseIpv4Prefix(allowed);
-        const uint32_t mask = PrefixMask(p.length);
-        gw.underlay_allow.push_back(AllowedPrefix{p.address & mask, mask});
-      }
-      if (u != nullptr && up != uplinks.end() && gw.enabled) {
-        gw.outside =
-            n.spec.nat_address.empty() ? up->second->address : *ParseIpv4(n.spec.nat_address);
-        gw.uplink = u->index;
-        gw.pmd = static_cast<uint16_t>(PmdOf(u->index));
-        up->second->gateways.push_back(&gw);
-      }
-      next->ports[g->index] =
-          PortSlot{g->port.get(), n.index, nullptr, nullptr, &gw, 0, GatewayVlan()};
-      next->networks[n.index].members.push_back(g->index);
-      next->networks[n.index].gateway_mac = g->mac;
-      next->networks[n.index].gateway_port = g->index;
-      next->infra_macs.push_back(g->mac);
+    SnapshotNetwork& sn = model.networks.emplace_back();
+    sn.spec = &n.spec;
+    sn.index = n.index;
+    sn.fdb = n.fdb.get();
+    if (const GatewayState* g = n.gateway.get()) {
+      sn.gateway = SnapshotGateway{g->port.get(), g->index,           g->address,     g->prefix,
+                                   g->mac,        g->neighbors.get(), g->conns.get(), g->forwards};
     }
-    if (n.endpoints.empty()) {
-      continue;
-    }
-    const TunnelSpec& t = n.spec.tunnel;
-    const PortState* u = FindUplink(t.uplink);
-    const Interface a = u != nullptr ? AddressOf(*u) : Interface{};
-    auto up = uplinks.find(t.uplink);
-    TunnelRoute route{
-        t.kind == TunnelKind::kVxlan ? TunnelType::kVxlan : TunnelType::kGre, t.id, n.index, {}};
     for (const EndpointState& e : n.endpoints) {
-      TunnelPath& path = next->tunnel_paths.emplace_back();
-      path.type = route.type;
-      path.id = t.id;
-      path.udp_port = static_cast<uint16_t>(t.udp_port);
-      path.remote_ip = e.port->remote_ip();
-      path.next_hop_mac = e.port->next_hop_mac_cell();
-      if (u != nullptr) {
-        path.local_ip = a.address;
-        path.local_mac = a.mac;
-        path.uplink = u->index;
-      }
-      next->ports[e.index] =
-          PortSlot{e.port.get(), n.index, &path, nullptr, nullptr, 0, VlanPolicy::TrunkOfAll()};
-      next->networks[n.index].members.push_back(e.index);
-      route.endpoints.emplace_back(path.remote_ip, e.index);
-    }
-    if (up != uplinks.end()) {
-      if (route.type == TunnelType::kVxlan) {
-        up->second->vxlan_port = static_cast<uint16_t>(t.udp_port);
-      }
-      up->second->routes.push_back(std::move(route));
+      sn.endpoints.push_back(SnapshotEndpoint{e.port.get(), e.index});
     }
   }
-  // A port whose rx moves to another PMD must never be polled by both:
-  // first a snapshot where no PMD polls it, then the one where the new PMD does.
   std::sort(snooped_.begin(), snooped_.end());  // as SnoopedBindings() sorts
-  const Snapshot* current = snapshot_.load(std::memory_order_acquire);
-  std::vector<int> polled_by(kMaxPorts, -1);
-  for (size_t pmd = 0; pmd < current->rx_by_pmd.size(); ++pmd) {
-    for (PortIndex p : current->rx_by_pmd[pmd]) {
-      polled_by[p] = static_cast<int>(pmd);
-    }
-  }
-  std::unique_ptr<Snapshot> between;
-  for (size_t pmd = 0; pmd < next->rx_by_pmd.size(); ++pmd) {
-    for (PortIndex p : next->rx_by_pmd[pmd]) {
-      if (polled_by[p] >= 0 && polled_by[p] != static_cast<int>(pmd)) {
-        if (!between) {
-          between = std::make_unique<Snapshot>(*next);  // points into `next`, which outlives it
-        }
-        auto& list = between->rx_by_pmd[pmd];
-        list.erase(std::remove(list.begin(), list.end(), p), list.end());
-      }
-    }
-  }
-  // Likewise a connection table whose owner changes (its uplink came or
-  // went): swept by no PMD in between, never by two at once.
-  for (GatewaySlot& g : next->gateways) {
-    for (const GatewaySlot& was : current->gateways) {
-      if (was.conns == g.conns && g.conns != nullptr && was.pmd != g.pmd) {
-        if (!between) {
-          between = std::make_unique<Snapshot>(*next);
-        }
-        for (GatewaySlot& b : between->gateways) {
-          b.pmd = b.conns == g.conns ? kNoPmd : b.pmd;
-        }
-      }
-    }
-  }
+  std::unique_ptr<Snapshot> next = BuildSnapshot(model);
+  std::unique_ptr<Snapshot> between =
+      BetweenSnapshot(*snapshot_.load(std::memory_order_acquire), *next);
   if (between) {
     const Snapshot* old = snapshot_.exchange(between.get(), std::memory_order_acq_rel);
     rcu_->Synchronize();
     delete old;
   }
-  const Snapshot* old = snapshot_.exchange(next, std::memory_order_acq_rel);
+  const Snapshot* old = snapshot_.exchange(next.release(), std::memory_order_acq_rel);
   rcu_->Synchronize();
   if (!between) {
-    delete old;
+    delete old;  // else it is `between`, freed on the way out
   }
 }
 

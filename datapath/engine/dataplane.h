@@ -217,9 +217,6 @@ class Dataplane final : public Engine {
   bool PinGatewayMac(NetworkState& n);
   void RefreshInterfaces();  // uplink and gateway addresses to host_
   int PmdOf(PortIndex port) const { return port % n_pmds(); }
-  // The PMD that polls `p`: every port of a NAT network, and its uplink,
-  // go to one thread, which alone owns the network's connection table.
-  int RxPmdOf(const PortState& p) const;
   // Per-thread counters, and the control thread's, last.
   int n_counters() const { return n_pmds() + 1; }
   PmdCounters& control_counters() { return counters_[n_pmds()]; }
