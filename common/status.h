@@ -30,6 +30,7 @@ class Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  bool operator==(const Status&) const = default;
 
  private:
   StatusCode code_ = StatusCode::kOk;

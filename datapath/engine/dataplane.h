@@ -132,6 +132,8 @@ class Dataplane final : public Engine {
     std::unique_ptr<ConnTable> conns;
   };
 
+  // The first free slot, taken; -1 when none is.
+  static int TakeSlot(std::vector<bool>& used);
   // Builds a snapshot of the model, swaps it in and waits out the grace
   // period before freeing the old one.
   void Publish();
