@@ -4,7 +4,7 @@
 
 namespace switchyard::kvm {
 
-std::string FromProto(const v1::VmSpec& in, VmConfig* out) {
+Status FromProto(const v1::VmSpec& in, VmConfig* out) {
   VmConfig vm;
   vm.name = in.name();
   vm.vcpus = in.vcpus() == 0 ? 1 : in.vcpus();
@@ -32,7 +32,9 @@ std::string FromProto(const v1::VmSpec& in, VmConfig* out) {
         nic.kind = NicKind::kTap;
         break;
       default:
-        return "vm.nics[" + std::to_string(i) + "].kind: unknown value " + std::to_string(n.kind());
+        return Status(
+            StatusCode::kInvalidArgument,
+            "vm.nics[" + std::to_string(i) + "].kind: unknown value " + std::to_string(n.kind()));
     }
     vm.nics.push_back(nic);
   }
@@ -48,10 +50,11 @@ std::string FromProto(const v1::VmSpec& in, VmConfig* out) {
       vm.accel = Accel::kTcg;
       break;
     default:
-      return "vm.accelerator: unknown value " + std::to_string(in.accelerator());
+      return Status(StatusCode::kInvalidArgument,
+                    "vm.accelerator: unknown value " + std::to_string(in.accelerator()));
   }
   *out = std::move(vm);
-  return "";
+  return Status::Ok();
 }
 
 v1::VmSpec ToProto(const VmConfig& vm) {
@@ -90,27 +93,27 @@ v1::VmSpec ToProto(const VmConfig& vm) {
   return out;
 }
 
-std::string VmsFromJson(const std::string& json, const std::string& path,
-                        std::vector<VmConfig>* out) {
+Status VmsFromJson(const std::string& json, const std::string& path, std::vector<VmConfig>* out) {
   out->clear();
   v1::ListVmsResponse all;
   if (!google::protobuf::util::JsonStringToMessage(json, &all).ok()) {
-    return path + " is corrupt";
+    return Status(StatusCode::kFailedPrecondition, path + " is corrupt");
   }
   std::vector<VmConfig> configs;
   for (const v1::Vm& v : all.vms()) {
     VmConfig config;
-    if (std::string why = FromProto(v.spec(), &config); !why.empty()) {
-      return path + ": " + why;
+    Status s = FromProto(v.spec(), &config);
+    if (s.ok()) {
+      Normalize(&config);
+      s = Validate(config);
     }
-    Normalize(&config);
-    if (std::string why = Validate(config); !why.empty()) {
-      return path + ": " + why;
+    if (!s.ok()) {
+      return Status(StatusCode::kFailedPrecondition, path + ": " + s.message());
     }
     configs.push_back(std::move(config));
   }
   *out = std::move(configs);
-  return "";
+  return Status::Ok();
 }
 
 }  // namespace switchyard::kvm

@@ -18,13 +18,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <cctype>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <thread>
 
+#include "common/log.h"
+#include "common/status.h"
 #include "kvm-host/agent/switch_client.h"
 #include "kvm-host/agent/vm_manager.h"
 #include "kvm-host/agent/vms_service.h"
@@ -163,25 +164,31 @@ int Parse(int argc, char** argv, Args* args) {
 }
 
 // One agent per state directory; the lock dies with the process.
-bool LockStateDir(const std::string& dir, std::string* why) {
+// FAILED_PRECONDITION when another agent holds it, UNAVAILABLE when the
+// directory or the lock file cannot be made.
+Status LockStateDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
-    *why = dir + ": " + ec.message();
-    return false;
+    return Status(StatusCode::kUnavailable, dir + ": " + ec.message());
   }
   chmod(dir.c_str(), 0700);
   const int fd = open((dir + "/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    *why = "state dir " + dir + " is in use by another yard-kvmd";
-    return false;
+    return Status(StatusCode::kFailedPrecondition,
+                  "state dir " + dir + " is in use by another yard-kvmd");
   }
   const std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
-    *why = dir + "/lock: " + std::strerror(errno);
-    return false;
+    return Status(StatusCode::kUnavailable, dir + "/lock: " + std::strerror(errno));
   }
-  return true;  // fd stays open for the process's life
+  return Status::Ok();  // fd stays open for the process's life
+}
+
+// Why the agent does not start, on stderr; the exit code.
+int Fail(const Status& s) {
+  std::cerr << "yard-kvmd: " << s.message() << std::endl;
+  return 1;
 }
 
 int Main(int argc, char** argv) {
@@ -189,10 +196,8 @@ int Main(int argc, char** argv) {
   if (int rc = Parse(argc, argv, &args); rc >= 0) {
     return rc;
   }
-  std::string why;
-  if (!LockStateDir(args.state_dir, &why)) {
-    std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());
-    return 1;
+  if (Status s = LockStateDir(args.state_dir); !s.ok()) {
+    return Fail(s);
   }
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
@@ -204,13 +209,11 @@ int Main(int argc, char** argv) {
   options.console = args.console;
   options.qemu_user = args.qemu_user;
   VmManager vms(io, options, &sw, [&hub](const VmChange& c) {
-    std::fprintf(stderr, "yard-kvmd: vm %s: %s (%s)\n", c.name.c_str(),
-                 std::string(VmStateName(c.state)).c_str(), c.detail.c_str());
+    SY_INFO("vm " << c.name << ": " << VmStateName(c.state) << " (" << c.detail << ")");
     hub.Publish(c);
   });
-  if (std::string error = vms.Load(); !error.empty()) {
-    std::fprintf(stderr, "yard-kvmd: %s\n", error.c_str());
-    return 1;
+  if (Status s = vms.Load(); !s.ok()) {
+    return Fail(s);
   }
   std::filesystem::remove(args.socket);
   VmsService service(io, &vms, &hub);
@@ -219,16 +222,14 @@ int Main(int argc, char** argv) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
-    std::fprintf(stderr, "yard-kvmd: cannot listen on %s\n", args.socket.c_str());
-    return 1;
+    return Fail(Status(StatusCode::kUnavailable, "cannot listen on " + args.socket));
   }
   chmod(args.socket.c_str(), 0600);
-  std::fprintf(stderr, "yard-kvmd: serving on %s, switch at %s, state in %s\n", args.socket.c_str(),
-               args.switch_socket.c_str(), args.state_dir.c_str());
-  std::fprintf(
-      stderr, "yard-kvmd: console logs of %llu bytes x %d files; QEMU runs as %s\n",
-      static_cast<unsigned long long>(args.console.file_bytes), args.console.files,
-      args.qemu_user.empty() ? "the agent's user (no --qemu-user)" : args.qemu_user.c_str());
+  SY_INFO("yard-kvmd: serving on " << args.socket << ", switch at " << args.switch_socket
+                                   << ", state in " << args.state_dir);
+  SY_INFO("yard-kvmd: console logs of "
+          << args.console.file_bytes << " bytes x " << args.console.files << " files; QEMU runs as "
+          << (args.qemu_user.empty() ? "the agent's user (no --qemu-user)" : args.qemu_user));
   // Handlers wait for the io thread; so the server is shut down from
   // another thread while this one keeps serving them.
   std::thread stopper;
@@ -237,7 +238,7 @@ int Main(int argc, char** argv) {
     if (ec) {
       return;
     }
-    std::fprintf(stderr, "yard-kvmd: stopping; guests keep running\n");
+    SY_INFO("yard-kvmd: stopping; guests keep running");
     stopper = std::thread([&] {
       server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
       work.reset();

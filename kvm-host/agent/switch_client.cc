@@ -5,6 +5,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include <chrono>
+#include <utility>
 
 namespace switchyard::kvm {
 
@@ -18,6 +19,8 @@ void Deadline(grpc::ClientContext* ctx) {
   ctx->set_deadline(std::chrono::system_clock::now() + kDeadline);
 }
 
+Status Unavailable(std::string why) { return Status(StatusCode::kUnavailable, std::move(why)); }
+
 }  // namespace
 
 SwitchClient::SwitchClient(const std::string& socket)
@@ -25,7 +28,7 @@ SwitchClient::SwitchClient(const std::string& socket)
       ports_(v1::Ports::NewStub(
           grpc::CreateChannel("unix://" + socket, grpc::InsecureChannelCredentials()))) {}
 
-std::string SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket) {
+Status SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket) {
   const NicConfig& n = vm.nics[nic];
   v1::CreatePortRequest req;
   v1::Port* port = req.mutable_port();
@@ -55,12 +58,12 @@ std::string SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::str
   v1::Port made;
   const grpc::Status s = ports_->CreatePort(&ctx, req, &made);
   if (s.ok()) {
-    return "";
+    return Status::Ok();
   }
-  return "switch " + socket_ + ": port " + port->name() + ": " + s.error_message();
+  return Unavailable("switch " + socket_ + ": port " + port->name() + ": " + s.error_message());
 }
 
-std::string SwitchClient::RemovePort(const std::string& name, const std::string& backend) {
+Status SwitchClient::RemovePort(const std::string& name, const std::string& backend) {
   {
     v1::GetPortRequest get;
     get.set_name(name);
@@ -69,16 +72,18 @@ std::string SwitchClient::RemovePort(const std::string& name, const std::string&
     v1::Port port;
     const grpc::Status s = ports_->GetPort(&ctx, get, &port);
     if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
-      return "";
+      return Status::Ok();
     }
     if (!s.ok()) {
-      return "switch " + socket_ + ": port " + name + ": " + s.error_message();
+      return Unavailable("switch " + socket_ + ": port " + name + ": " + s.error_message());
     }
     const std::string& has =
         port.has_vhost_user() ? port.vhost_user().socket_path() : port.tap().name();
     if (has != backend) {
-      return "switch " + socket_ + ": port " + name + " is not this agent's (its backend is '" +
-             has + "', not '" + backend + "'); left alone";
+      return Status(StatusCode::kFailedPrecondition, "switch " + socket_ + ": port " + name +
+                                                         " is not this agent's (its backend is '" +
+                                                         has + "', not '" + backend +
+                                                         "'); left alone");
     }
   }
   v1::DeletePortRequest req;
@@ -88,9 +93,9 @@ std::string SwitchClient::RemovePort(const std::string& name, const std::string&
   v1::DeletePortResponse resp;
   const grpc::Status s = ports_->DeletePort(&ctx, req, &resp);
   if (s.ok() || s.error_code() == grpc::StatusCode::NOT_FOUND) {
-    return "";
+    return Status::Ok();
   }
-  return "switch " + socket_ + ": port " + name + ": " + s.error_message();
+  return Unavailable("switch " + socket_ + ": port " + name + ": " + s.error_message());
 }
 
 }  // namespace switchyard::kvm

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "common/status.h"
 #include "kvm-host/vm/vm_config.h"
 #include "switchyard/v1/port.grpc.pb.h"
 
@@ -18,13 +19,16 @@ class SwitchClient {
   // Makes NIC `nic` of `vm` a port of its network: a vhost-user port whose
   // socket is `vhost_socket` (the switch listens, QEMU connects), or a tap
   // port making TapName(). An existing port of that name and spec counts as
-  // made (a restarted agent). Empty on success, else the switch's reason.
-  std::string AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket);
+  // made (a restarted agent). OK, or UNAVAILABLE with the switch's reason
+  // (it refused the port, or did not answer), naming its socket and the
+  // port.
+  Status AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket);
   // Removes port `name` if it is the agent's: its backend is `backend`
-  // (the vhost-user socket or the TAP AddPort gave it). One that is already
-  // gone is fine; one of that name with another backend (an operator's) is
-  // left alone, and the reason says so. Empty on success.
-  std::string RemovePort(const std::string& name, const std::string& backend);
+  // (the vhost-user socket or the TAP AddPort gave it). OK also when it is
+  // gone already; FAILED_PRECONDITION when a port of that name has another
+  // backend (an operator's), which is left alone; UNAVAILABLE when the
+  // switch refused or did not answer.
+  Status RemovePort(const std::string& name, const std::string& backend);
 
  private:
   std::string socket_;

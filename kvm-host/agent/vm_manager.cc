@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "common/atomic_file.h"
+#include "common/log.h"
 #include "kvm-host/agent/convert.h"
 #include "kvm-host/qemu/kvm_probe.h"
 #include "kvm-host/vm/qemu_command.h"
@@ -53,45 +54,48 @@ bool ConsoleShowsLife(const std::vector<std::string>& files) {
   return eol != std::string::npos && s.find_first_not_of(" \r\n\t", eol) != std::string::npos;
 }
 
-Result Error(Code code, std::string message) { return Result{code, std::move(message)}; }
+Status Unavailable(std::string why) { return Status(StatusCode::kUnavailable, std::move(why)); }
 
 // qcow2 images start with "QFI\xfb"; anything else is taken for raw.
-std::string CheckImage(const DiskConfig& d) {
+// INVALID_ARGUMENT when the image cannot be read or is of another format.
+Status CheckImage(const DiskConfig& d) {
   std::ifstream in(d.path, std::ios::binary);
   if (!in) {
-    return d.path + ": " + std::strerror(errno);
+    return Status(StatusCode::kInvalidArgument, d.path + ": " + std::strerror(errno));
   }
   char magic[4] = {};
   in.read(magic, sizeof(magic));
   const bool qcow2 = in.gcount() == 4 && std::memcmp(magic, "QFI\xfb", 4) == 0;
   if (qcow2 != (d.format == "qcow2")) {
-    return d.path + ": the image is " + (qcow2 ? "qcow2" : "not qcow2") + ", not " + d.format;
+    return Status(
+        StatusCode::kInvalidArgument,
+        d.path + ": the image is " + (qcow2 ? "qcow2" : "not qcow2") + ", not " + d.format);
   }
-  return "";
+  return Status::Ok();
 }
 
-// Runs a short tool to its end; empty when it exited 0, else its last
-// output line or how it ended.
-std::string RunToEnd(const std::vector<std::string>& argv, const std::string& log) {
+// Runs a short tool to its end; OK when it exited 0, else UNAVAILABLE with
+// its last output line or how it ended.
+Status RunToEnd(const std::vector<std::string>& argv, const std::string& log) {
   std::error_code ec;
   fs::remove(log, ec);
   pid_t pid = 0;
   std::string error;
   if (!Spawn(argv, log, &pid, &error)) {
-    return error;
+    return Unavailable(error);
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    return "";
+    return Status::Ok();
   }
   std::ifstream in(log);
   std::string line, last;
   while (std::getline(in, line)) {
     last = line.empty() ? last : line;
   }
-  return last.empty() ? argv[0] + " failed" : last;
+  return Unavailable(last.empty() ? argv[0] + " failed" : last);
 }
 
 pid_t ReadPid(const std::string& path) {
@@ -197,29 +201,29 @@ VmReport VmManager::Report(const Vm& vm) const {
   return r;
 }
 
-std::string VmManager::ShareWithQemu(const std::string& dir) const {
+Status VmManager::ShareWithQemu(const std::string& dir) const {
   if (!qemu_user_) {
-    return "";
+    return Status::Ok();
   }
   if (chown(dir.c_str(), static_cast<uid_t>(-1), qemu_user_->gid) != 0 ||
       chmod(dir.c_str(), 0710) != 0) {
-    return "cannot give " + dir + " to the group of QEMU's user " + qemu_user_->name + ": " +
-           std::strerror(errno);
+    return Unavailable("cannot give " + dir + " to the group of QEMU's user " + qemu_user_->name +
+                       ": " + std::strerror(errno));
   }
-  return "";
+  return Status::Ok();
 }
 
-std::string VmManager::CheckQemuUserAccess(const VmConfig& vm) const {
+Status VmManager::CheckQemuUserAccess(const VmConfig& vm) const {
   if (!qemu_user_) {
-    return "";
+    return Status::Ok();
   }
   const std::string who = "QEMU runs as " + qemu_user_->name + " (--qemu-user), but ";
   for (size_t i = 0; i < vm.disks.size(); ++i) {
     const DiskConfig& d = vm.disks[i];
-    if (std::string why = CheckAccess(*qemu_user_, d.path, R_OK | (d.read_only ? 0 : W_OK));
-        !why.empty()) {
-      return who + "disk " + std::to_string(i) + ": " + why +
-             "; make the image the user's (chown), or give it a group of the user's";
+    if (Status s = CheckAccess(*qemu_user_, d.path, R_OK | (d.read_only ? 0 : W_OK)); !s.ok()) {
+      return Status(StatusCode::kFailedPrecondition,
+                    who + "disk " + std::to_string(i) + ": " + s.message() +
+                        "; make the image the user's (chown), or give it a group of the user's");
     }
   }
   for (size_t i = 0; i < vm.nics.size(); ++i) {
@@ -227,16 +231,18 @@ std::string VmManager::CheckQemuUserAccess(const VmConfig& vm) const {
       continue;  // QEMU opens a TAP before it drops root, and never again
     }
     // QEMU connects again, as the user, whenever the switch restarts.
-    if (std::string why = CheckAccess(*qemu_user_, NicBackend(vm, i), W_OK); !why.empty()) {
-      return who + "nic " + std::to_string(i) + ": " + why +
-             "; the user needs a group that switchyardd gives its sockets "
-             "(--vhost-socket-group), and to enter every directory above the state directory";
+    if (Status s = CheckAccess(*qemu_user_, NicBackend(vm, i), W_OK); !s.ok()) {
+      return Status(StatusCode::kFailedPrecondition,
+                    who + "nic " + std::to_string(i) + ": " + s.message() +
+                        "; the user needs a group that switchyardd gives its sockets "
+                        "(--vhost-socket-group), and to enter every directory above the state "
+                        "directory");
     }
   }
-  return "";
+  return Status::Ok();
 }
 
-std::string VmManager::Save() const {
+Status VmManager::Save() const {
   v1::ListVmsResponse all;  // the definitions, as the API has them
   for (const auto& [name, vm] : vms_) {
     *all.add_vms()->mutable_spec() = ToProto(vm->config);
@@ -246,9 +252,12 @@ std::string VmManager::Save() const {
   opts.add_whitespace = true;
   opts.preserve_proto_field_names = true;
   if (!google::protobuf::util::MessageToJsonString(all, &json, opts).ok()) {
-    return "cannot serialise the VM definitions";
+    return Unavailable("cannot serialise the VM definitions");
   }
-  return WriteFileAtomically(options_.state_dir + "/vms.json", json);
+  if (std::string why = WriteFileAtomically(options_.state_dir + "/vms.json", json); !why.empty()) {
+    return Unavailable(why);
+  }
+  return Status::Ok();
 }
 
 void VmManager::SetState(Vm& vm, VmState state, const std::string& detail) {
@@ -274,8 +283,8 @@ void VmManager::Settle(Vm& vm) {
   for (Done& d : waiting) {
     const bool failed = vm.state == VmState::kCrashed || !vm.error.empty();
     d(failed && vm.state != VmState::kRunning
-          ? Error(Code::kUnavailable, vm.error.empty() ? "the VM stopped" : vm.error)
-          : Result{},
+          ? Unavailable(vm.error.empty() ? "the VM stopped" : vm.error)
+          : Status::Ok(),
       report);
   }
 }
@@ -296,36 +305,37 @@ void VmManager::WhenSettled(Vm& vm, int timeout_s, Done done) {
     auto waiting = std::move(v->waiting);
     v->waiting.clear();
     for (Done& d : waiting) {
-      d(Error(Code::kUnavailable, name + ": still " + std::string(VmStateName(v->state)) +
-                                      " after " + std::to_string(options_.start_timeout_s) + " s"),
+      d(Unavailable(name + ": still " + std::string(VmStateName(v->state)) + " after " +
+                    std::to_string(options_.start_timeout_s) + " s"),
         Report(*v));
     }
   });
 }
 
-std::string VmManager::Load() {
+Status VmManager::Load() {
   std::error_code ec;
   fs::create_directories(options_.state_dir + "/run", ec);
   if (ec) {
-    return options_.state_dir + ": " + ec.message();
+    return Unavailable(options_.state_dir + ": " + ec.message());
   }
   if (!options_.qemu_user.empty()) {
     if (geteuid() != 0) {
-      return "--qemu-user needs yard-kvmd to run as root: QEMU starts as root and then becomes "
-             "the user";
+      return Status(StatusCode::kFailedPrecondition,
+                    "--qemu-user needs yard-kvmd to run as root: QEMU starts as root and then "
+                    "becomes the user");
     }
     QemuUser user;
-    std::string why;
-    if (!LookUpUser(options_.qemu_user, &user, &why)) {
-      return "--qemu-user: " + why;
+    if (Status s = LookUpUser(options_.qemu_user, &user); !s.ok()) {
+      return Status(s.code(), "--qemu-user: " + s.message());
     }
     if (user.uid == 0) {
-      return "--qemu-user " + user.name + " is root; name an unprivileged user";
+      return Status(StatusCode::kInvalidArgument,
+                    "--qemu-user " + user.name + " is root; name an unprivileged user");
     }
     qemu_user_ = std::move(user);
     for (const std::string& dir : {options_.state_dir, options_.state_dir + "/run"}) {
-      if (std::string error = ShareWithQemu(dir); !error.empty()) {
-        return error;
+      if (Status s = ShareWithQemu(dir); !s.ok()) {
+        return s;
       }
     }
   }
@@ -335,8 +345,8 @@ std::string VmManager::Load() {
     std::stringstream text;
     text << in.rdbuf();
     std::vector<VmConfig> configs;
-    if (std::string why = VmsFromJson(text.str(), path, &configs); !why.empty()) {
-      return why;
+    if (Status s = VmsFromJson(text.str(), path, &configs); !s.ok()) {
+      return s;
     }
     for (VmConfig& config : configs) {
       auto vm = std::make_unique<Vm>(io_);
@@ -358,35 +368,34 @@ std::string VmManager::Load() {
     } else {
       // Gone while the agent was away: its ports are of no use.
       for (size_t i = 0; i < vm->config.nics.size(); ++i) {
-        if (std::string why = sw_->RemovePort(PortName(name, i), NicBackend(vm->config, i));
-            !why.empty()) {
-          std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());
+        if (Status s = sw_->RemovePort(PortName(name, i), NicBackend(vm->config, i)); !s.ok()) {
+          SY_WARN("vm " << name << ": " << s.message());
         }
       }
     }
   }
   for (auto& [name, vm] : vms_) {
     if (vm->config.autostart && vm->state == VmState::kShutoff) {
-      Start(name, [name = name](const Result& r, const VmReport&) {
-        if (!r.ok()) {
-          std::fprintf(stderr, "yard-kvmd: autostart %s: %s\n", name.c_str(), r.message.c_str());
+      Start(name, [name = name](const Status& s, const VmReport&) {
+        if (!s.ok()) {
+          SY_ERROR("vm " << name << ": autostart failed: " << s.message());
         }
       });
     }
   }
-  return "";
+  return Status::Ok();
 }
 
 void VmManager::Define(VmConfig config, Done done) {
   Normalize(&config);
-  if (std::string why = Validate(config); !why.empty()) {
-    done(Error(Code::kInvalidArgument, why), VmReport{});
+  if (Status s = Validate(config); !s.ok()) {
+    done(s, VmReport{});
     return;
   }
   if (Vm* old = Find(config.name)) {
-    done(old->config == config ? Result{}
-                               : Error(Code::kAlreadyExists,
-                                       "vm.name: '" + config.name + "' exists with another spec"),
+    done(old->config == config ? Status::Ok()
+                               : Status(StatusCode::kAlreadyExists,
+                                        "vm.name: '" + config.name + "' exists with another spec"),
          Report(*old));
     return;
   }
@@ -397,20 +406,20 @@ void VmManager::Define(VmConfig config, Done done) {
     const DiskConfig& d = config.disks[i];
     if (d.create_size_bytes != 0 && !fs::exists(d.path)) {
       to_make.push_back(i);
-    } else if (std::string why = CheckImage(d); !why.empty()) {
-      done(Error(Code::kInvalidArgument, "vm.disks[" + std::to_string(i) + "]: " + why),
-           VmReport{});
+    } else if (Status s = CheckImage(d); !s.ok()) {
+      done(Status(s.code(), "vm.disks[" + std::to_string(i) + "]: " + s.message()), VmReport{});
       return;
     }
   }
   std::vector<std::string> made;
   for (size_t i : to_make) {
     const DiskConfig& d = config.disks[i];
-    std::string error = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
-                                  std::to_string(d.create_size_bytes)},
-                                 options_.state_dir + "/qemu-img.log");
-    if (!error.empty()) {
-      error = "qemu-img create failed: " + error;
+    std::string error;
+    if (Status s = RunToEnd({options_.qemu_img, "create", "-q", "-f", "qcow2", d.path,
+                             std::to_string(d.create_size_bytes)},
+                            options_.state_dir + "/qemu-img.log");
+        !s.ok()) {
+      error = "qemu-img create failed: " + s.message();
     } else {
       made.push_back(d.path);
       // An image the agent makes for the VM is QEMU's user's, as it must be.
@@ -424,7 +433,7 @@ void VmManager::Define(VmConfig config, Done done) {
         std::error_code ec;
         fs::remove(path, ec);
       }
-      done(Error(Code::kInvalidArgument, "vm.disks[" + std::to_string(i) + "]: " + error),
+      done(Status(StatusCode::kInvalidArgument, "vm.disks[" + std::to_string(i) + "]: " + error),
            VmReport{});
       return;
     }
@@ -434,36 +443,36 @@ void VmManager::Define(VmConfig config, Done done) {
   Vm& added = *vm;
   const std::string name = added.config.name;
   vms_.emplace(name, std::move(vm));
-  if (std::string why = Save(); !why.empty()) {
+  if (Status s = Save(); !s.ok()) {
     vms_.erase(name);
-    done(Error(Code::kUnavailable, why), VmReport{});
+    done(s, VmReport{});
     return;
   }
   if (on_change_) {
     on_change_(VmChange{name, VmState::kShutoff, VmState::kShutoff, "defined"});
   }
-  done(Result{}, Report(added));
+  done(Status::Ok(), Report(added));
 }
 
-std::string VmManager::Launch(Vm& vm) {
+Status VmManager::Launch(Vm& vm) {
   const VmConfig& c = vm.config;
   const std::string dir = RunDir(c.name);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return dir + ": " + ec.message();
+    return Unavailable(dir + ": " + ec.message());
   }
-  if (std::string why = ShareWithQemu(dir); !why.empty()) {
-    return why;
+  if (Status s = ShareWithQemu(dir); !s.ok()) {
+    return s;
   }
   for (const DiskConfig& d : c.disks) {
-    if (std::string why = CheckImage(d); !why.empty()) {
-      return why;
+    if (Status s = CheckImage(d); !s.ok()) {
+      return s;
     }
   }
   for (const std::string* f : {&c.kernel, &c.initrd}) {
     if (!f->empty() && access(f->c_str(), R_OK) != 0) {
-      return *f + ": " + std::strerror(errno);
+      return Unavailable(*f + ": " + std::strerror(errno));
     }
   }
   QemuRuntime rt;
@@ -495,20 +504,20 @@ std::string VmManager::Launch(Vm& vm) {
   for (size_t i = 0; i < c.nics.size(); ++i) {
     const std::string sock = dir + "/n" + std::to_string(i) + ".sock";
     rt.nic_backends.push_back(NicBackend(c, i));
-    if (std::string why = sw_->AddPort(c, i, sock); !why.empty()) {
+    if (Status s = sw_->AddPort(c, i, sock); !s.ok()) {
       for (size_t j = 0; j < made.size(); ++j) {
         sw_->RemovePort(made[j], NicBackend(c, j));
       }
-      return why;
+      return s;
     }
     made.push_back(PortName(c.name, i));
   }
   // The switch has made the vhost-user sockets by now.
-  if (std::string why = CheckQemuUserAccess(c); !why.empty()) {
+  if (Status s = CheckQemuUserAccess(c); !s.ok()) {
     for (size_t j = 0; j < made.size(); ++j) {
       sw_->RemovePort(made[j], NicBackend(c, j));
     }
-    return why;
+    return s;
   }
   unlink(rt.qmp_socket.c_str());
   unlink(rt.console_socket.c_str());
@@ -520,13 +529,13 @@ std::string VmManager::Launch(Vm& vm) {
     for (size_t j = 0; j < made.size(); ++j) {
       sw_->RemovePort(made[j], NicBackend(c, j));
     }
-    return "cannot start QEMU: " + error;
+    return Unavailable("cannot start QEMU: " + error);
   }
   vm.ports = std::move(made);
   vm.error.clear();
   vm.shutdown_seen = false;
   Attach(vm, pid, true);
-  return "";
+  return Status::Ok();
 }
 
 void VmManager::Attach(Vm& vm, pid_t pid, bool fresh) {
@@ -580,8 +589,7 @@ void VmManager::ConnectConsole(Vm& vm, int attempts_left, bool fresh) {
         return;
       }
       // Started by an agent that let QEMU write the console to a file.
-      std::fprintf(stderr, "yard-kvmd: vm %s: console not read (%s); attaching without it\n",
-                   name.c_str(), error.c_str());
+      SY_WARN("vm " << name << ": console not read (" << error << "); attaching without it");
       ConnectQmp(*v, 10);
       return;
     }
@@ -660,10 +668,8 @@ void VmManager::ArmKvmTrial(Vm& vm) {
       v->accel_reason = "auto: KVM runs the guest";
       return;
     }
-    std::fprintf(stderr,
-                 "yard-kvmd: vm %s: no guest output under KVM within %d s; starting it again "
-                 "under TCG\n",
-                 name.c_str(), kKvmTrialS);
+    SY_WARN("vm " << name << ": no guest output under KVM within " << kKvmTrialS
+                  << " s; starting it again under TCG");
     v->fall_back = true;
     KillQemu(*v);
   });
@@ -696,9 +702,9 @@ void VmManager::OnExit(Vm& vm, const std::string& how) {
     vm.accel_reason = "auto: KVM did not run the guest (no console output within " +
                       std::to_string(kKvmTrialS) + " s); TCG instead";
     SetState(vm, VmState::kStarting, "KVM did not run it; starting again under TCG");
-    if (std::string why = Launch(vm); !why.empty()) {
-      vm.error = why;
-      SetState(vm, VmState::kCrashed, "could not start again under TCG: " + why);
+    if (Status s = Launch(vm); !s.ok()) {
+      vm.error = s.message();
+      SetState(vm, VmState::kCrashed, "could not start again under TCG: " + s.message());
     }
     return;
   }
@@ -724,8 +730,8 @@ void VmManager::KillQemu(Vm& vm) {
 
 void VmManager::FreePorts(Vm& vm) {
   for (size_t i = 0; i < vm.ports.size(); ++i) {
-    if (std::string why = sw_->RemovePort(vm.ports[i], NicBackend(vm.config, i)); !why.empty()) {
-      std::fprintf(stderr, "yard-kvmd: %s\n", why.c_str());
+    if (Status s = sw_->RemovePort(vm.ports[i], NicBackend(vm.config, i)); !s.ok()) {
+      SY_WARN("vm " << vm.config.name << ": " << s.message());
     }
   }
   vm.ports.clear();
@@ -735,12 +741,12 @@ VmManager::Vm* VmManager::Expect(const std::string& name, const std::vector<VmSt
                                  const char* what, const Done& done) {
   Vm* vm = Find(name);
   if (vm == nullptr) {
-    done(Error(Code::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
+    done(Status(StatusCode::kNotFound, "vm.name: '" + name + "' is not defined"), VmReport{});
     return nullptr;
   }
   if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), vm->state) == allowed.end()) {
-    done(Error(Code::kFailedPrecondition,
-               name + " is " + std::string(VmStateName(vm->state)) + ": cannot " + what),
+    done(Status(StatusCode::kFailedPrecondition,
+                name + " is " + std::string(VmStateName(vm->state)) + ": cannot " + what),
          Report(*vm));
     return nullptr;
   }
@@ -752,9 +758,11 @@ void VmManager::Start(const std::string& name, Done done) {
   if (vm == nullptr) {
     return;
   }
-  if (std::string why = Launch(*vm); !why.empty()) {
-    vm->error = why;
-    done(Error(Code::kUnavailable, name + ": " + why), Report(*vm));
+  // Whatever stopped it (the switch, QEMU's user, a file), the VM is
+  // unavailable: StartVm answers UNAVAILABLE, the reason in the message.
+  if (Status s = Launch(*vm); !s.ok()) {
+    vm->error = s.message();
+    done(Status(StatusCode::kUnavailable, name + ": " + s.message()), Report(*vm));
     return;
   }
   SetState(*vm, VmState::kStarting, "QEMU started, pid " + std::to_string(vm->pid));
@@ -774,12 +782,11 @@ void VmManager::Shutdown(const std::string& name, int timeout_s, Done done) {
     if (!ec && v != nullptr && v->pid != 0) {
       v->shutdown_seen = true;  // ended on purpose: shut off, not crashed
       v->error.clear();
-      std::fprintf(stderr, "yard-kvmd: %s did not power off within %d s; destroyed\n", name.c_str(),
-                   timeout_s);
+      SY_WARN("vm " << name << ": did not power off within " << timeout_s << " s; destroyed");
       KillQemu(*v);
     }
   });
-  done(Result{}, Report(*vm));  // stopping; WatchVms tells the rest
+  done(Status::Ok(), Report(*vm));  // stopping; WatchVms tells the rest
 }
 
 void VmManager::Destroy(const std::string& name, Done done) {
@@ -788,8 +795,8 @@ void VmManager::Destroy(const std::string& name, Done done) {
     return;
   }
   if (vm->pid == 0) {
-    done(Error(Code::kFailedPrecondition,
-               name + " is " + std::string(VmStateName(vm->state)) + ": no QEMU to destroy"),
+    done(Status(StatusCode::kFailedPrecondition,
+                name + " is " + std::string(VmStateName(vm->state)) + ": no QEMU to destroy"),
          Report(*vm));
     return;
   }
@@ -819,25 +826,25 @@ void VmManager::Command(const std::string& name, const std::vector<VmState>& all
     return;
   }
   if (vm->qmp == nullptr || !vm->qmp->ready()) {
-    done(Error(Code::kFailedPrecondition, name + ": QEMU does not answer QMP yet"), Report(*vm));
+    done(Status(StatusCode::kFailedPrecondition, name + ": QEMU does not answer QMP yet"),
+         Report(*vm));
     return;
   }
   ((*vm->qmp).*send)([this, name, what, done](bool ok, const std::string& text) {
     Vm* v = Find(name);
     if (v == nullptr) {
-      done(Error(Code::kNotFound, name + " went away"), VmReport{});
+      done(Status(StatusCode::kNotFound, name + " went away"), VmReport{});
       return;
     }
     if (!ok) {
-      done(Error(Code::kUnavailable, name + ": " + what + ": " + QmpClient::ErrorDesc(text)),
-           Report(*v));
+      done(Unavailable(name + ": " + what + ": " + QmpClient::ErrorDesc(text)), Report(*v));
       return;
     }
     // STOP and RESUME events may trail the reply: ask for the state now.
     v->qmp->QueryStatus([this, name, done](bool status_ok, const std::string& status) {
       Vm* w = Find(name);
       if (w == nullptr) {
-        done(Error(Code::kNotFound, name + " went away"), VmReport{});
+        done(Status(StatusCode::kNotFound, name + " went away"), VmReport{});
         return;
       }
       if (status_ok && status == "paused") {
@@ -845,7 +852,7 @@ void VmManager::Command(const std::string& name, const std::vector<VmState>& all
       } else if (status_ok && status == "running") {
         SetState(*w, VmState::kRunning, "running");
       }
-      done(Result{}, Report(*w));
+      done(Status::Ok(), Report(*w));
     });
   });
 }
@@ -869,9 +876,9 @@ void VmManager::Undefine(const std::string& name, Done done) {
   }
   auto gone = std::move(vms_.at(name));
   vms_.erase(name);
-  if (std::string why = Save(); !why.empty()) {
+  if (Status s = Save(); !s.ok()) {
     vms_.emplace(name, std::move(gone));
-    done(Error(Code::kUnavailable, why), VmReport{});
+    done(s, VmReport{});
     return;
   }
   std::error_code ec;
@@ -879,16 +886,16 @@ void VmManager::Undefine(const std::string& name, Done done) {
   if (on_change_) {
     on_change_(VmChange{name, VmState::kShutoff, gone->state, "undefined"});
   }
-  done(Result{}, Report(*gone));
+  done(Status::Ok(), Report(*gone));
 }
 
-Result VmManager::Get(const std::string& name, VmReport* out) const {
+Status VmManager::Get(const std::string& name, VmReport* out) const {
   const Vm* vm = Find(name);
   if (vm == nullptr) {
-    return Error(Code::kNotFound, "vm.name: '" + name + "' is not defined");
+    return Status(StatusCode::kNotFound, "vm.name: '" + name + "' is not defined");
   }
   *out = Report(*vm);
-  return Result{};
+  return Status::Ok();
 }
 
 std::vector<VmReport> VmManager::List() const {

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "kvm-host/agent/switch_client.h"
 #include "kvm-host/qemu/console_log.h"
 #include "kvm-host/qemu/process.h"
@@ -38,22 +39,6 @@ namespace switchyard::kvm {
 
 enum class VmState { kShutoff, kStarting, kRunning, kPaused, kStopping, kCrashed };
 std::string_view VmStateName(VmState state);
-
-// What a call ended with; maps one to one onto gRPC status codes.
-enum class Code {
-  kOk,
-  kInvalidArgument,
-  kNotFound,
-  kAlreadyExists,
-  kFailedPrecondition,
-  kUnavailable
-};
-
-struct Result {
-  Code code = Code::kOk;
-  std::string message;
-  bool ok() const { return code == Code::kOk; }
-};
 
 struct VmReport {
   VmConfig config;
@@ -76,9 +61,17 @@ struct VmChange {
   std::string detail;
 };
 
+// Errors: every call ends with a Status that the gRPC service passes on as
+// it is (ToGrpc in vms_service.cc): INVALID_ARGUMENT for a definition or a
+// disk image the agent refuses, NOT_FOUND for a VM not defined,
+// ALREADY_EXISTS for a define of a name taken with another spec,
+// FAILED_PRECONDITION when the VM's state forbids the call ("web1 is
+// running: cannot start"), and UNAVAILABLE when QEMU, the switch or the
+// state directory failed it. The message names the field or the VM, and
+// the reason.
 class VmManager {
  public:
-  using Done = std::function<void(const Result& result, const VmReport& vm)>;
+  using Done = std::function<void(const Status& status, const VmReport& vm)>;
 
   struct Options {
     std::string state_dir;
@@ -96,11 +89,11 @@ class VmManager {
   ~VmManager();
 
   // Reads the saved definitions, attaches to QEMUs still running, frees the
-  // ports of those that are gone, and starts autostart VMs. Empty, or why
-  // the agent cannot run (the definitions cannot be read, the QEMU user
-  // does not exist or the agent is not root to become it): the agent then
+  // ports of those that are gone, and starts autostart VMs. OK, or why the
+  // agent cannot run (the definitions cannot be read, the QEMU user does
+  // not exist or the agent is not root to become it): the agent then
   // refuses to start.
-  std::string Load();
+  Status Load();
 
   void Define(VmConfig config, Done done);
   void Start(const std::string& name, Done done);
@@ -110,7 +103,7 @@ class VmManager {
   void Resume(const std::string& name, Done done);
   void Reboot(const std::string& name, Done done);
   void Undefine(const std::string& name, Done done);
-  Result Get(const std::string& name, VmReport* out) const;
+  Status Get(const std::string& name, VmReport* out) const;
   std::vector<VmReport> List() const;
 
  private:
@@ -124,20 +117,23 @@ class VmManager {
              const Done& done);
   std::string RunDir(const std::string& name) const;
   // With a QEMU user: `dir` made enterable (not readable) by the user's
-  // group, mode 0710, so that QEMU reaches the sockets in it by name.
-  std::string ShareWithQemu(const std::string& dir) const;
-  // With a QEMU user: empty when it may open the VM's disks and vhost-user
-  // sockets, else what stops it and what to change.
-  std::string CheckQemuUserAccess(const VmConfig& vm) const;
+  // group, mode 0710, so that QEMU reaches the sockets in it by name;
+  // UNAVAILABLE when it cannot be.
+  Status ShareWithQemu(const std::string& dir) const;
+  // With a QEMU user: OK when it may open the VM's disks and vhost-user
+  // sockets, else FAILED_PRECONDITION saying what stops it and what to
+  // change.
+  Status CheckQemuUserAccess(const VmConfig& vm) const;
   // NIC `nic`'s backend, as its port has it: the vhost-user socket in the
   // VM's run directory, or its TAP's name.
   std::string NicBackend(const VmConfig& vm, size_t nic) const;
-  std::string Save() const;
+  // Writes every definition to vms.json; UNAVAILABLE when it cannot.
+  Status Save() const;
   VmReport Report(const Vm& vm) const;
   void SetState(Vm& vm, VmState state, const std::string& detail);
   // Checks disks (made when asked for), asks the switch for ports, spawns
-  // QEMU. Empty on success, else why, with nothing left behind.
-  std::string Launch(Vm& vm);
+  // QEMU. OK, or why not, with nothing left behind.
+  Status Launch(Vm& vm);
   void Attach(Vm& vm, pid_t pid, bool fresh);
   // Connects the VM's console reader, then QMP. A fresh QEMU waits for it
   // before the guest runs: failing, it is killed. One started before the

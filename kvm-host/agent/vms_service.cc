@@ -10,24 +10,6 @@ namespace switchyard::kvm {
 
 namespace {
 
-grpc::Status ToGrpc(const Result& r) {
-  switch (r.code) {
-    case Code::kOk:
-      return grpc::Status::OK;
-    case Code::kInvalidArgument:
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, r.message);
-    case Code::kNotFound:
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, r.message);
-    case Code::kAlreadyExists:
-      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, r.message);
-    case Code::kFailedPrecondition:
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, r.message);
-    case Code::kUnavailable:
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE, r.message);
-  }
-  return grpc::Status(grpc::StatusCode::UNKNOWN, r.message);
-}
-
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -35,6 +17,32 @@ int64_t NowMs() {
 }
 
 }  // namespace
+
+grpc::Status ToGrpc(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return grpc::Status::OK;
+    case StatusCode::kInvalidArgument:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, status.message());
+    case StatusCode::kNotFound:
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, status.message());
+    case StatusCode::kAlreadyExists:
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, status.message());
+    case StatusCode::kFailedPrecondition:
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, status.message());
+    case StatusCode::kUnavailable:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message());
+    case StatusCode::kResourceExhausted:
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, status.message());
+    case StatusCode::kAborted:
+      return grpc::Status(grpc::StatusCode::ABORTED, status.message());
+    case StatusCode::kOutOfRange:
+      return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, status.message());
+    case StatusCode::kInternal:
+      break;
+  }
+  return grpc::Status(grpc::StatusCode::INTERNAL, status.message());
+}
 
 v1::VmState ToProto(VmState state) {
   switch (state) {
@@ -111,23 +119,23 @@ bool ChangeHub::Next(Watcher* w, v1::VmEvent* out, std::chrono::milliseconds wai
 }
 
 grpc::Status VmsService::Run(const std::function<void(VmManager::Done)>& call, v1::Vm* resp) {
-  std::promise<std::pair<Result, VmReport>> answer;
+  std::promise<std::pair<Status, VmReport>> answer;
   auto got = answer.get_future();
   boost::asio::post(io_, [&call, &answer] {
-    call([&answer](const Result& r, const VmReport& vm) { answer.set_value({r, vm}); });
+    call([&answer](const Status& s, const VmReport& vm) { answer.set_value({s, vm}); });
   });
-  auto [result, vm] = got.get();
+  auto [status, vm] = got.get();
   if (resp != nullptr) {
     *resp = ToProto(vm);
   }
-  return ToGrpc(result);
+  return ToGrpc(status);
 }
 
 grpc::Status VmsService::DefineVm(grpc::ServerContext*, const v1::DefineVmRequest* req,
                                   v1::Vm* resp) {
   VmConfig config;
-  if (std::string why = FromProto(req->spec(), &config); !why.empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, why);
+  if (Status s = FromProto(req->spec(), &config); !s.ok()) {
+    return ToGrpc(s);
   }
   return Run([&](VmManager::Done done) { vms_->Define(config, std::move(done)); }, resp);
 }
@@ -168,8 +176,8 @@ grpc::Status VmsService::GetVm(grpc::ServerContext*, const v1::VmRequest* req, v
   return Run(
       [&](VmManager::Done done) {
         VmReport vm;
-        const Result r = vms_->Get(req->name(), &vm);
-        done(r, vm);
+        const Status s = vms_->Get(req->name(), &vm);
+        done(s, vm);
       },
       resp);
 }

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace switchyard::kvm {
 
@@ -59,18 +60,19 @@ std::string Wanted(int want) {
   return out;
 }
 
+Status Refused(std::string why) { return Status(StatusCode::kFailedPrecondition, std::move(why)); }
+
 }  // namespace
 
-bool LookUpUser(const std::string& name, QemuUser* out, std::string* error) {
+Status LookUpUser(const std::string& name, QemuUser* out) {
   std::vector<char> buf(16384);
   passwd pw{};
   passwd* found = nullptr;
   const int rc = getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found);
   if (rc != 0 || found == nullptr) {
-    if (error != nullptr) {
-      *error = "no user '" + name + "'" + (rc != 0 ? std::string(": ") + std::strerror(rc) : "");
-    }
-    return false;
+    return Status(
+        StatusCode::kNotFound,
+        "no user '" + name + "'" + (rc != 0 ? std::string(": ") + std::strerror(rc) : ""));
   }
   QemuUser u;
   u.name = name;
@@ -91,7 +93,7 @@ bool LookUpUser(const std::string& name, QemuUser* out, std::string* error) {
     u.groups.push_back(u.gid);
   }
   *out = std::move(u);
-  return true;
+  return Status::Ok();
 }
 
 bool ModeAllows(mode_t mode, uid_t owner, gid_t group, const QemuUser& user, int want) {
@@ -111,10 +113,10 @@ bool ModeAllows(mode_t mode, uid_t owner, gid_t group, const QemuUser& user, int
   return (bits & want) == want;
 }
 
-std::string CheckAccess(const QemuUser& user, const std::string& path, int want) {
+Status CheckAccess(const QemuUser& user, const std::string& path, int want) {
   std::unique_ptr<char, decltype(&std::free)> real(realpath(path.c_str(), nullptr), &std::free);
   if (real == nullptr) {
-    return path + ": " + std::strerror(errno);
+    return Refused(path + ": " + std::strerror(errno));
   }
   const std::string resolved = real.get();
   struct stat st {};
@@ -123,19 +125,19 @@ std::string CheckAccess(const QemuUser& user, const std::string& path, int want)
        slash = resolved.find('/', slash + 1)) {
     const std::string dir = slash == 0 ? "/" : resolved.substr(0, slash);
     if (stat(dir.c_str(), &st) != 0) {
-      return dir + ": " + std::strerror(errno);
+      return Refused(dir + ": " + std::strerror(errno));
     }
     if (!ModeAllows(st.st_mode, st.st_uid, st.st_gid, user, X_OK)) {
-      return user.name + " cannot enter " + dir + " " + Describe(st);
+      return Refused(user.name + " cannot enter " + dir + " " + Describe(st));
     }
   }
   if (stat(resolved.c_str(), &st) != 0) {
-    return resolved + ": " + std::strerror(errno);
+    return Refused(resolved + ": " + std::strerror(errno));
   }
   if (!ModeAllows(st.st_mode, st.st_uid, st.st_gid, user, want)) {
-    return user.name + " cannot " + Wanted(want) + " " + resolved + " " + Describe(st);
+    return Refused(user.name + " cannot " + Wanted(want) + " " + resolved + " " + Describe(st));
   }
-  return "";
+  return Status::Ok();
 }
 
 }  // namespace switchyard::kvm

@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace switchyard::kvm {
 
 struct QemuUser {
@@ -34,9 +36,9 @@ struct QemuUser {
   std::vector<gid_t> groups;  // every group, the primary one included (getgrouplist)
 };
 
-// Finds `name` in the user database. False with *error ("no user 'x'")
-// when there is none.
-bool LookUpUser(const std::string& name, QemuUser* out, std::string* error);
+// Finds `name` in the user database. NOT_FOUND ("no user 'x'") when there
+// is none or the database cannot be read; *out is then unchanged.
+Status LookUpUser(const std::string& name, QemuUser* out);
 
 // Whether a file of `mode` owned by `owner`:`group` lets `user` do `want`
 // (a mask of R_OK, W_OK, X_OK): the owner's bits when the user owns it,
@@ -45,11 +47,11 @@ bool LookUpUser(const std::string& name, QemuUser* out, std::string* error);
 bool ModeAllows(mode_t mode, uid_t owner, gid_t group, const QemuUser& user, int want);
 
 // Whether `user` can reach `path` (search permission on every directory
-// from / down, symbolic links resolved) and do `want` on it. Empty when it
-// can; else a sentence naming the first directory or the file that stops
-// it, with its mode, owner and group ("qemu cannot enter /srv/vm (mode
-// 0700, owner root, group root)"). A `path` that does not exist fails,
-// naming it.
-std::string CheckAccess(const QemuUser& user, const std::string& path, int want);
+// from / down, symbolic links resolved) and do `want` on it. OK when it
+// can; else FAILED_PRECONDITION with a sentence naming the first directory
+// or the file that stops it, with its mode, owner and group ("qemu cannot
+// enter /srv/vm (mode 0700, owner root, group root)"). A `path` that does
+// not exist fails the same way, naming it.
+Status CheckAccess(const QemuUser& user, const std::string& path, int want);
 
 }  // namespace switchyard::kvm

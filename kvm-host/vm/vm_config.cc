@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <set>
 #include <string_view>
+#include <utility>
 
 namespace switchyard::kvm {
 
@@ -41,6 +42,10 @@ bool ValidMac(const std::string& mac) {
   }
   const bool all_zero = (b[0] | b[1] | b[2] | b[3] | b[4] | b[5]) == 0;
   return (b[0] & 1) == 0 && !all_zero;
+}
+
+Status Invalid(std::string message) {
+  return Status(StatusCode::kInvalidArgument, std::move(message));
 }
 
 std::string Field(const char* list, size_t i, const char* what) {
@@ -93,84 +98,87 @@ void Normalize(VmConfig* vm) {
   }
 }
 
-std::string Validate(const VmConfig& vm) {
+Status Validate(const VmConfig& vm) {
   if (!ValidName(vm.name, kMaxVmName)) {
-    return "vm.name: '" + vm.name + "' must be 1-" + std::to_string(kMaxVmName) +
-           " letters, digits, '_', '-' or '.', starting with a letter or digit";
+    return Invalid("vm.name: '" + vm.name + "' must be 1-" + std::to_string(kMaxVmName) +
+                   " letters, digits, '_', '-' or '.', starting with a letter or digit");
   }
   if (vm.vcpus < 1 || vm.vcpus > kMaxVcpus) {
-    return "vm.vcpus: " + std::to_string(vm.vcpus) + " is outside 1.." + std::to_string(kMaxVcpus);
+    return Invalid("vm.vcpus: " + std::to_string(vm.vcpus) + " is outside 1.." +
+                   std::to_string(kMaxVcpus));
   }
   if (vm.memory_mib < kMinMemoryMib || vm.memory_mib > kMaxMemoryMib) {
-    return "vm.memory_mib: " + std::to_string(vm.memory_mib) + " is outside " +
-           std::to_string(kMinMemoryMib) + ".." + std::to_string(kMaxMemoryMib);
+    return Invalid("vm.memory_mib: " + std::to_string(vm.memory_mib) + " is outside " +
+                   std::to_string(kMinMemoryMib) + ".." + std::to_string(kMaxMemoryMib));
   }
   if (vm.disks.size() > kMaxDisks) {
-    return "vm.disks: at most " + std::to_string(kMaxDisks);
+    return Invalid("vm.disks: at most " + std::to_string(kMaxDisks));
   }
   std::set<std::string> paths;
   for (size_t i = 0; i < vm.disks.size(); ++i) {
     const DiskConfig& d = vm.disks[i];
     if (d.path.empty() || d.path[0] != '/') {
-      return Field("disks", i, "path") + "'" + d.path + "' is not an absolute path";
+      return Invalid(Field("disks", i, "path") + "'" + d.path + "' is not an absolute path");
     }
     if (!paths.insert(d.path).second) {
-      return Field("disks", i, "path") + d.path + " is given twice";
+      return Invalid(Field("disks", i, "path") + d.path + " is given twice");
     }
     if (d.format != "qcow2" && d.format != "raw") {
-      return Field("disks", i, "format") + "'" + d.format + "' is neither qcow2 nor raw";
+      return Invalid(Field("disks", i, "format") + "'" + d.format + "' is neither qcow2 nor raw");
     }
     if (d.create_size_bytes != 0 && d.format != "qcow2") {
-      return Field("disks", i, "create_size_bytes") + "new images are qcow2";
+      return Invalid(Field("disks", i, "create_size_bytes") + "new images are qcow2");
     }
   }
   if (vm.kernel.empty() && (!vm.initrd.empty() || !vm.cmdline.empty())) {
-    return "vm.kernel: initrd and cmdline need a kernel";
+    return Invalid("vm.kernel: initrd and cmdline need a kernel");
   }
   for (const std::string* p : {&vm.kernel, &vm.initrd}) {
     if (!p->empty() && (*p)[0] != '/') {
-      return std::string(p == &vm.kernel ? "vm.kernel" : "vm.initrd") + ": '" + *p +
-             "' is not an absolute path";
+      return Invalid(std::string(p == &vm.kernel ? "vm.kernel" : "vm.initrd") + ": '" + *p +
+                     "' is not an absolute path");
     }
   }
   std::set<std::string> boots;
   for (const std::string& b : vm.boot_order) {
     if (b != "disk" && b != "network") {
-      return "vm.boot_order: '" + b + "' is neither disk nor network";
+      return Invalid("vm.boot_order: '" + b + "' is neither disk nor network");
     }
     if (!boots.insert(b).second) {
-      return "vm.boot_order: '" + b + "' is given twice";
+      return Invalid("vm.boot_order: '" + b + "' is given twice");
     }
   }
   if (vm.nics.size() > kMaxNics) {
-    return "vm.nics: at most " + std::to_string(kMaxNics);
+    return Invalid("vm.nics: at most " + std::to_string(kMaxNics));
   }
   std::set<std::string> macs;
   for (size_t i = 0; i < vm.nics.size(); ++i) {
     const NicConfig& n = vm.nics[i];
     if (!ValidName(n.network, 32)) {
-      return Field("nics", i, "network") + "'" + n.network + "' is not a network name";
+      return Invalid(Field("nics", i, "network") + "'" + n.network + "' is not a network name");
     }
     if (!ValidMac(n.mac)) {
-      return Field("nics", i, "mac") + "'" + n.mac + "' is not a unicast MAC (aa:bb:cc:dd:ee:ff)";
+      return Invalid(Field("nics", i, "mac") + "'" + n.mac +
+                     "' is not a unicast MAC (aa:bb:cc:dd:ee:ff)");
     }
     if (!macs.insert(n.mac).second) {
-      return Field("nics", i, "mac") + n.mac + " is given twice";
+      return Invalid(Field("nics", i, "mac") + n.mac + " is given twice");
     }
     if (n.vlan > 4094) {
-      return Field("nics", i, "vlan") + std::to_string(n.vlan) + " is outside 0..4094";
+      return Invalid(Field("nics", i, "vlan") + std::to_string(n.vlan) + " is outside 0..4094");
     }
     if (n.ipv4.size() > kMaxNicAddresses) {
-      return Field("nics", i, "ipv4_addresses") + "at most " + std::to_string(kMaxNicAddresses);
+      return Invalid(Field("nics", i, "ipv4_addresses") + "at most " +
+                     std::to_string(kMaxNicAddresses));
     }
     for (const std::string& ip : n.ipv4) {
       in_addr a{};
       if (inet_pton(AF_INET, ip.c_str(), &a) != 1) {
-        return Field("nics", i, "ipv4_addresses") + "'" + ip + "' is not an IPv4 address";
+        return Invalid(Field("nics", i, "ipv4_addresses") + "'" + ip + "' is not an IPv4 address");
       }
     }
   }
-  return "";
+  return Status::Ok();
 }
 
 }  // namespace switchyard::kvm

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+
 namespace switchyard::kvm {
 
 enum class NicKind { kVhostUser, kTap };
@@ -61,9 +63,9 @@ inline constexpr size_t kMaxDisks = 8;
 // Validate().
 void Normalize(VmConfig* vm);
 
-// Empty when `vm` is fine, else the reason, starting with the API field
-// ("vm.nics[1].mac: ...").
-std::string Validate(const VmConfig& vm);
+// OK when `vm` is fine, else INVALID_ARGUMENT with the reason, starting
+// with the API field ("vm.nics[1].mac: ...").
+Status Validate(const VmConfig& vm);
 
 // The MAC a NIC gets when none is given: QEMU's prefix 52:54:00 and three
 // bytes of a hash of the VM's name and the NIC's place, so a VM keeps its

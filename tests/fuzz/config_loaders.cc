@@ -71,12 +71,12 @@ void Leases(const std::string& text) {
 
 void Vms(const std::string& text) {
   std::vector<kvm::VmConfig> vms;
-  if (!kvm::VmsFromJson(text, "vms.json", &vms).empty()) {
+  if (!kvm::VmsFromJson(text, "vms.json", &vms).ok()) {
     return;
   }
   for (const kvm::VmConfig& vm : vms) {
     kvm::VmConfig again;
-    SY_FUZZ_CHECK(kvm::FromProto(kvm::ToProto(vm), &again).empty());
+    SY_FUZZ_CHECK(kvm::FromProto(kvm::ToProto(vm), &again).ok());
     kvm::Normalize(&again);
     SY_FUZZ_CHECK(again == vm);
   }
@@ -164,15 +164,15 @@ void StaticMac(const v1::AddStaticMacRequest& req) {
 
 void DefineVm(const v1::DefineVmRequest& req) {
   kvm::VmConfig vm;
-  if (!kvm::FromProto(req.spec(), &vm).empty()) {
+  if (!kvm::FromProto(req.spec(), &vm).ok()) {
     return;
   }
   kvm::Normalize(&vm);
-  if (!kvm::Validate(vm).empty()) {
+  if (!kvm::Validate(vm).ok()) {
     return;
   }
   kvm::VmConfig again;
-  SY_FUZZ_CHECK(kvm::FromProto(kvm::ToProto(vm), &again).empty());
+  SY_FUZZ_CHECK(kvm::FromProto(kvm::ToProto(vm), &again).ok());
   kvm::Normalize(&again);
   SY_FUZZ_CHECK(again == vm);
 }

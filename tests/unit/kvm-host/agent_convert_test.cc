@@ -36,29 +36,47 @@ std::string Saved(const std::vector<VmConfig>& vms) {
   return json;
 }
 
+TEST(FromProtoTest, AnUnknownEnumIsAnInvalidArgumentNamingTheField) {
+  v1::VmSpec spec = ToProto(Web());
+  spec.mutable_nics(1)->set_kind(static_cast<v1::NicKind>(99));
+  VmConfig vm;
+  Status s = FromProto(spec, &vm);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "vm.nics[1].kind: unknown value 99");
+  spec = ToProto(Web());
+  spec.set_accelerator(static_cast<v1::Accelerator>(7));
+  s = FromProto(spec, &vm);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "vm.accelerator: unknown value 7");
+  ASSERT_TRUE(FromProto(ToProto(Web()), &vm).ok());
+  EXPECT_EQ(vm, Web());
+}
+
 TEST(VmsFromJsonTest, ReadsBackWhatIsSaved) {
   VmConfig db = Web();
   db.name = "db1";
   db.disks[0].path = "/srv/db1.qcow2";
   Normalize(&db);
   std::vector<VmConfig> loaded;
-  ASSERT_EQ(VmsFromJson(Saved({Web(), db}), "vms.json", &loaded), "");
+  ASSERT_TRUE(VmsFromJson(Saved({Web(), db}), "vms.json", &loaded).ok());
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_EQ(loaded[0], Web());
   EXPECT_EQ(loaded[1], db);
-  EXPECT_EQ(VmsFromJson("{}", "vms.json", &loaded), "");
+  EXPECT_TRUE(VmsFromJson("{}", "vms.json", &loaded).ok());
   EXPECT_TRUE(loaded.empty());
 }
 
 TEST(VmsFromJsonTest, RefusesCorruptTextAndInvalidDefinitionsNamingTheFile) {
   std::vector<VmConfig> loaded{Web()};
-  EXPECT_EQ(VmsFromJson("{\"vms\": [", "/var/lib/kvmd/vms.json", &loaded),
-            "/var/lib/kvmd/vms.json is corrupt");
+  const Status corrupt = VmsFromJson("{\"vms\": [", "/var/lib/kvmd/vms.json", &loaded);
+  EXPECT_EQ(corrupt.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(corrupt.message(), "/var/lib/kvmd/vms.json is corrupt");
   EXPECT_TRUE(loaded.empty());
   VmConfig bad = Web();
   bad.vcpus = 1000;
-  const std::string why = VmsFromJson(Saved({Web(), bad}), "vms.json", &loaded);
-  EXPECT_EQ(why.rfind("vms.json: vm.vcpus", 0), 0u) << why;
+  const Status invalid = VmsFromJson(Saved({Web(), bad}), "vms.json", &loaded);
+  EXPECT_EQ(invalid.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(invalid.message().rfind("vms.json: vm.vcpus", 0), 0u) << invalid.message();
   EXPECT_TRUE(loaded.empty());  // all or nothing
 }
 

@@ -57,12 +57,13 @@ TEST(ModeAllowsTest, OwnerThenGroupThenOthers) {
 
 TEST(LookUpUserTest, KnowsRootAndNamesAMissingUser) {
   QemuUser u;
-  std::string error;
-  ASSERT_TRUE(LookUpUser("root", &u, &error)) << error;
+  const Status root = LookUpUser("root", &u);
+  ASSERT_TRUE(root.ok()) << root.message();
   EXPECT_EQ(u.uid, 0u);
   EXPECT_NE(std::find(u.groups.begin(), u.groups.end(), u.gid), u.groups.end());
-  EXPECT_FALSE(LookUpUser("sy-no-such-user-x", &u, &error));
-  EXPECT_NE(error.find("sy-no-such-user-x"), std::string::npos) << error;
+  const Status missing = LookUpUser("sy-no-such-user-x", &u);
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.message().find("sy-no-such-user-x"), std::string::npos) << missing.message();
 }
 
 class CheckAccessTest : public ::testing::Test {
@@ -82,34 +83,36 @@ class CheckAccessTest : public ::testing::Test {
 };
 
 TEST_F(CheckAccessTest, NamesTheDirectoryThatStopsTheUser) {
-  const std::string why = CheckAccess(Stranger(), dir_ + "/run/n0.sock", W_OK);
-  EXPECT_NE(why.find("stranger cannot enter " + dir_ + "/run (mode 0700, owner "),
+  const Status s = CheckAccess(Stranger(), dir_ + "/run/n0.sock", W_OK);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("stranger cannot enter " + dir_ + "/run (mode 0700, owner "),
             std::string::npos)
-      << why;
+      << s.message();
 }
 
 TEST_F(CheckAccessTest, ThenTheFileItself) {
   chmod((dir_ + "/run").c_str(), 0711);
-  const std::string why = CheckAccess(Stranger(), dir_ + "/run/n0.sock", W_OK);
-  EXPECT_NE(why.find("stranger cannot write " + dir_ + "/run/n0.sock (mode 0660"),
+  const Status s = CheckAccess(Stranger(), dir_ + "/run/n0.sock", W_OK);
+  EXPECT_NE(s.message().find("stranger cannot write " + dir_ + "/run/n0.sock (mode 0660"),
             std::string::npos)
-      << why;
+      << s.message();
   chmod((dir_ + "/run/n0.sock").c_str(), 0662);
-  EXPECT_EQ(CheckAccess(Stranger(), dir_ + "/run/n0.sock", W_OK), "");
-  EXPECT_NE(CheckAccess(Stranger(), dir_ + "/run/n0.sock", R_OK | W_OK), "");
+  EXPECT_TRUE(CheckAccess(Stranger(), dir_ + "/run/n0.sock", W_OK).ok());
+  EXPECT_FALSE(CheckAccess(Stranger(), dir_ + "/run/n0.sock", R_OK | W_OK).ok());
 }
 
 TEST_F(CheckAccessTest, ALinkIsFollowedToWhereItLeads) {
   // An open door to a closed room: the closed directory is what counts.
   ASSERT_EQ(symlink((dir_ + "/run/n0.sock").c_str(), (dir_ + "/link").c_str()), 0);
   chmod((dir_ + "/run/n0.sock").c_str(), 0666);
-  const std::string why = CheckAccess(Stranger(), dir_ + "/link", W_OK);
-  EXPECT_NE(why.find("cannot enter " + dir_ + "/run "), std::string::npos) << why;
+  const Status s = CheckAccess(Stranger(), dir_ + "/link", W_OK);
+  EXPECT_NE(s.message().find("cannot enter " + dir_ + "/run "), std::string::npos) << s.message();
 }
 
 TEST_F(CheckAccessTest, AMissingFileIsNamed) {
-  const std::string why = CheckAccess(Stranger(), dir_ + "/disk.qcow2", R_OK);
-  EXPECT_NE(why.find(dir_ + "/disk.qcow2"), std::string::npos) << why;
+  const Status s = CheckAccess(Stranger(), dir_ + "/disk.qcow2", R_OK);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find(dir_ + "/disk.qcow2"), std::string::npos) << s.message();
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ TEST(VmConfigTest, NormalizeFillsStableDistinctMacsAndTheDiskFormat) {
   EXPECT_EQ(vm.nics[0].mac.substr(0, 9), "52:54:00:");
   EXPECT_NE(StableMac("web2", 0), vm.nics[0].mac);
   EXPECT_EQ(vm.disks[0].format, "qcow2");
-  EXPECT_EQ(Validate(vm), "");
+  EXPECT_TRUE(Validate(vm).ok()) << Validate(vm).message();
   // A given MAC is kept (lowercased).
   VmConfig given = vm;
   given.nics[0].mac = "52:54:00:AB:CD:EF";
@@ -94,8 +94,9 @@ TEST(VmConfigTest, EveryBadFieldIsNamed) {
   for (const Case& c : cases) {
     VmConfig vm = TwoNicVm();
     c.edit(vm);
-    const std::string why = Validate(vm);
-    EXPECT_EQ(why.rfind(c.starts, 0), 0u) << "got: " << why;
+    const Status s = Validate(vm);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.starts;
+    EXPECT_EQ(s.message().rfind(c.starts, 0), 0u) << "got: " << s.message();
   }
 }
 
