@@ -15,10 +15,6 @@ uint32_t Dataplane::mbufs_in_use() const {
   return pool_ != nullptr ? rte_mempool_in_use_count(pool_) : 0;
 }
 
-uint32_t Dataplane::mbufs_in_use() const {
-  return pool_ != nullptr ? rte_mempool_in_use_count(pool_) : 0;
-}
-
 uint64_t Dataplane::dpdk_heap_allocated() const {
   uint64_t n = 0;
   for (unsigned socket = 0; socket < rte_socket_count(); ++socket) {

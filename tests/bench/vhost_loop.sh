@@ -10,14 +10,24 @@
 # lost while only one port was connected. Generator on CPU 0, forwarder's
 # PMD on CPU 1.
 #
+# With --against DIR the reference is not testpmd but the switchyardd (and
+# yardctl) of another build, e.g. the previous main's: a before/after of a
+# change, as a ratio measured in one run.
+#
 # Usage: tests/bench/vhost_loop.sh [--samples N] [--seconds S] [--build DIR]
-#                                  [--switch-args "..."]
+#                                  [--switch-args "..."] [--against DIR]
 # Last line: switchyard_mpps=X ceiling_mpps=Y ratio=Z   (medians, per direction;
 # Z is the median of the back-to-back pairs' ratios)
 set -euo pipefail
 
-samples=5 seconds=20 build=build extra_args="" label="switchyard"
-bench_option() { [ "$1" = --switch-args ] && extra_args=$2; }
+samples=5 seconds=20 build=build extra_args="" label="switchyard" against=""
+bench_option() {
+  case $1 in
+    --switch-args) extra_args=$2 ;;
+    --against) against=$2 ;;
+    *) return 1 ;;
+  esac
+}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/bench/lib.sh"
 bench_options "$@"
@@ -60,13 +70,15 @@ wait_sockets() {
   echo "forwarder did not create its sockets" >&2
   return 1
 }
-run_switchyard() {
-  "$daemon" --socket "$work/api.sock" --state-dir "$work/state" --file-prefix $tag-sy \
+run_switchyard() {  # $1: the build (default: --build)
+  local daemon=${1:-$build}/control/switchyardd yardctl_bin=${1:-$build}/cli/yardctl
+  # Each build its own state dir: an older one may not read a newer's file.
+  "$daemon" --socket "$work/api.sock" --state-dir "$work/state${1:+-against}" --file-prefix $tag-sy \
     --control-cpu 0 --pmd-cpus 1 --pmd-idle-sleep-max-us 0 $extra_args \
     >"$work/switchyard.log" 2>&1 &
   fwd_pid=$!
   pids+=($fwd_pid)
-  local yardctl="$build/cli/yardctl --socket $work/api.sock"
+  local yardctl="$yardctl_bin --socket $work/api.sock"
   for _ in $(seq 100); do $yardctl health >/dev/null 2>&1 && break; sleep 0.1; done
   # The state dir is reused: the first run creates, later ones find them.
   $yardctl network create bench >/dev/null
@@ -85,7 +97,8 @@ run_ceiling() {
   pids+=($fwd_pid)
   wait_sockets
 }
-measure() {  # $1: run_switchyard | run_ceiling
+run_against() { run_switchyard "$against"; }
+measure() {  # $1: run_switchyard | run_ceiling | run_against
   local result
   $1
   result=$(generate)
@@ -94,7 +107,13 @@ measure() {  # $1: run_switchyard | run_ceiling
   rm -rf /var/run/dpdk/$tag-* "$work"/g?.sock
   echo "$result"
 }
-pairs "$samples" switchyard "measure run_switchyard" ceiling "measure run_ceiling"
+if [ -n "$against" ]; then
+  case $against in /*) ;; *) against=$root/$against ;; esac
+  require_built "$against/control/switchyardd" "$against/cli/yardctl"
+  pairs "$samples" switchyard "measure run_switchyard" against "measure run_against"
+else
+  pairs "$samples" switchyard "measure run_switchyard" ceiling "measure run_ceiling"
+fi
 # A run that measured nothing is a broken benchmark, not a slow switch.
 awk -v a="$med_a" -v b="$med_b" 'BEGIN {exit !(a > 0 && b > 0)}' ||
   { echo "vhost_loop: no traffic measured; logs kept in $work" >&2; KEEP=1; exit 1; }
