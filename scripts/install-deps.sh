@@ -16,6 +16,7 @@ packages=(
   libboost-dev qemu-system-x86 qemu-utils                     # yard-kvmd: Boost.Asio, QEMU, qemu-img
   nlohmann-json3-dev                                          # yard-kvmd: QMP messages as JSON
   libcli11-dev                                                # the daemons' command lines
+  libyaml-cpp-dev                                             # yardctl apply -f and get config: YAML
   linux-image-amd64                                           # the test guests' kernel
   python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)
   iproute2 iputils-ping iperf3 ethtool tcpdump busybox-static # kernel peers in tests (busybox: udhcpc)

@@ -1,10 +1,10 @@
-// The one place where API messages become plain structs and back, and
-// where Status becomes grpc::Status.
+// The one place where API messages become plain structs and back (Status
+// becomes grpc::Status in common/grpc_status.h, for both daemons).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
-#include "common/status.h"
+#include "common/grpc_status.h"
 #include "control/events/event_hub.h"
 #include "control/model/desired_state.h"
 #include "datapath/engine/engine.h"
@@ -18,8 +18,6 @@
 #include "switchyard/v1/stats.pb.h"
 
 namespace switchyard::ctl {
-
-grpc::Status ToGrpc(const Status& status);
 
 // Fills defaults (0 -> 300 s, 8192 entries, mode bridge, 3600 s leases,
 // 65536 NAT connections); validation is the Dataplane's. Enum values this

@@ -18,32 +18,6 @@ int64_t NowMs() {
 
 }  // namespace
 
-grpc::Status ToGrpc(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kOk:
-      return grpc::Status::OK;
-    case StatusCode::kInvalidArgument:
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, status.message());
-    case StatusCode::kNotFound:
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, status.message());
-    case StatusCode::kAlreadyExists:
-      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, status.message());
-    case StatusCode::kFailedPrecondition:
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, status.message());
-    case StatusCode::kUnavailable:
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message());
-    case StatusCode::kResourceExhausted:
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, status.message());
-    case StatusCode::kAborted:
-      return grpc::Status(grpc::StatusCode::ABORTED, status.message());
-    case StatusCode::kOutOfRange:
-      return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, status.message());
-    case StatusCode::kInternal:
-      break;
-  }
-  return grpc::Status(grpc::StatusCode::INTERNAL, status.message());
-}
-
 v1::VmState ToProto(VmState state) {
   switch (state) {
     case VmState::kShutoff:

@@ -1,9 +1,12 @@
 // switchyard.v1.Vms: each handler turns its request into plain values,
 // runs the call on the agent's io_context thread (the VmManager's), waits
 // for it, and turns the answer back: the VM into a v1::Vm, the call's
-// switchyard::Status into a grpc::Status, code for code, in one adapter
-// (ToGrpc). WatchVms streams VmChanges from a bounded queue per watcher.
+// switchyard::Status into a grpc::Status, code for code, in the adapter
+// both daemons share (ToGrpc, common/grpc_status.h). WatchVms streams
+// VmChanges from a bounded queue per watcher.
 #pragma once
+
+#include "common/grpc_status.h"
 
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
@@ -70,7 +73,5 @@ class VmsService final : public v1::Vms::Service {
 
 v1::Vm ToProto(const VmReport& vm);
 v1::VmState ToProto(VmState state);
-// A call's Status as the API answers it: the same code, the same message.
-grpc::Status ToGrpc(const Status& status);
 
 }  // namespace switchyard::kvm

@@ -2,17 +2,20 @@
 // saved state.json, leases.json and vms.json, and the gRPC requests whose
 // fields control/api/convert.cc and the agent turn into plain structs.
 //
-// Input: one byte choosing what the rest is (modulo 9): 0 state.json, 1
+// Input: one byte choosing what the rest is (modulo 10): 0 state.json, 1
 // leases.json, 2 vms.json (JSON text, as the loaders read the files); 3
 // CreateNetworkRequest, 4 UpdateNetworkRequest, 5 CreatePortRequest, 6
-// UpdatePortRequest, 7 AddStaticMacRequest, 8 DefineVmRequest (protobuf wire
-// bytes, as gRPC hands them to the services), each converted as the
-// service converts it and then validated as the model validates it.
+// UpdatePortRequest, 7 AddStaticMacRequest, 8 DefineVmRequest, 9
+// ApplyConfigRequest (protobuf wire bytes, as gRPC hands them to the
+// services), each converted as the service converts it and then validated
+// as the model validates it (a whole state: planned, dp::MakePlan).
 //
 // Invariants: nothing crashes or leaks; whatever loads or converts and
 // passes the model's validation survives the trip back to its message and
 // in again unchanged (what is saved is what is loaded next time; what the
-// API shows can be applied).
+// API shows can be applied); a state that plans without refusal from
+// nothing plans no change against itself, and its deletion is refused
+// nowhere.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -177,6 +180,22 @@ void DefineVm(const v1::DefineVmRequest& req) {
   SY_FUZZ_CHECK(again == vm);
 }
 
+void Apply(const v1::ApplyConfigRequest& req) {
+  ctl::DesiredState next;
+  if (!ctl::DesiredStateFromProto(req.state(), &next).ok()) {
+    return;
+  }
+  const dp::Plan from_nothing = dp::MakePlan({}, next);
+  if (!from_nothing.Verdict().ok()) {
+    return;
+  }
+  SY_FUZZ_CHECK(dp::MakePlan(next, next).changes.empty());
+  SY_FUZZ_CHECK(dp::MakePlan(next, {}).Verdict().ok());
+  ctl::DesiredState again;
+  SY_FUZZ_CHECK(ctl::DesiredStateFromProto(ctl::DesiredStateToProto(next), &again).ok());
+  SY_FUZZ_CHECK(again == next);
+}
+
 template <typename Msg, typename Fn>
 void Request(const std::string& bytes, Fn fn) {
   Msg msg;
@@ -192,7 +211,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return -1;
   }
   const std::string rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 9) {
+  switch (data[0] % 10) {
     case 0:
       State(rest);
       break;
@@ -218,8 +237,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7:
       Request<v1::AddStaticMacRequest>(rest, StaticMac);
       break;
-    default:
+    case 8:
       Request<v1::DefineVmRequest>(rest, DefineVm);
+      break;
+    default:
+      Request<v1::ApplyConfigRequest>(rest, Apply);
       break;
   }
   return 0;

@@ -458,6 +458,10 @@ void ConfigSeeds() {
   v1::DefineVmRequest define;
   *define.mutable_spec() = kvm::ToProto(config);
   Write(t, "define_vm", With(8, define.SerializeAsString()));
+  v1::ApplyConfigRequest apply;
+  *apply.mutable_state() = ctl::DesiredStateToProto(d);
+  apply.set_expected_revision(3);
+  Write(t, "apply_config", With(9, apply.SerializeAsString()));
 }
 
 }  // namespace
