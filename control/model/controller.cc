@@ -294,6 +294,7 @@ void Controller::PublishMacEvent(const dp::MacEvent& m) {
                  "; new source MACs are dropped (port_mac_limit)";
       break;
   }
+  e.revision = revision_;
   hub_->Publish(std::move(e));
 }
 

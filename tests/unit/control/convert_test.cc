@@ -14,6 +14,8 @@ TEST(ConvertTest, StatusCodesMapOneToOne) {
       {StatusCode::kFailedPrecondition, grpc::StatusCode::FAILED_PRECONDITION},
       {StatusCode::kUnavailable, grpc::StatusCode::UNAVAILABLE},
       {StatusCode::kResourceExhausted, grpc::StatusCode::RESOURCE_EXHAUSTED},
+      {StatusCode::kAborted, grpc::StatusCode::ABORTED},
+      {StatusCode::kOutOfRange, grpc::StatusCode::OUT_OF_RANGE},
       {StatusCode::kInternal, grpc::StatusCode::INTERNAL},
   };
   for (auto [ours, theirs] : cases) {
