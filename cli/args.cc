@@ -1,9 +1,9 @@
 #include "cli/args.h"
 
-#include <algorithm>
 #include <charconv>
 
 #include "cli/options.h"
+#include "cli/parser.h"
 
 namespace switchyard::ctl {
 
@@ -52,79 +52,73 @@ bool ParseU32(std::string_view text, uint32_t* out) { return ParseWhole(text, ou
 
 bool ParseU64(std::string_view text, uint64_t* out) { return ParseWhole(text, out); }
 
-OptionWord SplitOptionWord(const std::string& word) {
-  const auto eq = word.find('=');
-  if (eq == std::string::npos) {
-    return {word, std::nullopt};
-  }
-  return {word.substr(0, eq), word.substr(eq + 1)};
-}
-
-std::optional<std::string> TakeOptionValue(const std::vector<std::string>& words, size_t* i,
-                                           const std::optional<std::string>& inline_value) {
-  if (inline_value) {
-    return inline_value;
-  }
-  if (*i + 1 < words.size()) {
-    return words[++*i];
-  }
-  return std::nullopt;
-}
-
 std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec, ParsedArgs* out) {
-  ParsedArgs parsed;
+  CLI::App app;
+  ConfigureApp(&app, /*up_to_first_positional=*/false);
+  // Each positional is a CLI11 positional, filled in order; they are not
+  // marked required, so that a mistyped option is named before a missing
+  // argument, and the messages below name them as the synopsis does.
+  std::vector<std::string> names = spec.positionals;
+  names.insert(names.end(), spec.optional_positionals.begin(), spec.optional_positionals.end());
+  std::vector<std::string> given(names.size());
+  std::vector<const CLI::Option*> slots;
+  for (size_t i = 0; i < names.size(); ++i) {
+    slots.push_back(app.add_option(names[i], given[i]));
+  }
+  std::map<std::string, std::vector<std::string>> values;
+  std::vector<const CLI::Option*> options;
+  for (const OptionSpec& o : spec.options) {
+    CLI::Option* opt = o.kind == OptionSpec::Kind::kFlag ? AddFlag(&app, o.name)
+                                                         : AddValue(&app, o.name, &values[o.name]);
+    if (o.kind == OptionSpec::Kind::kU32) {
+      opt->transform(WholeNumber(o.min));
+    }
+    options.push_back(opt);
+  }
+  if (std::string reason = ParseWords(&app, words); !reason.empty()) {
+    return reason;
+  }
+
+  // What CLI11 left: options the verb does not take, and words beyond its
+  // positionals (the first "--" is the end of options itself).
+  std::vector<std::string> extra;
   bool options_done = false;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const std::string& word = words[i];
-    if (options_done || word.size() < 2 || word[0] != '-') {
-      parsed.positionals_.push_back(word);
-      continue;
-    }
-    if (word == "--") {
+  for (const std::string& word : app.remaining()) {
+    if (!options_done && word == "--") {
       options_done = true;
-      continue;
-    }
-    const auto [name, inline_value] = SplitOptionWord(word);
-    auto it = std::find_if(spec.options.begin(), spec.options.end(),
-                           [&name = name](const OptionSpec& o) { return o.name == name; });
-    if (it == spec.options.end()) {
+    } else if (!options_done && IsOptionWord(word)) {
+      const std::string name = OptionName(word);
       if (IsGlobalOption(name)) {
         return name + " is a global option: put it before the verb";
       }
       return "unknown option " + name;
+    } else {
+      extra.push_back(word);
     }
-    const OptionSpec& opt = *it;
-    if (!opt.repeatable && parsed.Has(name)) {
-      return name + " given twice";
-    }
-    if (opt.kind == OptionSpec::Kind::kFlag) {
-      if (inline_value) {
-        return name + " takes no value";
-      }
-      parsed.flags_.insert(name);
+  }
+  ParsedArgs parsed;
+  for (size_t i = 0; i < spec.options.size(); ++i) {
+    const OptionSpec& o = spec.options[i];
+    if (options[i]->count() == 0) {
       continue;
     }
-    const std::optional<std::string> taken = TakeOptionValue(words, &i, inline_value);
-    if (!taken) {
-      return name + ": missing value";
+    if (!o.repeatable && options[i]->count() > 1) {
+      return o.name + " given twice";
     }
-    const std::string& value = *taken;
-    if (opt.kind == OptionSpec::Kind::kU32) {
-      uint32_t n = 0;
-      if (!ParseU32(value, &n) || n < opt.min) {
-        return name + ": '" + value + "' is not a whole number from " + std::to_string(opt.min) +
-               " to 4294967295";
-      }
+    if (o.kind == OptionSpec::Kind::kFlag) {
+      parsed.flags_.insert(o.name);
+    } else {
+      parsed.values_[o.name] = std::move(values[o.name]);
     }
-    parsed.values_[name].push_back(value);
+  }
+  for (size_t i = 0; i < slots.size() && slots[i]->count() > 0; ++i) {
+    parsed.positionals_.push_back(given[i]);
   }
   if (parsed.positionals_.size() < spec.positionals.size()) {
     return "missing " + spec.positionals[parsed.positionals_.size()];
   }
-  const size_t most = spec.positionals.size() + spec.optional_positionals.size();
-  if (parsed.positionals_.size() > most) {
-    const std::string& extra = parsed.positionals_[most];
-    return "unexpected argument '" + extra + "'";
+  if (!extra.empty()) {
+    return "unexpected argument '" + extra.front() + "'";
   }
   *out = std::move(parsed);
   return "";

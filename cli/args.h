@@ -1,7 +1,8 @@
 // Argument parsing for a yardctl verb: the words after the verb are checked
 // against a small declarative spec (positionals, options, flags), so every
 // verb rejects the same mistakes with the same messages, and numbers are
-// parsed in one strict place.
+// parsed in one strict place. ParseArgs builds a CLI11 app from the spec
+// at run time (parser.h); the verbs see only the spec and ParsedArgs.
 #pragma once
 
 #include <cstdint>
@@ -58,21 +59,10 @@ class ParsedArgs {
 
 // Checks `words` (everything after the verb) against `spec`. Options may
 // come before, between or after positionals, as `--opt VALUE` or
-// `--opt=VALUE`; `--` ends options. Returns a one-line reason for the
-// user, or an empty string on success.
+// `--opt=VALUE` (`-f FILE` or `-fFILE` for a one-letter option); `--` ends
+// options. Returns a one-line reason for the user, or an empty string on
+// success.
 std::string ParseArgs(const std::vector<std::string>& words, const ArgSpec& spec, ParsedArgs* out);
-
-// An option word as typed: `--name` or `--name=value`.
-struct OptionWord {
-  std::string name;
-  std::optional<std::string> inline_value;
-};
-OptionWord SplitOptionWord(const std::string& word);
-
-// The value of the option at words[*i]: its inline value, else the next
-// word (and *i moves past it). nullopt when there is none.
-std::optional<std::string> TakeOptionValue(const std::vector<std::string>& words, size_t* i,
-                                           const std::optional<std::string>& inline_value);
 
 // Parses a whole decimal number that fits in uint32_t: no sign, spaces,
 // trailing characters or overflow. Returns false when `text` is not one.

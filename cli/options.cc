@@ -1,39 +1,57 @@
 #include "cli/options.h"
 
-#include <array>
 #include <cstdlib>
-#include <optional>
 
-#include "cli/args.h"
+#include "cli/parser.h"
 
 namespace switchyard::ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kValueOptions = {
-    "--socket", "--kvmd-socket", "--server", "--tls-ca", "--tls-cert", "--tls-key", "--timeout",
-};
-constexpr std::array<std::string_view, 2> kFlagOptions = {"--insecure", "--json"};
-
-constexpr std::string_view kHelp =
-    R"(options (before the verb):
-  --socket PATH        unix socket of switchyardd (default: $YARD_SOCKET, else
-                       /run/switchyard/switchyard.sock)
-  --kvmd-socket PATH   unix socket of yard-kvmd, the VM agent, for the vm verbs,
-                       also with --server (default: $YARD_KVMD_SOCKET, else
-                       /run/switchyard/kvmd.sock)
-  --server HOST:PORT   reach switchyardd over TCP instead; needs --tls-ca or
-                       --insecure
-  --tls-ca FILE        PEM CA certificate(s) the server's certificate must chain
-                       to; enables TLS
-  --tls-cert FILE      PEM client certificate for mutual TLS (with --tls-key)
-  --tls-key FILE       PEM private key of --tls-cert
-  --insecure           plain TCP, no TLS
-  --json               print each response as one line of JSON
-  --timeout SECONDS    deadline of each call (default 10; none for `events` and
-                       `vm watch`; at least 90 for `vm start`)
-  -h, --help           print this help
-)";
+// Sets up `app` to parse the global options into `*o`, with the help of
+// each; the flags are read from the app after parsing (AddFlag). Parsing
+// stops at the verb. A repeated option takes its last value.
+void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
+  ConfigureApp(app, /*up_to_first_positional=*/true);
+  app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  const CLI::Validator non_empty(
+      [](std::string& value) { return value.empty() ? "empty value" : std::string(); }, "");
+  app->add_option("--socket", o->socket,
+                  "unix socket of switchyardd (default: $YARD_SOCKET, else\n"
+                  "/run/switchyard/switchyard.sock)")
+      ->type_name("PATH")
+      ->check(non_empty);
+  app->add_option("--kvmd-socket", o->kvmd_socket,
+                  "unix socket of yard-kvmd, the VM agent, for the vm verbs,\n"
+                  "also with --server (default: $YARD_KVMD_SOCKET, else\n"
+                  "/run/switchyard/kvmd.sock)")
+      ->type_name("PATH")
+      ->check(non_empty);
+  app->add_option("--server", o->server,
+                  "reach switchyardd over TCP instead; needs --tls-ca or\n"
+                  "--insecure")
+      ->type_name("HOST:PORT")
+      ->check(non_empty);
+  app->add_option("--tls-ca", o->tls_ca,
+                  "PEM CA certificate(s) the server's certificate must chain\n"
+                  "to; enables TLS")
+      ->type_name("FILE")
+      ->check(non_empty);
+  app->add_option("--tls-cert", o->tls_cert,
+                  "PEM client certificate for mutual TLS (with --tls-key)")
+      ->type_name("FILE")
+      ->check(non_empty);
+  app->add_option("--tls-key", o->tls_key, "PEM private key of --tls-cert")
+      ->type_name("FILE")
+      ->check(non_empty);
+  AddFlag(app, "--insecure", "plain TCP, no TLS");
+  AddFlag(app, "--json", "print each response as one line of JSON");
+  app->add_option("--timeout", o->timeout_seconds,
+                  "deadline of each call (default 10; none for `events` and\n"
+                  "`vm watch`; at least 90 for `vm start`)")
+      ->type_name("SECONDS")
+      ->transform(WholeNumber(1));
+}
 
 // Checks the combinations no single option can check on its own.
 std::string CheckTransport(const GlobalOptions& o, bool socket_given) {
@@ -70,20 +88,24 @@ std::string CheckTransport(const GlobalOptions& o, bool socket_given) {
 }  // namespace
 
 bool IsGlobalOption(std::string_view name) {
-  for (auto o : kValueOptions) {
-    if (o == name) {
-      return true;
-    }
-  }
-  for (auto o : kFlagOptions) {
-    if (o == name) {
-      return true;
-    }
-  }
-  return false;
+  CLI::App app;
+  GlobalOptions unused;
+  AddGlobalOptions(&app, &unused);
+  return IsOptionWord(std::string(name)) && app.get_option_no_throw(std::string(name)) != nullptr;
 }
 
-std::string_view GlobalOptionsHelp() { return kHelp; }
+std::string GlobalOptionsHelp() {
+  CLI::App app;
+  GlobalOptions unused;
+  AddGlobalOptions(&app, &unused);
+  CLI::Formatter formatter;
+  formatter.column_width(23);
+  std::string help = "options (before the verb):\n";
+  for (const CLI::Option* opt : app.get_options()) {
+    help += formatter.make_option(opt, /*is_positional=*/false);
+  }
+  return help + "  -h, --help           print this help\n";
+}
 
 std::string ParseGlobalOptions(const std::vector<std::string>& words, size_t* verb_index,
                                GlobalOptions* out) {
@@ -94,59 +116,23 @@ std::string ParseGlobalOptions(const std::vector<std::string>& words, size_t* ve
   if (const char* env = std::getenv("YARD_KVMD_SOCKET"); env != nullptr && *env != '\0') {
     o.kvmd_socket = env;
   }
-  bool socket_given = false;
-  size_t i = 0;
-  for (; i < words.size(); ++i) {
-    const std::string& word = words[i];
-    if (word.size() < 2 || word[0] != '-') {
-      break;  // the verb
-    }
-    const auto [name, inline_value] = SplitOptionWord(word);
-    if (!IsGlobalOption(name)) {
-      return "unknown option " + name;
-    }
-    if (name == "--insecure" || name == "--json") {
-      if (inline_value) {
-        return name + " takes no value";
-      }
-      if (name == "--json") {
-        o.json = true;
-      } else {
-        o.insecure = true;
-      }
-      continue;
-    }
-    const std::optional<std::string> taken = TakeOptionValue(words, &i, inline_value);
-    if (!taken) {
-      return name + ": missing value";
-    }
-    const std::string& value = *taken;
-    if (value.empty()) {
-      return name + ": empty value";
-    }
-    if (name == "--socket") {
-      o.socket = value;
-      socket_given = true;
-    } else if (name == "--kvmd-socket") {
-      o.kvmd_socket = value;
-    } else if (name == "--server") {
-      o.server = value;
-    } else if (name == "--tls-ca") {
-      o.tls_ca = value;
-    } else if (name == "--tls-cert") {
-      o.tls_cert = value;
-    } else if (name == "--tls-key") {
-      o.tls_key = value;
-    } else if (name == "--timeout") {
-      if (!ParseU32(value, &o.timeout_seconds) || o.timeout_seconds == 0) {
-        return "--timeout: '" + value + "' is not a whole number from 1 to 4294967295";
-      }
-    }
-  }
-  if (std::string reason = CheckTransport(o, socket_given); !reason.empty()) {
+  CLI::App app;
+  AddGlobalOptions(&app, &o);
+  if (std::string reason = ParseWords(&app, words); !reason.empty()) {
     return reason;
   }
-  *verb_index = i;
+  // remaining() is the verb and its words, after any unknown option.
+  const std::vector<std::string> rest = app.remaining();
+  if (!rest.empty() && IsOptionWord(rest.front())) {
+    return "unknown option " + OptionName(rest.front());
+  }
+  o.insecure = app.get_option("--insecure")->count() > 0;
+  o.json = app.get_option("--json")->count() > 0;
+  if (std::string reason = CheckTransport(o, app.get_option("--socket")->count() > 0);
+      !reason.empty()) {
+    return reason;
+  }
+  *verb_index = words.size() - rest.size();
   *out = std::move(o);
   return "";
 }

@@ -48,7 +48,7 @@ std::string ParseGlobalOptions(const std::vector<std::string>& words, size_t* ve
 // after the verb where it belongs.
 bool IsGlobalOption(std::string_view name);
 
-// The "options:" part of --help.
-std::string_view GlobalOptionsHelp();
+// The "options:" part of --help, made from the options' declarations.
+std::string GlobalOptionsHelp();
 
 }  // namespace switchyard::ctl

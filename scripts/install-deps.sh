@@ -15,7 +15,7 @@ packages=(
   libclang-rt-14-dev llvm-14                                  # build-san: ASan, UBSan, libFuzzer; llvm-symbolizer
   libboost-dev qemu-system-x86 qemu-utils                     # yard-kvmd: Boost.Asio, QEMU, qemu-img
   nlohmann-json3-dev                                          # yard-kvmd: QMP messages as JSON
-  libcli11-dev                                                # the daemons' command lines
+  libcli11-dev                                                # the command lines of the daemons and yardctl
   libyaml-cpp-dev                                             # yardctl apply -f and get config: YAML
   linux-image-amd64                                           # the test guests' kernel
   python3 python3-grpcio python3-protobuf openssl             # integration tests (a non-C++ client, TLS certs)

@@ -1,9 +1,5 @@
 // The words of `yardctl vm define`: SIZE, --disk and --nic values, and the
 // enum names the vm verbs print.
-//
-// Not built yet: tests/unit/CMakeLists.txt has no CLI target. To run it,
-// add there
-//   sy_add_test(cli_unit_tests SOURCES cli/vm_args_test.cc LIBS sy_cli_args)
 #include "cli/vm_args.h"
 
 #include <gtest/gtest.h>
