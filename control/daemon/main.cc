@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/command_line.h"
 #include "common/log.h"
 #include "control/api/server.h"
 #include "control/events/event_hub.h"
@@ -215,17 +216,11 @@ int ParseArgs(int argc, char** argv, Args* args) {
   std::string hugepages = "auto";
   AddOptions(app, args, &pmd_cpu_lists, &admin_lists, &reader_lists, &hugepages);
 
-  std::string error;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
+  bool help = false;
+  std::string error = switchyard::ParseCommandLine(app, argc, argv, &help);
+  if (help) {
     std::cout << app.help();
     return 0;
-  } catch (const CLI::ParseError& e) {
-    error = e.what();
-  }
-  if (error.empty() && !app.remaining().empty()) {
-    error = "unknown option " + app.remaining().front();
   }
   for (const std::string& list : pmd_cpu_lists) {
     ParseCpuList(list, &args->eal.pmd_cpus);  // checked while parsing

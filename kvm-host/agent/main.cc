@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "common/command_line.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "kvm-host/agent/switch_client.h"
@@ -144,17 +145,11 @@ int Parse(int argc, char** argv, Args* args) {
           [](std::string& text) { return text.empty() ? "needs a user name" : std::string(); },
           ""));
 
-  std::string error;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
+  bool help = false;
+  const std::string error = ParseCommandLine(app, argc, argv, &help);
+  if (help) {
     std::cout << app.help();
     return 0;
-  } catch (const CLI::ParseError& e) {
-    error = e.what();
-  }
-  if (error.empty() && !app.remaining().empty()) {
-    error = "unknown option " + app.remaining().front();
   }
   if (!error.empty()) {
     std::cerr << "yard-kvmd: " << error << "\n\n" << app.help();
