@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -16,6 +17,13 @@ bool LooksTyped(const std::string& s) {
   static const std::regex kTyped(
       R"(true|false|True|False|TRUE|FALSE|null|Null|NULL|~|[-+]?[0-9]+|[-+]?([0-9]*\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?)");
   return s.empty() || std::regex_match(s, kTyped);
+}
+
+bool HasControl(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
 }
 
 void JsonString(const std::string& s, std::string* out) {
@@ -105,7 +113,9 @@ void ToJson(const YAML::Node& node, std::string* out) {
 void Emit(const YAML::Node& node, YAML::Emitter* out) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
-      if (node.Tag() != "?" && LooksTyped(node.Scalar())) {
+      // Control characters too: written plain, a \r reads back as a line
+      // break (a finding of the config_document fuzz target).
+      if ((node.Tag() != "?" && LooksTyped(node.Scalar())) || HasControl(node.Scalar())) {
         *out << YAML::DoubleQuoted << node.Scalar();
       } else {
         *out << node.Scalar();

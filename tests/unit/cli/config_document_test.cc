@@ -59,6 +59,16 @@ TEST(ConfigDocumentTest, WritesWhatItReadsBack) {
   EXPECT_EQ(ParseConfigDocument(ConfigDocumentYaml(v1::DesiredState(), 0), &back), "");
 }
 
+// A finding of the config_document fuzz target: a \r written plain read
+// back as a line break.
+TEST(ConfigDocumentTest, ControlCharactersSurviveTheTrip) {
+  v1::DesiredState s;
+  s.add_networks()->set_name("vm2\r\r\tx\x01");
+  v1::DesiredState back;
+  ASSERT_EQ(ParseConfigDocument(ConfigDocumentYaml(s, 1), &back), "");
+  EXPECT_EQ(back.networks(0).name(), s.networks(0).name());
+}
+
 TEST(ConfigDocumentTest, RefusesWhatIsNotAState) {
   v1::DesiredState s;
   EXPECT_NE(ParseConfigDocument("networks: [ {name: lan0", &s).find("not YAML or JSON"),
