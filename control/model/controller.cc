@@ -54,96 +54,105 @@ std::string Describe(const ConfigChange& c) {
   return "static MAC " + c.name + " " + what;
 }
 
+Event FinishConfigEvent(dp::ChangeAction action, uint64_t revision, std::shared_ptr<ConfigChange> c,
+                        Event e) {
+  c->action = action;
+  e.type = EventType::kConfigChanged;
+  e.revision = revision;
+  e.detail = Describe(*c);
+  e.change = std::move(c);
+  return e;
+}
+
+// The CONFIG_CHANGED event of one object, `what` it is (and, unless it
+// was deleted, is now).
+Event ConfigEvent(dp::ChangeAction action, uint64_t revision, const dp::NetworkSpec& what) {
+  auto c = std::make_shared<ConfigChange>();
+  c->kind = dp::ObjectKind::kNetwork;
+  c->name = what.name;
+  if (action != dp::ChangeAction::kDelete) {
+    c->network = what;
+  }
+  Event e;
+  e.network = what.name;
+  return FinishConfigEvent(action, revision, std::move(c), std::move(e));
+}
+
+Event ConfigEvent(dp::ChangeAction action, uint64_t revision, const dp::PortSpec& what) {
+  auto c = std::make_shared<ConfigChange>();
+  c->kind = dp::ObjectKind::kPort;
+  c->name = what.name;
+  if (action != dp::ChangeAction::kDelete) {
+    c->port = what;
+  }
+  Event e;
+  e.network = what.network;
+  e.port = what.name;
+  return FinishConfigEvent(action, revision, std::move(c), std::move(e));
+}
+
+Event ConfigEvent(dp::ChangeAction action, uint64_t revision, const StaticMac& what) {
+  auto c = std::make_shared<ConfigChange>();
+  c->kind = dp::ObjectKind::kStaticMac;
+  c->name = dp::StaticMacName(what);
+  if (action != dp::ChangeAction::kDelete) {
+    c->static_mac = what;
+  }
+  Event e;
+  e.network = what.network;
+  e.port = what.port;
+  return FinishConfigEvent(action, revision, std::move(c), std::move(e));
+}
+
 }  // namespace
 
 void Controller::Announce(const dp::Plan& plan, const DesiredState& before) {
   for (const dp::Change& change : plan.changes) {
-    auto c = std::make_shared<ConfigChange>();
-    c->kind = change.kind;
-    c->action = change.action;
-    c->name = change.name;
-    const bool gone = change.action == dp::ChangeAction::kDelete;
-    const DesiredState& where = gone ? before : desired_;
-    Event e;
-    e.type = EventType::kConfigChanged;
-    e.revision = revision_;
+    // A deleted object is found in the state before, the rest in the new one.
+    const DesiredState& where = change.action == dp::ChangeAction::kDelete ? before : desired_;
     switch (change.kind) {
       case dp::ObjectKind::kNetwork:
-        e.network = change.name;
-        if (!gone) {
-          c->network = *where.FindNetwork(change.name);
-        }
+        hub_->Publish(ConfigEvent(change.action, revision_, *where.FindNetwork(change.name)));
         break;
       case dp::ObjectKind::kPort: {
         const dp::PortSpec& spec = *where.FindPort(change.name);
-        e.network = spec.network;
-        e.port = change.name;
-        if (!gone) {
-          c->port = spec;
-        }
         if (change.action == dp::ChangeAction::kCreate) {
           Announce(EventType::kPortAdded, spec.network, spec.name,
                    "port " + spec.name + " created in network " + spec.network);
-        } else if (gone) {
+        } else if (change.action == dp::ChangeAction::kDelete) {
           links_.erase(spec.name);  // a port of that name later starts afresh
           Announce(EventType::kPortRemoved, spec.network, spec.name,
                    "port " + spec.name + " deleted");
         }
+        hub_->Publish(ConfigEvent(change.action, revision_, spec));
         break;
       }
       case dp::ObjectKind::kStaticMac:
         for (const StaticMac& m : where.static_macs) {
           if (dp::StaticMacName(m) == change.name) {
-            e.network = m.network;
-            e.port = m.port;
-            if (!gone) {
-              c->static_mac = m;
-            }
+            hub_->Publish(ConfigEvent(change.action, revision_, m));
           }
         }
         break;
     }
-    e.detail = Describe(*c);
-    e.change = std::move(c);
-    hub_->Publish(std::move(e));
   }
 }
 
 std::vector<Event> Controller::StateAsEvents() const {
   std::vector<Event> out;
-  auto add = [&](std::shared_ptr<ConfigChange> c, const std::string& network,
-                 const std::string& port) {
-    c->action = dp::ChangeAction::kCreate;
-    Event e;
-    e.type = EventType::kConfigChanged;
-    e.time = std::chrono::system_clock::now();
-    e.revision = revision_;
-    e.network = network;
-    e.port = port;
-    e.detail = Describe(*c);
-    e.change = std::move(c);
+  const auto now = std::chrono::system_clock::now();
+  auto add = [&](Event e) {
+    e.time = now;
     out.push_back(std::move(e));
   };
   for (const dp::NetworkSpec& n : desired_.networks) {
-    auto c = std::make_shared<ConfigChange>();
-    c->kind = dp::ObjectKind::kNetwork;
-    c->name = n.name;
-    c->network = n;
-    add(std::move(c), n.name, "");
+    add(ConfigEvent(dp::ChangeAction::kCreate, revision_, n));
   }
   for (const dp::PortSpec& p : desired_.ports) {
-    auto c = std::make_shared<ConfigChange>();
-    c->kind = dp::ObjectKind::kPort;
-    c->name = p.name;
-    c->port = p;
-    add(std::move(c), p.network, p.name);
+    add(ConfigEvent(dp::ChangeAction::kCreate, revision_, p));
   }
   for (const StaticMac& m : desired_.static_macs) {
-    auto c = std::make_shared<ConfigChange>();
-    c->kind = dp::ObjectKind::kStaticMac;
-    c->name = dp::StaticMacName(m);
-    c->static_mac = m;
-    add(std::move(c), m.network, m.port);
+    add(ConfigEvent(dp::ChangeAction::kCreate, revision_, m));
   }
   return out;
 }
@@ -457,15 +466,7 @@ Status Controller::UpdatePort(const std::string& name, const PortUpdate& update,
   }
   dp::PortSpec spec = *old;
   if (const auto& backend = update.backend) {
-    spec.kind = backend->kind;
-    spec.socket_path = backend->socket_path;
-    spec.netdev = backend->netdev;
-    spec.tap_owner_uid = backend->tap_owner_uid;
-    spec.mtu = backend->mtu;
-    spec.tap_multi_queue = backend->tap_multi_queue;
-    spec.tap_adopt = backend->tap_adopt;
-    spec.addresses = backend->addresses;
-    spec.driver = backend->driver;
+    dp::BackendOf(spec) = dp::BackendOf(*backend);
   }
   spec.network = update.network.value_or(spec.network);
   spec.vlan = update.vlan.value_or(spec.vlan);

@@ -10,32 +10,6 @@
 
 namespace switchyard::dp {
 
-std::string_view ObjectKindName(ObjectKind kind) {
-  switch (kind) {
-    case ObjectKind::kNetwork:
-      return "network";
-    case ObjectKind::kPort:
-      return "port";
-    case ObjectKind::kStaticMac:
-      return "static_mac";
-  }
-  return "?";
-}
-
-std::string_view ChangeActionName(ChangeAction action) {
-  switch (action) {
-    case ChangeAction::kCreate:
-      return "create";
-    case ChangeAction::kUpdate:
-      return "update";
-    case ChangeAction::kDelete:
-      return "delete";
-    case ChangeAction::kKeep:
-      return "keep";
-  }
-  return "?";
-}
-
 size_t Plan::refused() const {
   return static_cast<size_t>(std::count_if(changes.begin(), changes.end(),
                                            [](const Change& c) { return !c.refusal.ok(); }));
@@ -102,15 +76,6 @@ std::map<std::string, const StaticMac*> MacsByName(const std::vector<StaticMac>&
     }
   }
   return out;
-}
-
-// The backend: what opening the port is made of. A change to any of it
-// closes the port and opens it again.
-bool SameBackend(const PortSpec& a, const PortSpec& b) {
-  return a.kind == b.kind && a.socket_path == b.socket_path && a.netdev == b.netdev &&
-         a.tap_owner_uid == b.tap_owner_uid && a.mtu == b.mtu &&
-         a.tap_multi_queue == b.tap_multi_queue && a.tap_adopt == b.tap_adopt &&
-         a.addresses == b.addresses && a.driver == b.driver;
 }
 
 // The checks of one state against itself; every message names the field.
@@ -352,11 +317,11 @@ Plan MakePlan(const DesiredState& running, const DesiredState& next) {
     // going away is refused there.
     if (given_twice(networks_twice, name)) {
       c.refusal = Twice("network.name", name);
-    } else if (c.action == ChangeAction::kKeep) {
-    } else if (Status s = ValidateNetworkSpec(*spec); !s.ok()) {
-      c.refusal = s;
-    } else if (Status r = check.NetworkReferences(*spec); !r.ok()) {
-      c.refusal = r;
+    } else if (c.action != ChangeAction::kKeep) {
+      c.refusal = ValidateNetworkSpec(*spec);
+      if (c.refusal.ok()) {
+        c.refusal = check.NetworkReferences(*spec);
+      }
     }
     if (c.action != ChangeAction::kKeep || !c.refusal.ok()) {
       plan.changes.push_back(std::move(c));
@@ -383,7 +348,7 @@ Plan MakePlan(const DesiredState& running, const DesiredState& next) {
       if (*old == *spec) {
         c.action = ChangeAction::kKeep;
       }
-      c.reopen = !SameBackend(*old, *spec);
+      c.reopen = BackendOf(*old) != BackendOf(*spec);
     }
     if (given_twice(ports_twice, name)) {
       c.refusal = Twice("port.name", name);

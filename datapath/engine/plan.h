@@ -17,9 +17,6 @@ enum class ObjectKind { kNetwork, kPort, kStaticMac };
 // kKeep: unchanged, listed only when refused (it no longer fits the rest).
 enum class ChangeAction { kCreate, kUpdate, kDelete, kKeep };
 
-std::string_view ObjectKindName(ObjectKind kind);
-std::string_view ChangeActionName(ChangeAction action);
-
 struct Change {
   ObjectKind kind = ObjectKind::kNetwork;
   ChangeAction action = ChangeAction::kCreate;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "common/status.h"
@@ -220,6 +221,15 @@ struct PortSpec {
   bool IsUplink() const { return !underlay.address.empty(); }
   bool operator==(const PortSpec&) const = default;
 };
+
+// A port's backend, what opening it is made of: a change to any of it
+// closes the port and opens it again. Compare two, or assign one to
+// another's (the kind included).
+template <typename Spec>  // PortSpec or const PortSpec
+auto BackendOf(Spec& p) {
+  return std::tie(p.kind, p.socket_path, p.netdev, p.tap_owner_uid, p.mtu, p.tap_multi_queue,
+                  p.tap_adopt, p.addresses, p.driver);
+}
 
 inline constexpr uint32_t kMinFdbAgingS = 10;
 inline constexpr uint32_t kMaxPortMacLimit = 1u << 20;
