@@ -159,6 +159,7 @@ class Switch:
         self.state_dir = os.path.join(workdir, "state")
         self.log_path = os.path.join(workdir, "switchyardd.log")
         self.extra_args = list(extra_args)
+        self.binary = DAEMON  # another build may be set before a start()
         self.api = None
         self.proc = None
         self.start()
@@ -170,7 +171,7 @@ class Switch:
         # `ip netns exec` execs the daemon itself: the PID is the daemon's.
         wrap = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.proc = subprocess.Popen(
-            [*wrap, DAEMON, "--socket", self.socket, "--state-dir", self.state_dir,
+            [*wrap, self.binary, "--socket", self.socket, "--state-dir", self.state_dir,
              "--file-prefix", self.prefix, "--memory-mb", "256", *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT)
         return self

@@ -21,12 +21,33 @@
 //   stats                          -> {"ok":true,"rx":N,"rx_bytes":N,
 //                                      "by_src":{...},"by_dst":{...},
 //                                      "link":"up"|"down"}
-//   reset                          -> {"ok":true}
+//   reset                          -> {"ok":true} (also clears gaps)
+//   stream DST_MAC RATE            -> {"ok":true}: from now on send RATE
+//                                     stream frames a second to DST_MAC, in
+//                                     the background of other commands
+//   stream stop                    -> {"ok":true,"sent":N,"tx_dropped":N,
+//                                      "next_seq":N}
+//   gaps                           -> {"ok":true,"rx":N,"first_seq":N,
+//                                      "last_seq":N,"lost":N,
+//                                      "max_gap_ms":X,"gap_start":T,
+//                                      "gap_end":T,"last_rx":T,"now":T}
 //   quit (or EOF on stdin)         -> {"ok":true}, then exit 0
 // Errors are {"ok":false,"error":"..."}; a send that stalls for 2 s also
 // carries "sent". DPDK logs go to stderr so that stdout carries only replies.
 // Frames are --size bytes (60..1514, no FCS), ethertype 0x88b5, payload a
 // big-endian 32-bit sequence number (running across sends) then zeros.
+//
+// Streams measure outages (tests/bench/restart_outage.py): stream frames
+// carry ethertype 0x88b6 and a sequence number of their own, sent open loop
+// at a steady rate (a frame the port does not take is counted in tx_dropped
+// and never retried, so its number is a loss the receiver sees). The
+// receiver timestamps every stream frame (one wall-clock read per burst) and
+// keeps the longest interval between two consecutive ones: "max_gap_ms", the
+// times it began and ended ("gap_start", "gap_end", seconds since the epoch
+// so a driver can compare them with its own clock), "last_rx" and "lost",
+// the numbers between the first and the last received that never came.
+// tests/tools/stream_peer.py speaks the same commands for TAP and kernel
+// netdev peers.
 //
 // Behaviour tests should know (DPDK 22.11 virtio-user):
 //  - With --server, EAL init blocks in accept() until the switch connects,
@@ -87,12 +108,19 @@ constexpr unsigned kPoolCache = 256;
 constexpr uint32_t kMinFrame = 60;  // Ethernet minimum without FCS.
 constexpr uint32_t kMaxFrame = 1514;
 constexpr uint32_t kDefaultFrame = 64;
-constexpr uint16_t kEtherType = 0x88b5;  // IEEE local experimental.
+constexpr uint16_t kEtherType = 0x88b5;        // IEEE local experimental.
+constexpr uint16_t kStreamEtherType = 0x88b6;  // IEEE local experimental 2.
+constexpr uint64_t kMaxStreamRate = 1000000;   // frames a second
 constexpr auto kTxStallLimit = std::chrono::seconds(2);
 constexpr auto kLinkCheckInterval = std::chrono::milliseconds(100);
 constexpr unsigned kShutdownGraceS = 10;
 
 using Clock = std::chrono::steady_clock;
+
+// Seconds since the epoch, for gap reports a driver compares with its clock.
+double WallSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // Set from the signal handler; everything else happens in the main loop.
 volatile sig_atomic_t g_stop_signal = 0;
@@ -308,6 +336,45 @@ std::vector<std::string> SplitWords(std::string_view line) {
   return words;
 }
 
+// The receive side of a stream: the longest silence between two stream
+// frames and the frames missing between the first and the last received.
+struct GapTracker {
+  uint64_t rx = 0;
+  uint32_t first_seq = 0;
+  uint32_t max_seq = 0;  // reported as last_seq
+  double last_rx = 0;
+  double max_gap = 0;
+  double gap_start = 0;
+  double gap_end = 0;
+
+  void OnFrame(uint32_t seq, double now) {
+    if (rx == 0) {
+      first_seq = seq;
+      max_seq = seq;
+    } else if (now - last_rx > max_gap) {
+      max_gap = now - last_rx;
+      gap_start = last_rx;
+      gap_end = now;
+    }
+    ++rx;
+    max_seq = std::max(max_seq, seq);
+    last_rx = now;
+  }
+
+  std::string Json(double now) const {
+    uint64_t expected = rx == 0 ? 0 : uint64_t{max_seq} - first_seq + 1;
+    char buf[512];
+    std::snprintf(buf, sizeof(buf),
+                  "{\"ok\":true,\"rx\":%llu,\"first_seq\":%u,\"last_seq\":%u,\"lost\":%lld,"
+                  "\"max_gap_ms\":%.3f,\"gap_start\":%.6f,\"gap_end\":%.6f,\"last_rx\":%.6f,"
+                  "\"now\":%.6f}",
+                  static_cast<unsigned long long>(rx), first_seq, max_seq,
+                  static_cast<long long>(expected) - static_cast<long long>(rx), max_gap * 1e3,
+                  gap_start, gap_end, last_rx, now);
+    return buf;
+  }
+};
+
 // Owns the port and the counters. Not thread-safe: used only from main().
 class Guest {
  public:
@@ -388,6 +455,7 @@ class Guest {
     Reply("{\"ok\":true,\"ready\":true,\"mac\":\"" + MacToString(opt_.mac) + "\"}");
     std::string pending;
     while (!quit_ && g_stop_signal == 0) {
+      StreamTx();
       uint16_t n = PollRx();
       // Busy-poll while traffic flows; otherwise sleep in poll(2) for 1 ms
       // so an idle guest does not burn a core that the switch needs.
@@ -430,6 +498,7 @@ class Guest {
   uint16_t PollRx() {
     rte_mbuf* pkts[kBurst];
     uint16_t n = rte_eth_rx_burst(port_, 0, pkts, kBurst);
+    double now = n > 0 ? WallSeconds() : 0;
     for (uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
       ++rx_;
@@ -438,6 +507,13 @@ class Guest {
         const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
         ++by_src_[MacFromBytes(eth->src_addr.addr_bytes)];
         ++by_dst_[MacFromBytes(eth->dst_addr.addr_bytes)];
+        if (eth->ether_type == rte_cpu_to_be_16(kStreamEtherType) &&
+            rte_pktmbuf_data_len(m) >= sizeof(rte_ether_hdr) + sizeof(uint32_t)) {
+          uint32_t seq;
+          std::memcpy(&seq, rte_pktmbuf_mtod_offset(m, const uint8_t*, sizeof(rte_ether_hdr)),
+                      sizeof(seq));
+          gaps_.OnFrame(rte_be_to_cpu_32(seq), now);
+        }
       }
       rte_pktmbuf_free(m);
     }
@@ -473,7 +549,16 @@ class Guest {
       rx_bytes_ = 0;
       by_src_.clear();
       by_dst_.clear();
+      gaps_ = GapTracker{};
       Reply("{\"ok\":true}");
+    } else if (cmd == "stream") {
+      CmdStream(words);
+    } else if (cmd == "gaps") {
+      if (words.size() != 1) {
+        ReplyError("usage: gaps");
+        return;
+      }
+      Reply(gaps_.Json(WallSeconds()));
     } else if (cmd == "quit") {
       Reply("{\"ok\":true}");
       quit_ = true;
@@ -555,7 +640,7 @@ class Guest {
         uint16_t want = static_cast<uint16_t>(std::min<uint64_t>(kBurst, *count - sent));
         if (rte_pktmbuf_alloc_bulk(pool_, pkts, want) == 0) {
           for (uint16_t i = 0; i < want; ++i) {
-            BuildFrame(pkts[i], *dst, src);
+            BuildFrame(pkts[i], *dst, src, kEtherType, tx_seq_++);
           }
           held = want;
         }
@@ -594,17 +679,82 @@ class Guest {
     }
   }
 
-  void BuildFrame(rte_mbuf* m, MacKey dst, MacKey src) {
+  void BuildFrame(rte_mbuf* m, MacKey dst, MacKey src, uint16_t ether_type, uint32_t seq_host) {
     auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, opt_.frame_size));
     // Cannot fail: the default data room (2048) exceeds kMaxFrame.
     std::memset(data, 0, opt_.frame_size);
     auto* eth = reinterpret_cast<rte_ether_hdr*>(data);
     MacToBytes(dst, eth->dst_addr.addr_bytes);
     MacToBytes(src, eth->src_addr.addr_bytes);
-    eth->ether_type = rte_cpu_to_be_16(kEtherType);
+    eth->ether_type = rte_cpu_to_be_16(ether_type);
     // Sequence runs across send commands so every frame of a run is unique.
-    uint32_t seq = rte_cpu_to_be_32(tx_seq_++);
+    uint32_t seq = rte_cpu_to_be_32(seq_host);
     std::memcpy(data + sizeof(rte_ether_hdr), &seq, sizeof(seq));
+  }
+
+  // stream DST_MAC RATE | stream stop.
+  void CmdStream(const std::vector<std::string>& words) {
+    if (words.size() == 2 && words[1] == "stop") {
+      stream_.active = false;
+      Reply("{\"ok\":true,\"sent\":" + std::to_string(stream_.sent) +
+            ",\"tx_dropped\":" + std::to_string(stream_.dropped) +
+            ",\"next_seq\":" + std::to_string(stream_.next_seq) + "}");
+      return;
+    }
+    if (words.size() != 3) {
+      ReplyError("usage: stream DST_MAC RATE | stream stop");
+      return;
+    }
+    auto dst = ParseMac(words[1]);
+    if (!dst) {
+      ReplyError("bad DST_MAC " + words[1]);
+      return;
+    }
+    auto rate = ParseUint(words[2], kMaxStreamRate);
+    if (!rate || *rate == 0) {
+      ReplyError("RATE must be an integer in [1, " + std::to_string(kMaxStreamRate) + "]");
+      return;
+    }
+    // A new stream keeps the sequence running, so a receiver that did not
+    // reset sees no jump backwards.
+    stream_.active = true;
+    stream_.dst = *dst;
+    stream_.rate = *rate;
+    stream_.start = Clock::now();
+    stream_.generated = 0;
+    stream_.sent = 0;
+    stream_.dropped = 0;
+    Reply("{\"ok\":true}");
+  }
+
+  // Sends the stream frames that are due by now, open loop: what the port
+  // does not take is freed and counted, never retried, so an outage leaves
+  // a hole in the sequence rather than a burst of stale frames after it.
+  void StreamTx() {
+    if (!stream_.active) {
+      return;
+    }
+    auto elapsed = std::chrono::duration<double>(Clock::now() - stream_.start).count();
+    auto due = static_cast<uint64_t>(elapsed * static_cast<double>(stream_.rate));
+    while (stream_.generated < due) {
+      rte_mbuf* pkts[kBurst];
+      auto want = static_cast<uint16_t>(std::min<uint64_t>(kBurst, due - stream_.generated));
+      stream_.generated += want;
+      if (rte_pktmbuf_alloc_bulk(pool_, pkts, want) != 0) {
+        stream_.dropped += want;
+        stream_.next_seq += want;
+        continue;
+      }
+      for (uint16_t i = 0; i < want; ++i) {
+        BuildFrame(pkts[i], stream_.dst, opt_.mac, kStreamEtherType, stream_.next_seq++);
+      }
+      uint16_t n = rte_eth_tx_burst(port_, 0, pkts, want);
+      for (uint16_t i = n; i < want; ++i) {
+        rte_pktmbuf_free(pkts[i]);
+      }
+      stream_.sent += n;
+      stream_.dropped += want - n;
+    }
   }
 
   void CmdStats(const std::vector<std::string>& words) {
@@ -642,6 +792,19 @@ class Guest {
   bool started_ = false;
   bool quit_ = false;
   uint32_t tx_seq_ = 0;
+
+  // The steady stream of `stream DST_MAC RATE`.
+  struct Stream {
+    bool active = false;
+    MacKey dst = 0;
+    uint64_t rate = 0;
+    Clock::time_point start;
+    uint64_t generated = 0;  // frames generated since start
+    uint64_t sent = 0;
+    uint64_t dropped = 0;
+    uint32_t next_seq = 0;
+  } stream_;
+  GapTracker gaps_;
   uint64_t rx_ = 0;
   uint64_t rx_bytes_ = 0;
   // Ordered so stats output is stable and easy to diff in test logs.
