@@ -26,11 +26,13 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
-std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+Status Errno(const std::string& what) {
+  return Status(StatusCode::kUnavailable, what + ": " + std::strerror(errno));
+}
 
 }  // namespace
 
-std::string WriteFileAtomically(const std::string& path, const std::string& data) {
+Status WriteFileAtomically(const std::string& path, const std::string& data) {
   const std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -45,7 +47,7 @@ std::string WriteFileAtomically(const std::string& path, const std::string& data
     return Errno("cannot write " + tmp);
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = Errno("cannot replace " + path);
+    Status why = Errno("cannot replace " + path);
     unlink(tmp.c_str());
     return why;
   }
@@ -55,7 +57,7 @@ std::string WriteFileAtomically(const std::string& path, const std::string& data
     fsync(dir_fd);  // makes the rename itself durable
     close(dir_fd);
   }
-  return "";
+  return Status::Ok();
 }
 
 }  // namespace switchyard

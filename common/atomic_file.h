@@ -9,9 +9,12 @@
 
 #include <string>
 
+#include "common/status.h"
+
 namespace switchyard {
 
-// Empty on success, else why ("cannot write PATH.tmp: No space left ...").
-std::string WriteFileAtomically(const std::string& path, const std::string& data);
+// UNAVAILABLE with why ("cannot write PATH.tmp: No space left ...") when
+// the file could not be replaced; it is then as it was.
+Status WriteFileAtomically(const std::string& path, const std::string& data);
 
 }  // namespace switchyard

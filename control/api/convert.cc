@@ -1,5 +1,7 @@
 #include "control/api/convert.h"
 
+#include "control/api/address_text.h"
+
 namespace switchyard::ctl {
 
 Status TunnelFromProto(const v1::Tunnel& msg, dp::TunnelSpec* spec) {
@@ -21,7 +23,9 @@ Status TunnelFromProto(const v1::Tunnel& msg, dp::TunnelSpec* spec) {
   }
   t.id = msg.id();
   t.uplink = msg.uplink();
-  t.remotes.assign(msg.remotes().begin(), msg.remotes().end());
+  if (Status s = ReadEach("network.tunnel.remotes", msg.remotes(), &t.remotes); !s.ok()) {
+    return s;
+  }
   if (t.kind == dp::TunnelKind::kVxlan) {
     t.udp_port = msg.udp_port() == 0 ? dp::kVxlanPort : msg.udp_port();
   } else if (msg.udp_port() != 0) {
@@ -87,17 +91,30 @@ Status DhcpFromProto(const v1::Dhcp& msg, dp::DhcpSpec* spec) {
     *spec = d;  // off
     return Status::Ok();
   }
-  d.range_start = msg.range_start();
-  d.range_end = msg.range_end();
+  if (Status s = ReadText("network.dhcp.range_start", msg.range_start(), &d.range_start); !s.ok()) {
+    return s;
+  }
+  if (Status s = ReadText("network.dhcp.range_end", msg.range_end(), &d.range_end); !s.ok()) {
+    return s;
+  }
   if (msg.lease_seconds() != 0) {
     d.lease_s = msg.lease_seconds();
   }
   if (msg.leases_per_port() != 0) {
     d.leases_per_port = msg.leases_per_port();
   }
-  d.dns.assign(msg.dns().begin(), msg.dns().end());
+  if (Status s = ReadEach("network.dhcp.dns", msg.dns(), &d.dns); !s.ok()) {
+    return s;
+  }
   for (const v1::DhcpHost& h : msg.hosts()) {
-    d.hosts.push_back(dp::DhcpHost{h.mac(), h.address(), h.hostname()});
+    dp::DhcpHost host{.hostname = h.hostname()};
+    if (Status s = ReadText("network.dhcp.hosts.mac", h.mac(), &host.mac); !s.ok()) {
+      return s;
+    }
+    if (Status s = ReadText("network.dhcp.hosts.address", h.address(), &host.address); !s.ok()) {
+      return s;
+    }
+    d.hosts.push_back(std::move(host));
   }
   *spec = std::move(d);
   return Status::Ok();
@@ -122,7 +139,11 @@ Status ForwardsFromProto(const google::protobuf::RepeatedPtrField<v1::PortForwar
                 " is not FORWARD_PROTOCOL_TCP or FORWARD_PROTOCOL_UDP");
     }
     forward.outside_port = f.outside_port();
-    forward.guest_address = f.guest_address();
+    if (Status s =
+            ReadText("network.forwards.guest_address", f.guest_address(), &forward.guest_address);
+        !s.ok()) {
+      return s;
+    }
     forward.guest_port = f.guest_port();
     out.push_back(std::move(forward));
   }
@@ -146,7 +167,9 @@ Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec) {
   if (Status s = NetworkModeFromProto(msg.mode(), true, &spec->mode); !s.ok()) {
     return s;
   }
-  spec->gateway = msg.gateway();
+  if (Status s = ReadText("network.gateway", msg.gateway(), &spec->gateway); !s.ok()) {
+    return s;
+  }
   spec->uplink = msg.uplink();
   if (msg.has_dhcp()) {
     if (Status s = DhcpFromProto(msg.dhcp(), &spec->dhcp); !s.ok()) {
@@ -161,9 +184,10 @@ Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec) {
   }
   spec->nat_max_per_guest = msg.nat_max_per_guest();
   spec->nat_max_per_forward = msg.nat_max_per_forward();
-  spec->nat_address = msg.nat_address();
-  spec->underlay_allow.assign(msg.underlay_allow().begin(), msg.underlay_allow().end());
-  return Status::Ok();
+  if (Status s = ReadText("network.nat_address", msg.nat_address(), &spec->nat_address); !s.ok()) {
+    return s;
+  }
+  return ReadEach("network.underlay_allow", msg.underlay_allow(), &spec->underlay_allow);
 }
 
 v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
@@ -178,29 +202,29 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
                                                       : v1::TUNNEL_TYPE_GRE);
     tunnel->set_id(t.id);
     tunnel->set_uplink(t.uplink);
-    for (const auto& r : t.remotes) {
-      tunnel->add_remotes(r);
+    for (const dp::Ipv4Address r : t.remotes) {
+      tunnel->add_remotes(r.ToString());
     }
     if (t.kind == dp::TunnelKind::kVxlan) {
       tunnel->set_udp_port(t.udp_port);
     }
   }
   msg.set_mode(NetworkModeToProto(spec.mode));
-  msg.set_gateway(spec.gateway);
+  msg.set_gateway(TextOf(spec.gateway));
   msg.set_uplink(spec.uplink);
   if (!(spec.dhcp == dp::DhcpSpec{})) {
     v1::Dhcp* dhcp = msg.mutable_dhcp();
-    dhcp->set_range_start(spec.dhcp.range_start);
-    dhcp->set_range_end(spec.dhcp.range_end);
+    dhcp->set_range_start(TextOf(spec.dhcp.range_start));
+    dhcp->set_range_end(TextOf(spec.dhcp.range_end));
     dhcp->set_lease_seconds(spec.dhcp.lease_s);
     dhcp->set_leases_per_port(spec.dhcp.leases_per_port);
-    for (const auto& server : spec.dhcp.dns) {
-      dhcp->add_dns(server);
+    for (const dp::Ipv4Address server : spec.dhcp.dns) {
+      dhcp->add_dns(server.ToString());
     }
     for (const auto& h : spec.dhcp.hosts) {
       v1::DhcpHost* host = dhcp->add_hosts();
-      host->set_mac(h.mac);
-      host->set_address(h.address);
+      host->set_mac(dp::MacToString(h.mac));
+      host->set_address(h.address.ToString());
       host->set_hostname(h.hostname);
     }
   }
@@ -209,15 +233,15 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec) {
     forward->set_protocol(f.proto == dp::ForwardProto::kUdp ? v1::FORWARD_PROTOCOL_UDP
                                                             : v1::FORWARD_PROTOCOL_TCP);
     forward->set_outside_port(f.outside_port);
-    forward->set_guest_address(f.guest_address);
+    forward->set_guest_address(f.guest_address.ToString());
     forward->set_guest_port(f.guest_port);
   }
   msg.set_nat_max_connections(spec.nat_max_connections);
   msg.set_nat_max_per_guest(spec.nat_max_per_guest);
   msg.set_nat_max_per_forward(spec.nat_max_per_forward);
-  msg.set_nat_address(spec.nat_address);
-  for (const std::string& allowed : spec.underlay_allow) {
-    msg.add_underlay_allow(allowed);
+  msg.set_nat_address(TextOf(spec.nat_address));
+  for (const dp::Ipv4Cidr& allowed : spec.underlay_allow) {
+    msg.add_underlay_allow(allowed.ToString());
   }
   return msg;
 }
@@ -241,7 +265,7 @@ v1::Lease LeaseToProto(const dp::LeaseReport& lease) {
   v1::Lease msg;
   msg.set_network(lease.network);
   msg.set_mac(dp::MacToString(lease.mac));
-  msg.set_address(lease.address);
+  msg.set_address(lease.address.ToString());
   msg.set_hostname(lease.hostname);
   msg.set_expires_unix_seconds(lease.is_static ? 0 : lease.expires_unix_s);
   msg.set_static_(lease.is_static);
@@ -249,14 +273,13 @@ v1::Lease LeaseToProto(const dp::LeaseReport& lease) {
 }
 
 Status LeaseFromProto(const v1::Lease& msg, dp::LeaseReport* lease) {
-  auto mac = dp::ParseMac(msg.mac());
-  if (!mac) {
-    return Status(StatusCode::kInvalidArgument,
-                  "lease.mac: '" + msg.mac() + "' is not of the form xx:xx:xx:xx:xx:xx");
+  if (Status s = ReadText("lease.mac", msg.mac(), &lease->mac); !s.ok()) {
+    return s;
+  }
+  if (Status s = ReadText("lease.address", msg.address(), &lease->address); !s.ok()) {
+    return s;
   }
   lease->network = msg.network();
-  lease->mac = *mac;
-  lease->address = msg.address();
   lease->hostname = msg.hostname();
   lease->is_static = msg.static_();
   // A static lease never expires, whatever a hand-edited leases.json says.
@@ -345,7 +368,10 @@ Status TapFromProto(const v1::Tap& tap, dp::PortSpec* spec) {
 Status InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec) {
   spec->kind = dp::PortKind::kInternal;
   spec->netdev = internal.name();
-  spec->addresses.assign(internal.addresses().begin(), internal.addresses().end());
+  if (Status s = ReadEach("port.internal.addresses", internal.addresses(), &spec->addresses);
+      !s.ok()) {
+    return s;
+  }
   spec->mtu = internal.mtu();
   spec->driver = DriverFromProto(internal.driver());
   return CheckDriver("port.internal.driver", internal.driver());
@@ -391,21 +417,39 @@ v1::Vlan VlanToProto(const dp::VlanSpec& spec) {
   return msg;
 }
 
-dp::PortSecuritySpec SecurityFromProto(const v1::PortSecurity& msg) {
-  dp::PortSecuritySpec spec;
-  spec.macs.assign(msg.macs().begin(), msg.macs().end());
-  spec.ipv4.assign(msg.ipv4_addresses().begin(), msg.ipv4_addresses().end());
-  spec.dhcp_snooping = msg.dhcp_snooping();
-  return spec;
+Status SecurityFromProto(const v1::PortSecurity& msg, dp::PortSecuritySpec* spec) {
+  dp::PortSecuritySpec out;
+  if (Status s = ReadEach("port.security.macs", msg.macs(), &out.macs); !s.ok()) {
+    return s;
+  }
+  if (Status s = ReadEach("port.security.ipv4_addresses", msg.ipv4_addresses(), &out.ipv4);
+      !s.ok()) {
+    return s;
+  }
+  out.dhcp_snooping = msg.dhcp_snooping();
+  *spec = std::move(out);
+  return Status::Ok();
+}
+
+Status UnderlayFromProto(const v1::Underlay& msg, dp::UnderlaySpec* spec) {
+  dp::UnderlaySpec out;
+  if (Status s = ReadText("port.underlay.address", msg.address(), &out.address); !s.ok()) {
+    return s;
+  }
+  if (Status s = ReadText("port.underlay.gateway", msg.gateway(), &out.gateway); !s.ok()) {
+    return s;
+  }
+  *spec = out;
+  return Status::Ok();
 }
 
 v1::PortSecurity SecurityToProto(const dp::PortSecuritySpec& spec) {
   v1::PortSecurity msg;
-  for (const std::string& m : spec.macs) {
-    msg.add_macs(m);
+  for (const dp::MacKey m : spec.macs) {
+    msg.add_macs(dp::MacToString(m));
   }
-  for (const std::string& a : spec.ipv4) {
-    msg.add_ipv4_addresses(a);
+  for (const dp::Ipv4Address a : spec.ipv4) {
+    msg.add_ipv4_addresses(a.ToString());
   }
   msg.set_dhcp_snooping(spec.dhcp_snooping);
   return msg;
@@ -418,10 +462,14 @@ Status PortFromProto(const v1::Port& msg, dp::PortSpec* spec) {
   spec->mac_limit = msg.mac_limit();
   spec->flood_limit = msg.flood_limit();
   if (msg.has_security()) {
-    spec->security = SecurityFromProto(msg.security());
+    if (Status s = SecurityFromProto(msg.security(), &spec->security); !s.ok()) {
+      return s;
+    }
   }
   if (msg.has_underlay()) {
-    spec->underlay = dp::UnderlaySpec{msg.underlay().address(), msg.underlay().gateway()};
+    if (Status s = UnderlayFromProto(msg.underlay(), &spec->underlay); !s.ok()) {
+      return s;
+    }
   }
   if (msg.has_vlan()) {
     if (Status s = VlanFromProto(msg.vlan(), &spec->vlan); !s.ok()) {
@@ -458,8 +506,8 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
     *msg.mutable_vlan() = VlanToProto(spec.vlan);
   }
   if (spec.IsUplink()) {
-    msg.mutable_underlay()->set_address(spec.underlay.address);
-    msg.mutable_underlay()->set_gateway(spec.underlay.gateway);
+    msg.mutable_underlay()->set_address(TextOf(spec.underlay.address));
+    msg.mutable_underlay()->set_gateway(TextOf(spec.underlay.gateway));
   }
   if (spec.kind == dp::PortKind::kKernel) {
     msg.mutable_kernel()->set_netdev(spec.netdev);
@@ -481,8 +529,8 @@ v1::Port PortToProto(const dp::PortSpec& spec) {
   if (spec.kind == dp::PortKind::kInternal) {
     auto* internal = msg.mutable_internal();
     internal->set_name(spec.netdev);
-    for (const auto& a : spec.addresses) {
-      internal->add_addresses(a);
+    for (const dp::IpCidr& a : spec.addresses) {
+      internal->add_addresses(a.ToString());
     }
     internal->set_mtu(spec.mtu);
     internal->set_driver(DriverToProto(spec.driver));

@@ -20,8 +20,9 @@
 namespace switchyard::ctl {
 
 // Fills defaults (0 -> 300 s, 8192 entries, mode bridge, 3600 s leases,
-// 65536 NAT connections); validation is the Dataplane's. Enum values this
-// build does not know are INVALID_ARGUMENT naming the field.
+// 65536 NAT connections) and reads addresses into their types (address_text.h);
+// validation is the Dataplane's. Enum values this build does not know, and
+// malformed addresses, are INVALID_ARGUMENT naming the field.
 Status NetworkFromProto(const v1::Network& msg, dp::NetworkSpec* spec);
 Status TunnelFromProto(const v1::Tunnel& msg, dp::TunnelSpec* spec);
 // UNSPECIFIED is bridge on create (`create`), and refused on update.
@@ -38,7 +39,7 @@ v1::Network NetworkToProto(const dp::NetworkSpec& spec);
 void GatewayToProto(const dp::NetworkSpec& spec, const dp::GatewayReport& gateway,
                     v1::NetworkStatus* status);
 v1::Lease LeaseToProto(const dp::LeaseReport& lease);
-// INVALID_ARGUMENT for a malformed MAC.
+// INVALID_ARGUMENT for a malformed MAC or address.
 Status LeaseFromProto(const v1::Lease& msg, dp::LeaseReport* lease);
 
 // INVALID_ARGUMENT when no backend or an unspecified mode is given.
@@ -51,8 +52,11 @@ Status TapFromProto(const v1::Tap& tap, dp::PortSpec* spec);
 Status InternalFromProto(const v1::Internal& internal, dp::PortSpec* spec);
 // Validated (dp::ValidateVlanSpec); an unset message is a trunk of all VLANs.
 Status VlanFromProto(const v1::Vlan& vlan, dp::VlanSpec* spec);
-// Port security as given; checked by dp::ValidatePortSecurity.
-dp::PortSecuritySpec SecurityFromProto(const v1::PortSecurity& msg);
+// Port security as given, its MACs and addresses read; checked by
+// dp::ValidatePortSecurity.
+Status SecurityFromProto(const v1::PortSecurity& msg, dp::PortSecuritySpec* spec);
+// An empty address is no uplink; an empty gateway is on-link only.
+Status UnderlayFromProto(const v1::Underlay& msg, dp::UnderlaySpec* spec);
 
 v1::Counters CountersToProto(const dp::PortTotals& totals);
 v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);

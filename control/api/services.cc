@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "control/api/address_text.h"
 #include "control/api/convert.h"
 
 namespace switchyard::ctl {
@@ -126,7 +127,10 @@ grpc::Status NetworksService::UpdateNetwork(grpc::ServerContext*,
     }
   }
   if (req->has_gateway()) {
-    update.gateway = req->gateway();
+    if (Status s = ReadText("network.gateway", req->gateway(), &update.gateway.emplace());
+        !s.ok()) {
+      return ToGrpc(s);
+    }
   }
   if (req->has_uplink()) {
     update.uplink = req->uplink();
@@ -153,11 +157,18 @@ grpc::Status NetworksService::UpdateNetwork(grpc::ServerContext*,
     update.nat_max_per_forward = req->nat_max_per_forward();
   }
   if (req->has_nat_address()) {
-    update.nat_address = req->nat_address();
+    if (Status s =
+            ReadText("network.nat_address", req->nat_address(), &update.nat_address.emplace());
+        !s.ok()) {
+      return ToGrpc(s);
+    }
   }
   if (req->has_underlay_allow()) {
-    update.underlay_allow.emplace(req->underlay_allow().prefixes().begin(),
-                                  req->underlay_allow().prefixes().end());
+    if (Status s = ReadEach("network.underlay_allow", req->underlay_allow().prefixes(),
+                            &update.underlay_allow.emplace());
+        !s.ok()) {
+      return ToGrpc(s);
+    }
   }
   Status s;
   c_->Run([&] {
@@ -276,7 +287,10 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     }
   }
   if (req->has_underlay()) {
-    update.underlay = dp::UnderlaySpec{req->underlay().address(), req->underlay().gateway()};
+    update.underlay.emplace();
+    if (Status s = UnderlayFromProto(req->underlay(), &*update.underlay); !s.ok()) {
+      return ToGrpc(s);
+    }
   }
   if (req->has_mac_limit()) {
     update.mac_limit = req->mac_limit();
@@ -285,7 +299,10 @@ grpc::Status PortsService::UpdatePort(grpc::ServerContext*, const v1::UpdatePort
     update.flood_limit = req->flood_limit();
   }
   if (req->has_security()) {
-    update.security = SecurityFromProto(req->security());
+    update.security.emplace();
+    if (Status s = SecurityFromProto(req->security(), &*update.security); !s.ok()) {
+      return ToGrpc(s);
+    }
   }
   if (req->has_private_port()) {
     update.private_port = req->private_port();

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -45,17 +46,15 @@ struct Args {
 };
 
 bool ParseNumber(const std::string& text, long min, long max, long* out) {
-  try {
-    size_t used = 0;
-    long v = std::stol(text, &used);
-    if (used != text.size() || v < min || v > max) {
-      return false;
-    }
-    *out = v;
-    return true;
-  } catch (...) {
+  // from_chars, unlike stol, takes no leading spaces or '+'.
+  long v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || v < min || v > max) {
     return false;
   }
+  *out = v;
+  return true;
 }
 
 // "1,3,5": CPUs appended to *out; false when an item is not a CPU number.

@@ -406,11 +406,11 @@ Status Controller::UpdateNetwork(const std::string& name, const NetworkUpdate& u
   spec.mode = update.mode.value_or(spec.mode);
   if (spec.mode == dp::NetworkMode::kBridge && old->mode != dp::NetworkMode::kBridge) {
     // A bridge has none of these; what the caller sets is still checked.
-    spec.gateway.clear();
+    spec.gateway.reset();
     spec.uplink.clear();
     spec.dhcp = dp::DhcpSpec{};
     spec.forwards.clear();
-    spec.nat_address.clear();
+    spec.nat_address.reset();
     spec.underlay_allow.clear();
   }
   spec.gateway = update.gateway.value_or(spec.gateway);

@@ -36,15 +36,16 @@ struct NetworkUpdate {
   // A change to kBridge also drops the gateway, uplink, DHCP and forwards
   // not set here (a bridge has none); kIsolated keeps them, off.
   std::optional<dp::NetworkMode> mode;
-  std::optional<std::string> gateway;
+  // Set: replaces; set to nullopt: removes.
+  std::optional<std::optional<dp::Ipv4Cidr>> gateway;
   std::optional<std::string> uplink;
   std::optional<dp::DhcpSpec> dhcp;                      // replaces; DhcpSpec{} is off
   std::optional<std::vector<dp::PortForward>> forwards;  // replaces the list
   std::optional<uint32_t> nat_max_connections;
   std::optional<uint32_t> nat_max_per_guest;
   std::optional<uint32_t> nat_max_per_forward;
-  std::optional<std::string> nat_address;
-  std::optional<std::vector<std::string>> underlay_allow;  // replaces the list
+  std::optional<std::optional<dp::Ipv4Address>> nat_address;  // as gateway
+  std::optional<std::vector<dp::Ipv4Cidr>> underlay_allow;    // replaces the list
 };
 
 // What UpdatePort changes: each field that is set; the rest stay.

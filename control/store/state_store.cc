@@ -138,7 +138,7 @@ Status StateStore::Save(const DesiredState& state, uint64_t revision) const {
   if (!ToJson(msg, &json)) {
     return Status(StatusCode::kInternal, "state: cannot serialise");
   }
-  return WriteAtomically(state_path(), json);
+  return WriteFileAtomically(state_path(), json);
 }
 
 Status StateStore::SaveLeases(const std::vector<dp::LeaseReport>& leases) const {
@@ -151,7 +151,7 @@ Status StateStore::SaveLeases(const std::vector<dp::LeaseReport>& leases) const 
   if (!ToJson(msg, &json)) {
     return Status(StatusCode::kInternal, "leases: cannot serialise");
   }
-  return WriteAtomically(leases_path(), json);
+  return WriteFileAtomically(leases_path(), json);
 }
 
 Status StateStore::LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found) const {
@@ -185,13 +185,6 @@ Status StateStore::ParseLeases(const std::string& text, const std::string& path,
     out.push_back(std::move(lease));
   }
   *leases = std::move(out);
-  return Status::Ok();
-}
-
-Status StateStore::WriteAtomically(const std::string& path, const std::string& data) const {
-  if (std::string why = WriteFileAtomically(path, data); !why.empty()) {
-    return Status(StatusCode::kUnavailable, why);
-  }
   return Status::Ok();
 }
 

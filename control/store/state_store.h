@@ -55,8 +55,6 @@ class StateStore {
 
  private:
   StateStore(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
-  // Write to PATH.tmp, fsync it, rename it over `path`, fsync the directory.
-  Status WriteAtomically(const std::string& path, const std::string& data) const;
 
   std::string dir_;
   int lock_fd_;

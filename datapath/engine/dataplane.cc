@@ -140,12 +140,12 @@ void Dataplane::Publish() {
 
 Interface Dataplane::AddressOf(const PortState& uplink) {
   const UnderlaySpec& u = uplink.spec.underlay;
-  const Ipv4Prefix a = *ParseIpv4Prefix(u.address);
+  const Ipv4Cidr& a = *u.address;
   return Interface{uplink.index,
-                   a.address,
+                   a.address.value(),
                    a.length,
-                   u.gateway.empty() ? 0 : *ParseIpv4(u.gateway),
-                   HostStack::InterfaceMac(a.address, uplink.spec.name),
+                   u.gateway ? u.gateway->value() : 0,
+                   HostStack::InterfaceMac(a.address.value(), uplink.spec.name),
                    uplink.neighbors.get()};
 }
 
@@ -161,9 +161,8 @@ void Dataplane::RefreshInterfaces() {
       Interface a = AddressOf(p);
       // NAT networks' own outside addresses live on their uplink.
       for (auto& [net_name, n] : networks_) {
-        if (n.spec.mode == NetworkMode::kNat && n.spec.uplink == name &&
-            !n.spec.nat_address.empty()) {
-          a.other_addresses.push_back(*ParseIpv4(n.spec.nat_address));
+        if (n.spec.mode == NetworkMode::kNat && n.spec.uplink == name && n.spec.nat_address) {
+          a.other_addresses.push_back(n.spec.nat_address->value());
         }
       }
       interfaces.push_back(std::move(a));

@@ -11,12 +11,12 @@ namespace switchyard::dp {
 
 bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired* retired) {
   const NetworkSpec& spec = n.spec;
-  if (spec.gateway.empty() || spec.mode == NetworkMode::kBridge) {
+  if (!spec.gateway || spec.mode == NetworkMode::kBridge) {
     retired->gateway = std::move(n.gateway);
     return true;
   }
-  const Ipv4Prefix a = *ParseIpv4Prefix(spec.gateway);
-  const MacKey mac = HostStack::InterfaceMac(a.address, spec.name);
+  const Ipv4Cidr& a = *spec.gateway;
+  const MacKey mac = HostStack::InterfaceMac(a.address.value(), spec.name);
   GatewayState* g = n.gateway.get();
   if (g == nullptr) {
     const int slot = TakeSlot(port_slot_used_);
@@ -33,7 +33,7 @@ bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired*
   if (g->mac != mac && g->mac != 0) {
     n.fdb->Delete(0, g->mac, /*static_only=*/true);
   }
-  g->address = a.address;
+  g->address = a.address.value();
   g->prefix = a.length;
   g->mac = mac;
   // Also after an FDB made anew (fdb_max changed).
@@ -56,7 +56,7 @@ bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired*
   std::vector<bool> group_used(kNatGroups - kForwardGroups, false);
   for (const PortForward& f : spec.forwards) {
     ForwardRule r{static_cast<uint8_t>(f.proto == ForwardProto::kTcp ? kIpProtoTcp : kIpProtoUdp),
-                  static_cast<uint16_t>(f.outside_port), *ParseIpv4(f.guest_address),
+                  static_cast<uint16_t>(f.outside_port), f.guest_address.value(),
                   static_cast<uint16_t>(f.guest_port)};
     for (const ForwardRule& old : g->forwards) {
       if (old.proto == r.proto && old.outside_port == r.outside_port && old.group != kNoNatGroup) {
@@ -79,17 +79,17 @@ bool Dataplane::SyncGateway(NetworkState& n, const NetworkSpec& before, Retired*
   } else {
     DhcpConfig c;
     c.server_mac = mac;
-    c.server = a.address;
+    c.server = a.address.value();
     c.prefix = a.length;
-    c.range_start = *ParseIpv4(spec.dhcp.range_start);
-    c.range_end = *ParseIpv4(spec.dhcp.range_end);
+    c.range_start = spec.dhcp.range_start->value();
+    c.range_end = spec.dhcp.range_end->value();
     c.lease_s = spec.dhcp.lease_s;
     c.leases_per_port = spec.dhcp.leases_per_port;
-    for (const std::string& d : spec.dhcp.dns) {
-      c.dns.push_back(*ParseIpv4(d));
+    for (const Ipv4Address d : spec.dhcp.dns) {
+      c.dns.push_back(d.value());
     }
     for (const DhcpHost& h : spec.dhcp.hosts) {
-      c.hosts.push_back(DhcpStaticHost{*ParseMac(h.mac), *ParseIpv4(h.address), h.hostname});
+      c.hosts.push_back(DhcpStaticHost{h.mac, h.address.value(), h.hostname});
     }
     if (g->dhcp == nullptr) {
       g->dhcp = std::make_unique<DhcpServer>(std::move(c));
@@ -220,7 +220,7 @@ std::vector<LeaseReport> Dataplane::Leases(const std::string& network) const {
     }
     for (const DhcpLease& l : n.gateway->dhcp->Leases()) {
       out.push_back(
-          LeaseReport{name, l.mac, Ipv4ToString(l.address), l.hostname, l.expires_s, l.is_static});
+          LeaseReport{name, l.mac, Ipv4Address(l.address), l.hostname, l.expires_s, l.is_static});
     }
   }
   return out;
@@ -229,10 +229,9 @@ std::vector<LeaseReport> Dataplane::Leases(const std::string& network) const {
 void Dataplane::RestoreLeases(const std::vector<LeaseReport>& leases) {
   std::map<std::string, std::vector<DhcpLease>> by_network;
   for (const LeaseReport& l : leases) {
-    const std::optional<uint32_t> address = ParseIpv4(l.address);
-    if (address && !l.is_static) {
+    if (!l.is_static) {
       by_network[l.network].push_back(
-          DhcpLease{l.mac, *address, l.hostname, l.expires_unix_s, false});
+          DhcpLease{l.mac, l.address.value(), l.hostname, l.expires_unix_s, false});
     }
   }
   const uint64_t now_unix = static_cast<uint64_t>(time(nullptr));

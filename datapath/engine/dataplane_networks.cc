@@ -15,8 +15,8 @@ bool Dataplane::SyncEndpoints(NetworkState& n, const TunnelSpec& old_tunnel,
                            t.udp_port == old_tunnel.udp_port && t.uplink == old_tunnel.uplink;
   std::vector<uint32_t> wanted;
   if (t.kind != TunnelKind::kNone) {
-    for (const std::string& r : t.remotes) {
-      wanted.push_back(*ParseIpv4(r));
+    for (const Ipv4Address r : t.remotes) {
+      wanted.push_back(r.value());
     }
   }
   auto kept = [&](uint32_t remote) {
@@ -105,7 +105,7 @@ Status Dataplane::AddNetwork(const NetworkSpec& spec) {
                              ? ""
                              : ", tunnel over " + spec.tunnel.uplink)
                      << ", mode " << NetworkModeName(spec.mode)
-                     << (spec.gateway.empty() ? "" : ", gateway " + spec.gateway) << ")");
+                     << (spec.gateway ? ", gateway " + spec.gateway->ToString() : "") << ")");
   return Status::Ok();
 }
 
@@ -171,7 +171,7 @@ Status Dataplane::UpdateNetwork(const NetworkSpec& spec) {
   }
   if (new_gateway) {
     SY_INFO("network " << spec.name << ": mode " << NetworkModeName(spec.mode)
-                       << (spec.gateway.empty() ? "" : ", gateway " + spec.gateway)
+                       << (spec.gateway ? ", gateway " + spec.gateway->ToString() : "")
                        << (spec.uplink.empty() ? "" : " over " + spec.uplink));
   }
   if (new_tunnel) {

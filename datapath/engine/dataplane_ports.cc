@@ -22,11 +22,9 @@ std::string LimitText(uint32_t limit) { return limit == 0 ? "none" : std::to_str
 PortGuard Dataplane::GuardOf(const PortState& p) {
   const PortSecuritySpec& spec = p.spec.security;
   PortGuard g;
-  for (const std::string& mac : spec.macs) {
-    g.macs.push_back(*ParseMac(mac));  // validated
-  }
-  for (const std::string& ip : spec.ipv4) {
-    g.ipv4.push_back(*ParseIpv4(ip));
+  g.macs = spec.macs;
+  for (const Ipv4Address ip : spec.ipv4) {
+    g.ipv4.push_back(ip.value());
   }
   const NetworkState* n = FindNetwork(p.network);
   if (spec.dhcp_snooping && n != nullptr && n->gateway != nullptr && n->gateway->dhcp != nullptr) {
@@ -120,8 +118,9 @@ Status Dataplane::AddPort(const PortSpec& spec, bool restoring) {
     }
   });
   if (spec.IsUplink()) {
-    SY_INFO("port " << spec.name << ": uplink with underlay address " << spec.underlay.address
-                    << ", MAC " << MacToString(AddressOf(ports_.at(spec.name)).mac));
+    SY_INFO("port " << spec.name << ": uplink with underlay address "
+                    << spec.underlay.address->ToString() << ", MAC "
+                    << MacToString(AddressOf(ports_.at(spec.name)).mac));
   }
   return Status::Ok();
 }
@@ -246,7 +245,7 @@ Status Dataplane::SetPortUnderlay(const std::string& name, const UnderlaySpec& u
     return Status(StatusCode::kNotFound, "port.name: '" + name + "' does not exist");
   }
   PortState& p = it->second;
-  if (!p.spec.IsUplink() || underlay.address.empty()) {
+  if (!p.spec.IsUplink() || !underlay.address) {
     return Status(StatusCode::kInvalidArgument,
                   "port.underlay: '" + name +
                       "' would change between uplink and network port; delete and add it");
@@ -257,8 +256,8 @@ Status Dataplane::SetPortUnderlay(const std::string& name, const UnderlaySpec& u
   p.spec.underlay = underlay;
   RefreshInterfaces();
   Commit();
-  SY_INFO("port " << name << ": underlay address " << underlay.address
-                  << (underlay.gateway.empty() ? "" : " gateway " + underlay.gateway));
+  SY_INFO("port " << name << ": underlay address " << underlay.address->ToString()
+                  << (underlay.gateway ? " gateway " + underlay.gateway->ToString() : ""));
   return Status::Ok();
 }
 

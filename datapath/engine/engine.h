@@ -69,7 +69,7 @@ struct NetworkReport {
 struct LeaseReport {
   std::string network;
   MacKey mac = 0;
-  std::string address;
+  Ipv4Address address{};
   std::string hostname;         // what the client sent (option 12)
   uint64_t expires_unix_s = 0;  // static hosts: 0, never
   bool is_static = false;

@@ -39,14 +39,14 @@ const Change* Plan::Find(ObjectKind kind, const std::string& name) const {
 bool IsInfraMac(const DesiredState& state, MacKey mac) {
   for (const NetworkSpec& n : state.networks) {
     // A gateway exists, on or off, while the spec names its address.
-    const std::optional<Ipv4Prefix> a = ParseIpv4Prefix(n.gateway);
-    if (n.mode != NetworkMode::kBridge && a && HostStack::InterfaceMac(a->address, n.name) == mac) {
+    if (n.mode != NetworkMode::kBridge && n.gateway &&
+        HostStack::InterfaceMac(n.gateway->address.value(), n.name) == mac) {
       return true;
     }
   }
   for (const PortSpec& p : state.ports) {
-    if (auto a = ParseIpv4Prefix(p.underlay.address);
-        a && p.IsUplink() && HostStack::InterfaceMac(a->address, p.name) == mac) {
+    if (p.IsUplink() &&
+        HostStack::InterfaceMac(p.underlay.address->address.value(), p.name) == mac) {
       return true;
     }
   }
@@ -167,25 +167,47 @@ class Checker {
   // Replies to a NAT network's own address must find its connections and
   // no other's: neither the uplink's own address nor another network's.
   Status NatAddress(const NetworkSpec& spec) const {
-    if (spec.nat_address.empty()) {
+    if (!spec.nat_address) {
       return Status::Ok();
     }
-    const std::optional<uint32_t> address = ParseIpv4(spec.nat_address);
-    if (const PortSpec* up = Port(spec.uplink); up != nullptr && up->IsUplink()) {
-      const std::optional<Ipv4Prefix> own = ParseIpv4Prefix(up->underlay.address);
-      if (own && address == own->address) {
-        return Status(StatusCode::kInvalidArgument,
-                      "network.nat_address: " + spec.nat_address + " is the uplink " + spec.uplink +
-                          "'s own address; leave nat_address empty to use it");
-      }
+    const Ipv4Address address = *spec.nat_address;
+    if (const PortSpec* up = Port(spec.uplink);
+        up != nullptr && up->IsUplink() && up->underlay.address->address == address) {
+      return Status(StatusCode::kInvalidArgument,
+                    "network.nat_address: " + address.ToString() + " is the uplink " + spec.uplink +
+                        "'s own address; leave nat_address empty to use it");
     }
     for (const NetworkSpec& n : next_.networks) {
-      if (n.name != spec.name && !n.nat_address.empty() && ParseIpv4(n.nat_address) == address) {
-        return Status(StatusCode::kAlreadyExists, "network.nat_address: " + spec.nat_address +
+      if (n.name != spec.name && n.nat_address == address) {
+        return Status(StatusCode::kAlreadyExists, "network.nat_address: " + address.ToString() +
                                                       " is network " + n.name + "'s already");
       }
     }
     return Status::Ok();
+  }
+
+  // Why `spec` may not replace `old` (nullptr: a new port), if it may not.
+  // `network_was`: its network is in the running state (a network being
+  // deleted under it is refused there instead).
+  Status PortChange(const PortSpec* old, const PortSpec& spec, bool network_was) const {
+    if (old != nullptr && old->kind != spec.kind && !(IsVhost(old->kind) && IsVhost(spec.kind))) {
+      // vhost-user may switch between server and client; nothing else changes kind.
+      return Status(StatusCode::kInvalidArgument,
+                    "port: '" + spec.name + "' is a " + std::string(PortKindName(old->kind)) +
+                        " port; its kind cannot change (delete and add it)");
+    }
+    if (old != nullptr && old->IsUplink() != spec.IsUplink()) {
+      return Status(StatusCode::kInvalidArgument,
+                    "port.underlay: '" + spec.name +
+                        "' would change between uplink and network port; delete and add it");
+    }
+    if (Status s = ValidatePortSpec(spec); !s.ok()) {
+      return s;
+    }
+    if (!spec.IsUplink() && Network(spec.network) == nullptr && !network_was) {
+      return Status(StatusCode::kNotFound, "port.network: '" + spec.network + "' does not exist");
+    }
+    return PortClash(spec);
   }
 
   // What a port shares with others: its netdev or its socket.
@@ -352,26 +374,8 @@ Plan MakePlan(const DesiredState& running, const DesiredState& next) {
     }
     if (given_twice(ports_twice, name)) {
       c.refusal = Twice("port.name", name);
-    } else if (c.action == ChangeAction::kKeep) {
-    } else if (old != nullptr && old->kind != spec->kind &&
-               !(IsVhost(old->kind) && IsVhost(spec->kind))) {
-      // vhost-user may switch between server and client; nothing else changes kind.
-      c.refusal = Status(StatusCode::kInvalidArgument,
-                         "port: '" + name + "' is a " + std::string(PortKindName(old->kind)) +
-                             " port; its kind cannot change (delete and add it)");
-    } else if (old != nullptr && old->IsUplink() != spec->IsUplink()) {
-      c.refusal = Status(StatusCode::kInvalidArgument,
-                         "port.underlay: '" + name +
-                             "' would change between uplink and network port; delete and add it");
-    } else if (Status s = ValidatePortSpec(*spec); !s.ok()) {
-      c.refusal = s;
-    } else if (!spec->IsUplink() && check.Network(spec->network) == nullptr &&
-               was_networks.count(spec->network) == 0) {
-      // A network being deleted under it is refused there instead.
-      c.refusal =
-          Status(StatusCode::kNotFound, "port.network: '" + spec->network + "' does not exist");
-    } else if (Status clash = check.PortClash(*spec); !clash.ok()) {
-      c.refusal = clash;
+    } else if (c.action != ChangeAction::kKeep) {
+      c.refusal = check.PortChange(old, *spec, was_networks.count(spec->network) != 0);
     }
     if (c.action != ChangeAction::kKeep || !c.refusal.ok()) {
       plan.changes.push_back(std::move(c));

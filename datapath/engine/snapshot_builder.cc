@@ -111,15 +111,13 @@ std::unique_ptr<Snapshot> BuildSnapshot(const SnapshotModel& model) {
       gw.forwards = g->forwards;
       gw.guest_limit = spec.NatGuestLimit();
       gw.forward_limit = spec.NatForwardLimit();
-      for (const std::string& allowed : spec.underlay_allow) {
-        const Ipv4Prefix a = *ParseIpv4Prefix(allowed);  // validated
-        const uint32_t mask = PrefixMask(a.length);
-        gw.underlay_allow.push_back(AllowedPrefix{a.address & mask, mask});
+      for (const Ipv4Cidr& allowed : spec.underlay_allow) {
+        gw.underlay_allow.push_back(AllowedPrefix{allowed.network().value(), allowed.mask()});
       }
       const SnapshotPort* u = FindUplink(model, spec.uplink);
       auto up = uplinks.find(spec.uplink);
       if (u != nullptr && up != uplinks.end() && gw.enabled) {
-        gw.outside = spec.nat_address.empty() ? up->second->address : *ParseIpv4(spec.nat_address);
+        gw.outside = spec.nat_address ? spec.nat_address->value() : up->second->address;
         gw.uplink = u->index;
         gw.pmd = static_cast<uint16_t>(PmdOf(model, u->index));
         up->second->gateways.push_back(&gw);

@@ -1,7 +1,5 @@
 #include "datapath/engine/spec.h"
 
-#include <arpa/inet.h>
-
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -92,30 +90,6 @@ std::string_view NetdevField(PortKind kind) {
   }
 }
 
-std::string CheckCidr(const std::string& cidr) {
-  const auto slash = cidr.find('/');
-  if (slash == std::string::npos) {
-    return "'" + cidr + "' has no /PREFIX";
-  }
-  const std::string ip = cidr.substr(0, slash);
-  const std::string prefix = cidr.substr(slash + 1);
-  unsigned char buf[16];
-  int max_prefix = 0;
-  if (inet_pton(AF_INET, ip.c_str(), buf) == 1) {
-    max_prefix = 32;
-  } else if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) {
-    max_prefix = 128;
-  } else {
-    return "'" + ip + "' is not an IPv4 or IPv6 address";
-  }
-  int len = -1;
-  auto [ptr, ec] = std::from_chars(prefix.data(), prefix.data() + prefix.size(), len);
-  if (ec != std::errc() || ptr != prefix.data() + prefix.size() || len < 0 || len > max_prefix) {
-    return "prefix '" + prefix + "' is not 0.." + std::to_string(max_prefix);
-  }
-  return "";
-}
-
 Status ValidateName(std::string_view field, std::string_view name) {
   auto bad = [&](const std::string& why) {
     return Status(StatusCode::kInvalidArgument,
@@ -156,57 +130,24 @@ Status ValidateNetworkSpec(const NetworkSpec& spec) {
   return ValidateModeSettings(spec);
 }
 
-std::optional<uint32_t> ParseIpv4(const std::string& text) {
-  in_addr a{};
-  if (inet_pton(AF_INET, text.c_str(), &a) != 1) {
-    return std::nullopt;
-  }
-  return ntohl(a.s_addr);
-}
-
-std::optional<Ipv4Prefix> ParseIpv4Prefix(const std::string& text) {
-  const auto slash = text.find('/');
-  if (slash == std::string::npos) {
-    return std::nullopt;
-  }
-  auto address = ParseIpv4(text.substr(0, slash));
-  int length = -1;
-  const char* first = text.data() + slash + 1;
-  const char* last = text.data() + text.size();
-  auto [end, ec] = std::from_chars(first, last, length);
-  if (!address || ec != std::errc() || end != last || first == last || length < 0 || length > 32) {
-    return std::nullopt;
-  }
-  return Ipv4Prefix{*address, length};
-}
-
-namespace {
-
-// Unicast and usable as an endpoint: not 0.0.0.0, loopback, multicast or
-// broadcast.
-bool UsableUnicast(uint32_t a) {
-  return a != 0 && (a >> 24) != 127 && (a >> 28) != 0xe && a != 0xffffffffu;
-}
-
-}  // namespace
-
 Status ValidateUnderlay(const UnderlaySpec& spec) {
   auto bad = [](const std::string& why) {
     return Status(StatusCode::kInvalidArgument, "port.underlay." + why);
   };
-  auto prefix = ParseIpv4Prefix(spec.address);
-  if (!prefix || !UsableUnicast(prefix->address) || prefix->length == 0 || prefix->length > 30) {
-    return bad("address: '" + spec.address +
+  if (!spec.address) {
+    return bad("address: required on an uplink");
+  }
+  const Ipv4Cidr& own = *spec.address;
+  if (!own.address.IsUnicast() || own.length == 0 || own.length > 30) {
+    return bad("address: '" + own.ToString() +
                "' is not a unicast IPv4 ADDRESS/PREFIX with a prefix of 1..30");
   }
-  if (spec.gateway.empty()) {
+  if (!spec.gateway) {
     return Status::Ok();
   }
-  auto gateway = ParseIpv4(spec.gateway);
-  const uint32_t mask = ~uint32_t{0} << (32 - prefix->length);
-  if (!gateway || !UsableUnicast(*gateway) || (*gateway & mask) != (prefix->address & mask) ||
-      *gateway == prefix->address) {
-    return bad("gateway: '" + spec.gateway + "' is not another address in " + spec.address);
+  const Ipv4Address gateway = *spec.gateway;
+  if (!gateway.IsUnicast() || !own.Contains(gateway) || gateway == own.address) {
+    return bad("gateway: '" + gateway.ToString() + "' is not another address in " + own.ToString());
   }
   return Status::Ok();
 }
@@ -230,53 +171,34 @@ Status ValidateTunnel(const TunnelSpec& spec) {
   if (spec.remotes.size() > kMaxTunnelRemotes) {
     return bad("remotes: more than " + std::to_string(kMaxTunnelRemotes) + " endpoints");
   }
-  std::vector<uint32_t> seen;
-  for (const std::string& r : spec.remotes) {
-    auto a = ParseIpv4(r);
-    if (!a || !UsableUnicast(*a)) {
-      return bad("remotes: '" + r + "' is not a unicast IPv4 address");
+  std::set<Ipv4Address> seen;
+  for (const Ipv4Address r : spec.remotes) {
+    if (!r.IsUnicast()) {
+      return bad("remotes: '" + r.ToString() + "' is not a unicast IPv4 address");
     }
-    for (uint32_t other : seen) {
-      if (other == *a) {
-        return bad("remotes: " + r + " is given twice");
-      }
+    if (!seen.insert(r).second) {
+      return bad("remotes: " + r.ToString() + " is given twice");
     }
-    seen.push_back(*a);
   }
   return Status::Ok();
 }
 
 namespace {
 
-std::string Ipv4ToString(uint32_t a) {
-  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
-         std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
-}
-
-// The subnet a gateway address makes, which guests' addresses (DHCP range,
-// static hosts, forward targets) must lie in.
-struct GatewaySubnet {
-  uint32_t gateway = 0;
-  uint32_t mask = 0;
-  int length = 0;
-
-  uint32_t network() const { return gateway & mask; }
-  uint32_t broadcast() const { return network() | ~mask; }
-  std::string text() const { return Ipv4ToString(network()) + "/" + std::to_string(length); }
-};
-
-// Empty when `a` may be a guest's address on `net`, else why not.
-std::string CheckGuestAddress(const GatewaySubnet& net, uint32_t a, const std::string& text) {
-  if ((a & net.mask) != net.network()) {
-    return text + " is outside the gateway's subnet " + net.text();
+// Empty when `a` may be a guest's address on the gateway's subnet, else
+// why not.
+std::string CheckGuestAddress(const Ipv4Cidr& gateway, Ipv4Address a) {
+  const std::string text = a.ToString();
+  if (!gateway.Contains(a)) {
+    return text + " is outside the gateway's subnet " + gateway.SubnetString();
   }
-  if (a == net.network()) {
-    return text + " is the network address of " + net.text();
+  if (a == gateway.network()) {
+    return text + " is the network address of " + gateway.SubnetString();
   }
-  if (a == net.broadcast()) {
-    return text + " is the broadcast address of " + net.text();
+  if (a == gateway.broadcast()) {
+    return text + " is the broadcast address of " + gateway.SubnetString();
   }
-  if (a == net.gateway) {
+  if (a == gateway.address) {
     return text + " is the gateway's address";
   }
   return "";
@@ -298,70 +220,59 @@ Status BadMode(const std::string& field, const std::string& why) {
   return Status(StatusCode::kInvalidArgument, "network." + field + ": " + why);
 }
 
-Status ValidateDhcp(const DhcpSpec& d, const GatewaySubnet& net) {
-  if (d.range_start.empty()) {
+Status ValidateDhcp(const DhcpSpec& d, const Ipv4Cidr& net) {
+  if (!d.range_start) {
     // DhcpSpec::Enabled(): without a range the server is off, so the rest
     // would be kept and never used.
     return BadMode("dhcp.range_start",
                    "required with range_end, dns or hosts (the DHCP server is off without a "
                    "range)");
   }
-  if (d.range_end.empty()) {
+  if (!d.range_end) {
     return BadMode("dhcp.range_end", "required with range_start");
   }
-  auto first = ParseIpv4(d.range_start);
-  if (!first) {
-    return BadMode("dhcp.range_start", "'" + d.range_start + "' is not an IPv4 address");
-  }
-  auto last = ParseIpv4(d.range_end);
-  if (!last) {
-    return BadMode("dhcp.range_end", "'" + d.range_end + "' is not an IPv4 address");
-  }
-  if (std::string why = CheckGuestAddress(net, *first, d.range_start); !why.empty()) {
+  const Ipv4Address first = *d.range_start;
+  const Ipv4Address last = *d.range_end;
+  if (std::string why = CheckGuestAddress(net, first); !why.empty()) {
     return BadMode("dhcp.range_start", why);
   }
-  if (std::string why = CheckGuestAddress(net, *last, d.range_end); !why.empty()) {
+  if (std::string why = CheckGuestAddress(net, last); !why.empty()) {
     return BadMode("dhcp.range_end", why);
   }
-  if (*first > *last) {
-    return BadMode("dhcp.range_end", d.range_end + " comes before range_start " + d.range_start);
+  if (first > last) {
+    return BadMode("dhcp.range_end",
+                   last.ToString() + " comes before range_start " + first.ToString());
   }
-  if (net.gateway >= *first && net.gateway <= *last) {
-    return BadMode("dhcp.range_start", "the range " + d.range_start + "-" + d.range_end +
+  if (net.address >= first && net.address <= last) {
+    return BadMode("dhcp.range_start", "the range " + first.ToString() + "-" + last.ToString() +
                                            " holds the gateway's address " +
-                                           Ipv4ToString(net.gateway));
+                                           net.address.ToString());
   }
   if (d.dns.size() > kMaxDnsServers) {
     return BadMode("dhcp.dns", "more than " + std::to_string(kMaxDnsServers) + " servers");
   }
-  for (const std::string& server : d.dns) {
-    auto a = ParseIpv4(server);
-    if (!a || !UsableUnicast(*a)) {
-      return BadMode("dhcp.dns", "'" + server + "' is not a unicast IPv4 address");
+  for (const Ipv4Address server : d.dns) {
+    if (!server.IsUnicast()) {
+      return BadMode("dhcp.dns", "'" + server.ToString() + "' is not a unicast IPv4 address");
     }
   }
   if (d.hosts.size() > kMaxDhcpHosts) {
     return BadMode("dhcp.hosts", "more than " + std::to_string(kMaxDhcpHosts) + " hosts");
   }
   std::set<MacKey> macs;
-  std::set<uint32_t> addresses;
+  std::set<Ipv4Address> addresses;
   for (const DhcpHost& h : d.hosts) {
-    auto mac = ParseMac(h.mac);
-    if (!mac || *mac == 0 || IsMulticastMac(*mac)) {
-      return BadMode("dhcp.hosts.mac", "'" + h.mac + "' is not a unicast MAC (xx:xx:xx:xx:xx:xx)");
+    if (h.mac == 0 || IsMulticastMac(h.mac)) {
+      return BadMode("dhcp.hosts.mac", "'" + MacToString(h.mac) + "' is not a unicast MAC");
     }
-    if (!macs.insert(*mac).second) {
-      return BadMode("dhcp.hosts.mac", h.mac + " is given twice");
+    if (!macs.insert(h.mac).second) {
+      return BadMode("dhcp.hosts.mac", MacToString(h.mac) + " is given twice");
     }
-    auto a = ParseIpv4(h.address);
-    if (!a) {
-      return BadMode("dhcp.hosts.address", "'" + h.address + "' is not an IPv4 address");
-    }
-    if (std::string why = CheckGuestAddress(net, *a, h.address); !why.empty()) {
+    if (std::string why = CheckGuestAddress(net, h.address); !why.empty()) {
       return BadMode("dhcp.hosts.address", why);
     }
-    if (!addresses.insert(*a).second) {
-      return BadMode("dhcp.hosts.address", h.address + " is given to two hosts");
+    if (!addresses.insert(h.address).second) {
+      return BadMode("dhcp.hosts.address", h.address.ToString() + " is given to two hosts");
     }
     if (!h.hostname.empty() && !ValidHostname(h.hostname)) {
       return BadMode("dhcp.hosts.hostname",
@@ -371,7 +282,7 @@ Status ValidateDhcp(const DhcpSpec& d, const GatewaySubnet& net) {
   return Status::Ok();
 }
 
-Status ValidateForwards(const std::vector<PortForward>& forwards, const GatewaySubnet& net) {
+Status ValidateForwards(const std::vector<PortForward>& forwards, const Ipv4Cidr& net) {
   if (forwards.size() > kMaxForwards) {
     return BadMode("forwards", "more than " + std::to_string(kMaxForwards) + " forwards");
   }
@@ -384,11 +295,7 @@ Status ValidateForwards(const std::vector<PortForward>& forwards, const GatewayS
     if (f.guest_port < 1 || f.guest_port > 65535) {
       return BadMode("forwards.guest_port", std::to_string(f.guest_port) + " is outside 1..65535");
     }
-    auto a = ParseIpv4(f.guest_address);
-    if (!a) {
-      return BadMode("forwards.guest_address", "'" + f.guest_address + "' is not an IPv4 address");
-    }
-    if (std::string why = CheckGuestAddress(net, *a, f.guest_address); !why.empty()) {
+    if (std::string why = CheckGuestAddress(net, f.guest_address); !why.empty()) {
       return BadMode("forwards.guest_address", why);
     }
     if (!outside.insert({f.proto, f.outside_port}).second) {
@@ -430,10 +337,9 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
                                                std::to_string(kMaxLeasesPerPort));
   }
   const DhcpSpec& d = spec.dhcp;
-  const bool dhcp_given =
-      !d.range_start.empty() || !d.range_end.empty() || !d.dns.empty() || !d.hosts.empty();
+  const bool dhcp_given = d.range_start || d.range_end || !d.dns.empty() || !d.hosts.empty();
   if (spec.mode == NetworkMode::kBridge) {
-    if (!spec.gateway.empty()) {
+    if (spec.gateway) {
       return BadMode("gateway",
                      "a bridge network has none (the switch has no address on it); "
                      "modes nat, routed and isolated have one");
@@ -449,7 +355,7 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
     if (!spec.forwards.empty()) {
       return BadMode("forwards", "only nat networks have port forwards");
     }
-    if (!spec.nat_address.empty()) {
+    if (spec.nat_address) {
       return BadMode("nat_address", "only nat networks have one");
     }
     if (!spec.underlay_allow.empty()) {
@@ -463,23 +369,21 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
     }
     return BadMode("tunnel", "a " + mode + " network's traffic leaves by its uplink, not a tunnel");
   }
-  std::optional<GatewaySubnet> subnet;
-  if (!spec.gateway.empty()) {
-    auto p = ParseIpv4Prefix(spec.gateway);
-    if (!p || !UsableUnicast(p->address) || p->length < kMinGatewayPrefix ||
-        p->length > kMaxGatewayPrefix) {
-      return BadMode("gateway", "'" + spec.gateway +
+  const std::optional<Ipv4Cidr>& subnet = spec.gateway;
+  if (subnet) {
+    const Ipv4Cidr& net = *subnet;
+    if (!net.address.IsUnicast() || net.length < kMinGatewayPrefix ||
+        net.length > kMaxGatewayPrefix) {
+      return BadMode("gateway", "'" + net.ToString() +
                                     "' is not a unicast IPv4 ADDRESS/PREFIX with a prefix of " +
                                     std::to_string(kMinGatewayPrefix) + ".." +
                                     std::to_string(kMaxGatewayPrefix));
     }
-    GatewaySubnet net{p->address, ~uint32_t{0} << (32 - p->length), p->length};
-    if (p->address == net.network() || p->address == net.broadcast()) {
-      return BadMode("gateway", "'" + spec.gateway + "' is the " +
-                                    (p->address == net.network() ? "network" : "broadcast") +
-                                    " address of " + net.text() + ", not a host's");
+    if (net.address == net.network() || net.address == net.broadcast()) {
+      return BadMode("gateway", "'" + net.ToString() + "' is the " +
+                                    (net.address == net.network() ? "network" : "broadcast") +
+                                    " address of " + net.SubnetString() + ", not a host's");
     }
-    subnet = net;
   } else if (spec.HasGateway()) {
     return BadMode("gateway", "required in a " + mode +
                                   " network: the switch's address on it, e.g. 192.168.100.1/24");
@@ -512,31 +416,23 @@ Status ValidateModeSettings(const NetworkSpec& spec) {
       return s;
     }
   }
-  if (!spec.nat_address.empty()) {
+  if (spec.nat_address) {
     if (spec.mode == NetworkMode::kRouted) {
       return BadMode("nat_address",
                      "only nat networks have one (a routed network's guests "
                      "leave as themselves)");
     }
-    auto a = ParseIpv4(spec.nat_address);
-    if (!a || !UsableUnicast(*a)) {
-      return BadMode("nat_address", "'" + spec.nat_address + "' is not a unicast IPv4 address");
+    const Ipv4Address a = *spec.nat_address;
+    if (!a.IsUnicast()) {
+      return BadMode("nat_address", "'" + a.ToString() + "' is not a unicast IPv4 address");
     }
-    if (subnet && (*a & subnet->mask) == subnet->network()) {
-      return BadMode("nat_address", "'" + spec.nat_address +
-                                        "' is inside the network's own "
-                                        "subnet " +
-                                        subnet->text());
+    if (subnet && subnet->Contains(a)) {
+      return BadMode("nat_address", "'" + a.ToString() + "' is inside the network's own subnet " +
+                                        subnet->SubnetString());
     }
   }
   if (spec.underlay_allow.size() > kMaxUnderlayAllow) {
     return BadMode("underlay_allow", "more than " + std::to_string(kMaxUnderlayAllow) + " entries");
-  }
-  for (const std::string& allowed : spec.underlay_allow) {
-    auto p = ParseIpv4Prefix(allowed);
-    if (!p) {
-      return BadMode("underlay_allow", "'" + allowed + "' is not an IPv4 ADDRESS/PREFIX");
-    }
   }
   return Status::Ok();
 }
@@ -629,18 +525,18 @@ Status ValidatePortSecurity(const PortSecuritySpec& spec) {
                   "port.security: at most " + std::to_string(kMaxSecurityMacs) + " MACs and " +
                       std::to_string(kMaxSecurityAddresses) + " addresses");
   }
-  for (const std::string& text : spec.macs) {
-    const std::optional<MacKey> mac = ParseMac(text);
-    if (!mac || *mac == 0 || IsMulticastMac(*mac)) {
+  for (const MacKey mac : spec.macs) {
+    if (mac == 0 || IsMulticastMac(mac)) {
       return Status(StatusCode::kInvalidArgument,
-                    "port.security.macs: '" + text + "' is not a unicast MAC address");
+                    "port.security.macs: '" + MacToString(mac) + "' is not a unicast MAC address");
     }
   }
-  for (const std::string& text : spec.ipv4) {
-    const std::optional<uint32_t> ip = ParseIpv4(text);
-    if (!ip || *ip == 0 || *ip == 0xffffffff || (*ip >> 28) == 0xe) {
-      return Status(StatusCode::kInvalidArgument,
-                    "port.security.ipv4_addresses: '" + text + "' is not a unicast IPv4 address");
+  for (const Ipv4Address ip : spec.ipv4) {
+    const uint32_t v = ip.value();
+    if (v == 0 || v == 0xffffffff || (v >> 28) == 0xe) {
+      return Status(
+          StatusCode::kInvalidArgument,
+          "port.security.ipv4_addresses: '" + ip.ToString() + "' is not a unicast IPv4 address");
     }
   }
   return Status::Ok();
@@ -677,7 +573,7 @@ Status ValidatePortSpec(const PortSpec& spec) {
                     "port.security: an uplink carries tunnels, not a guest's frames");
     }
   } else {
-    if (!spec.underlay.gateway.empty()) {
+    if (spec.underlay.gateway) {
       return Status(StatusCode::kInvalidArgument,
                     "port.underlay.gateway: given without an address");
     }
@@ -714,11 +610,6 @@ Status ValidatePortSpec(const PortSpec& spec) {
           StatusCode::kInvalidArgument,
           std::string(spec.kind == PortKind::kTap ? "port.tap.mtu: " : "port.internal.mtu: ") +
               std::to_string(spec.mtu) + " is outside 68..65521");
-    }
-    for (const std::string& cidr : spec.addresses) {
-      if (std::string why = CheckCidr(cidr); !why.empty()) {
-        return Status(StatusCode::kInvalidArgument, "port.internal.addresses: " + why);
-      }
     }
     return Status::Ok();
   }

@@ -12,14 +12,17 @@
 #include <vector>
 
 #include "common/status.h"
+#include "datapath/core/address.h"
+#include "datapath/core/types.h"
 #include "datapath/core/vlan.h"
 
 namespace switchyard::dp {
 
 // An uplink's own IPv4 address on the underlay that tunnels run over.
 struct UnderlaySpec {
-  std::string address{};  // "10.77.0.1/24"; empty: the port is no uplink
-  std::string gateway{};  // next hop for endpoints off the subnet; empty: on-link only
+  std::optional<Ipv4Cidr> address{};  // unset: the port is no uplink
+  std::optional<Ipv4Address>
+      gateway{};  // next hop for endpoints off the subnet; unset: on-link only
 
   bool operator==(const UnderlaySpec&) const = default;
 };
@@ -32,21 +35,11 @@ struct TunnelSpec {
   TunnelKind kind = TunnelKind::kNone;
   uint32_t id = 0;
   std::string uplink{};
-  std::vector<std::string> remotes{};  // IPv4 addresses
-  uint32_t udp_port = 4789;            // VXLAN
+  std::vector<Ipv4Address> remotes{};
+  uint32_t udp_port = 4789;  // VXLAN
 
   bool operator==(const TunnelSpec&) const = default;
 };
-
-struct Ipv4Prefix {
-  uint32_t address = 0;  // host order
-  int length = 0;
-};
-
-// "a.b.c.d" in host order, or nullopt.
-std::optional<uint32_t> ParseIpv4(const std::string& text);
-// "a.b.c.d/N", or nullopt.
-std::optional<Ipv4Prefix> ParseIpv4Prefix(const std::string& text);
 
 // What a network is to the rest of the world, as libvirt's network modes:
 //  - kBridge: a plain L2 segment; the switch has no address on it.
@@ -62,23 +55,23 @@ enum class NetworkMode { kBridge, kNat, kRouted, kIsolated };
 
 // A fixed address for one MAC.
 struct DhcpHost {
-  std::string mac{};
-  std::string address{};
+  MacKey mac = 0;
+  Ipv4Address address{};
   std::string hostname{};  // offered as option 12 when set
 
   bool operator==(const DhcpHost&) const = default;
 };
 
-// The network's DHCPv4 server; off while range_start is empty.
+// The network's DHCPv4 server; off while range_start is unset.
 struct DhcpSpec {
-  std::string range_start{};  // dynamic leases, inside the gateway's subnet
-  std::string range_end{};
+  std::optional<Ipv4Address> range_start{};  // dynamic leases, inside the gateway's subnet
+  std::optional<Ipv4Address> range_end{};
   uint32_t lease_s = 3600;
   uint32_t leases_per_port = 16;   // clients with a lease or offer, per guest port
-  std::vector<std::string> dns{};  // option 6; empty: not offered
+  std::vector<Ipv4Address> dns{};  // option 6; empty: not offered
   std::vector<DhcpHost> hosts{};   // static leases, by MAC; may lie outside the range
 
-  bool Enabled() const { return !range_start.empty(); }
+  bool Enabled() const { return range_start.has_value(); }
   bool operator==(const DhcpSpec&) const = default;
 };
 
@@ -89,7 +82,7 @@ enum class ForwardProto { kTcp, kUdp };
 struct PortForward {
   ForwardProto proto = ForwardProto::kTcp;
   uint32_t outside_port = 0;
-  std::string guest_address{};
+  Ipv4Address guest_address{};
   uint32_t guest_port = 0;
 
   bool operator==(const PortForward&) const = default;
@@ -101,8 +94,8 @@ struct NetworkSpec {
   uint32_t fdb_max = 8192;
   TunnelSpec tunnel{};  // kind kNone: the network stays on this host
   NetworkMode mode = NetworkMode::kBridge;
-  std::string gateway{};  // kNat, kRouted: the switch's address, "192.168.100.1/24"
-  std::string uplink{};   // kNat, kRouted: a port with an underlay address
+  std::optional<Ipv4Cidr> gateway{};  // kNat, kRouted: the switch's address and subnet
+  std::string uplink{};               // kNat, kRouted: a port with an underlay address
   DhcpSpec dhcp{};
   std::vector<PortForward> forwards{};   // kNat only
   uint32_t nat_max_connections = 65536;  // kNat: connection table size
@@ -111,14 +104,14 @@ struct NetworkSpec {
   uint32_t nat_max_per_guest = 0;
   uint32_t nat_max_per_forward = 0;
   // kNat: the address guests leave as and forwards listen on, when not the
-  // uplink's (which is also this host's tunnel endpoint); "" for the
+  // uplink's (which is also this host's tunnel endpoint); unset for the
   // uplink's. The switch answers ARP and pings for it on the uplink.
-  std::string nat_address{};
+  std::optional<Ipv4Address> nat_address{};
   // kNat, kRouted: hosts of the uplink's own subnet (the underlay) the
-  // guests may reach, as "ADDRESS/PREFIX"; every other underlay host is
-  // refused (underlay_refused). Tunnel endpoints and the host's own
-  // addresses stay refused whatever this says.
-  std::vector<std::string> underlay_allow{};
+  // guests may reach; every other underlay host is refused
+  // (underlay_refused). Tunnel endpoints and the host's own addresses stay
+  // refused whatever this says.
+  std::vector<Ipv4Cidr> underlay_allow{};
   uint32_t NatGuestLimit() const { return LimitOrQuarter(nat_max_per_guest); }
   uint32_t NatForwardLimit() const { return LimitOrQuarter(nat_max_per_forward); }
 
@@ -178,8 +171,8 @@ struct VlanSpec {
 // addresses it may use (and those the network's DHCP server leases to one
 // of its MACs, with dhcp_snooping). Off when `macs` is empty.
 struct PortSecuritySpec {
-  std::vector<std::string> macs{};
-  std::vector<std::string> ipv4{};
+  std::vector<MacKey> macs{};
+  std::vector<Ipv4Address> ipv4{};
   bool dhcp_snooping = false;
 
   bool Enabled() const { return !macs.empty(); }
@@ -198,8 +191,8 @@ struct PortSpec {
   int tap_owner_uid = -1;     // kTap: user QEMU runs as; -1: root
   uint32_t mtu = 0;           // kTap, kInternal: 0 = 1500
   bool tap_multi_queue = false;
-  bool tap_adopt = false;  // kTap: take over a TAP the switch did not make, and leave it
-  std::vector<std::string> addresses{};       // kInternal: "10.0.0.1/24", ...
+  bool tap_adopt = false;           // kTap: take over a TAP the switch did not make, and leave it
+  std::vector<IpCidr> addresses{};  // kInternal: the host side's addresses
   KernelDriver driver = KernelDriver::kAuto;  // kKernel, kTap, kInternal
   VlanSpec vlan{};
   // Set: the port is an uplink. It has no network (and no VLANs); it
@@ -218,7 +211,7 @@ struct PortSpec {
   // the port may start; the rest are dropped. 0: no limit.
   uint32_t flood_limit = 0;
 
-  bool IsUplink() const { return !underlay.address.empty(); }
+  bool IsUplink() const { return underlay.address.has_value(); }
   bool operator==(const PortSpec&) const = default;
 };
 
@@ -250,9 +243,6 @@ inline constexpr size_t kMaxUnderlayAllow = 64;
 // Gateway subnets: /8 .. /30.
 inline constexpr int kMinGatewayPrefix = 8;
 inline constexpr int kMaxGatewayPrefix = 30;
-
-// "ADDRESS/PREFIX", IPv4 or IPv6: empty when fine, else the reason.
-std::string CheckCidr(const std::string& cidr);
 
 // Names: 1-32 characters of [A-Za-z0-9_.-], starting with a letter or digit.
 Status ValidateName(std::string_view field, std::string_view name);

@@ -4,11 +4,6 @@
 
 namespace switchyard::dp {
 
-std::string Ipv4ToString(uint32_t a) {
-  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
-         std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff);
-}
-
 std::string TunnelEndpoint::Name() const {
   return std::string(type_ == TunnelType::kVxlan ? "vxlan-" : "gre-") + Ipv4ToString(remote_ip_);
 }

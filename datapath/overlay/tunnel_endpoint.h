@@ -13,6 +13,7 @@
 #include <atomic>
 #include <string>
 
+#include "datapath/core/address.h"
 #include "datapath/overlay/tunnel.h"
 #include "datapath/ports/port.h"
 
@@ -51,8 +52,5 @@ class TunnelEndpoint : public Port {
   std::atomic<MacKey> next_hop_mac_{0};
   std::atomic<bool> link_up_{false};
 };
-
-// "a.b.c.d" of a host-order IPv4 address.
-std::string Ipv4ToString(uint32_t address);
 
 }  // namespace switchyard::dp

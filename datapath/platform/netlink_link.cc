@@ -51,4 +51,18 @@ Status SetLinkUp(nl_sock* sock, const std::string& ifname, uint32_t mtu,
   return Status::Ok();
 }
 
+Status DeleteLink(nl_sock* sock, const std::string& ifname) {
+  if (sock == nullptr) {
+    return Status(StatusCode::kUnavailable, "no rtnetlink socket to delete " + ifname);
+  }
+  rtnl_link* link = rtnl_link_alloc();
+  rtnl_link_set_name(link, ifname.c_str());
+  const int err = rtnl_link_delete(sock, link);
+  rtnl_link_put(link);
+  if (err < 0) {
+    return NlError("cannot delete " + ifname, err);
+  }
+  return Status::Ok();
+}
+
 }  // namespace switchyard

@@ -33,4 +33,8 @@ Status NlError(const std::string& what, int err);
 Status SetLinkUp(nl_sock* sock, const std::string& ifname, uint32_t mtu,
                  std::string_view mtu_field);
 
+// Deletes `ifname` (RTM_DELLINK): a TAP even while a process holds it
+// open, and both ends of a veth pair.
+Status DeleteLink(nl_sock* sock, const std::string& ifname);
+
 }  // namespace switchyard

@@ -254,10 +254,7 @@ Status VmManager::Save() const {
   if (!google::protobuf::util::MessageToJsonString(all, &json, opts).ok()) {
     return Unavailable("cannot serialise the VM definitions");
   }
-  if (std::string why = WriteFileAtomically(options_.state_dir + "/vms.json", json); !why.empty()) {
-    return Unavailable(why);
-  }
-  return Status::Ok();
+  return WriteFileAtomically(options_.state_dir + "/vms.json", json);
 }
 
 void VmManager::SetState(Vm& vm, VmState state, const std::string& detail) {

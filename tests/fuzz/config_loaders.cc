@@ -153,8 +153,10 @@ void UpdatePort(const v1::UpdatePortRequest& req) {
     }
   }
   if (req.has_underlay()) {
-    (void)dp::ValidateUnderlay(
-        dp::UnderlaySpec{req.underlay().address(), req.underlay().gateway()});
+    dp::UnderlaySpec underlay;
+    if (ctl::UnderlayFromProto(req.underlay(), &underlay).ok()) {
+      (void)dp::ValidateUnderlay(underlay);
+    }
   }
 }
 

@@ -41,12 +41,13 @@ Status TxChecksumOff(const std::string& ifname) {
   return Status::Ok();
 }
 
-Status AddAddress(nl_sock* sock, int ifindex, const std::string& cidr) {
-  nl_addr* local = nullptr;
-  if (int err = nl_addr_parse(cidr.c_str(), AF_UNSPEC, &local); err < 0) {
-    return Status(StatusCode::kInvalidArgument,
-                  "port.internal.addresses: '" + cidr + "': " + nl_geterror(err));
+Status AddAddress(nl_sock* sock, int ifindex, const IpCidr& cidr) {
+  nl_addr* local = nl_addr_build(cidr.family == IpCidr::Family::kIpv4 ? AF_INET : AF_INET6,
+                                 cidr.bytes.data(), static_cast<size_t>(cidr.AddressBytes()));
+  if (local == nullptr) {
+    return Status(StatusCode::kResourceExhausted, "internal: out of memory");
   }
+  nl_addr_set_prefixlen(local, cidr.length);
   rtnl_addr* addr = rtnl_addr_alloc();
   rtnl_addr_set_ifindex(addr, ifindex);
   int err = rtnl_addr_set_local(addr, local);
@@ -56,7 +57,7 @@ Status AddAddress(nl_sock* sock, int ifindex, const std::string& cidr) {
   rtnl_addr_put(addr);
   nl_addr_put(local);
   if (err < 0) {
-    return NlError("port.internal.addresses: cannot add " + cidr, err);
+    return NlError("port.internal.addresses: cannot add " + cidr.ToString(), err);
   }
   return Status::Ok();
 }
@@ -95,7 +96,7 @@ Status InternalDevice::Create(const InternalConfig& config, std::unique_ptr<Inte
     }
   }
   const int ifindex = static_cast<int>(if_nametoindex(config.ifname.c_str()));
-  for (const std::string& cidr : config.addresses) {
+  for (const IpCidr& cidr : config.addresses) {
     if (Status s = AddAddress(sock.get(), ifindex, cidr); !s.ok()) {
       return s;
     }
@@ -111,13 +112,10 @@ InternalDevice::~InternalDevice() {
     return;
   }
   NlSocket sock;
-  rtnl_link* link = rtnl_link_alloc();
-  rtnl_link_set_name(link, config_.ifname.c_str());
   // Deleting one end of a veth pair deletes both.
-  if (sock.get() != nullptr && rtnl_link_delete(sock.get(), link) >= 0) {
+  if (DeleteLink(sock.get(), config_.ifname).ok()) {
     SY_INFO("internal " << config_.ifname << ": deleted");
   }
-  rtnl_link_put(link);
 }
 
 }  // namespace switchyard::dp

@@ -14,14 +14,15 @@
 #include <vector>
 
 #include "common/status.h"
+#include "datapath/core/address.h"
 #include "datapath/ports/kernel_device.h"
 
 namespace switchyard::dp {
 
 struct InternalConfig {
-  std::string ifname;                  // host end; at most 12 characters
-  std::vector<std::string> addresses;  // "10.0.0.1/24", "fd00::1/64"
-  uint32_t mtu = 0;                    // 0: 1500
+  std::string ifname;             // host end; at most 12 characters
+  std::vector<IpCidr> addresses;  // the host end's, IPv4 or IPv6
+  uint32_t mtu = 0;               // 0: 1500
   // False when the switch end is read with AF_XDP, which carries no
   // offload state: the host stack must then fill in its own checksums.
   bool checksum_offload = true;

@@ -22,10 +22,14 @@
 #include "kvm-host/agent/convert.h"
 #include "switchyard/v1/vms.pb.h"
 #include "tests/fuzz/dp_world.h"
+#include "tests/unit/datapath/address_literals.h"
 
 namespace fs = std::filesystem;
 using namespace switchyard::dp;
 using namespace switchyard::dp::fuzz;
+using switchyard::dp::test::Cidr;
+using switchyard::dp::test::Ip;
+using switchyard::dp::test::Mac;
 namespace ctl = switchyard::ctl;
 namespace kvm = switchyard::kvm;
 namespace v1 = switchyard::v1;
@@ -364,22 +368,23 @@ void ConfigSeeds() {
   NetworkSpec lan;
   lan.name = "lan0";
   lan.mode = NetworkMode::kNat;
-  lan.gateway = "192.168.50.1/24";
+  lan.gateway = Cidr("192.168.50.1/24");
   lan.uplink = "up0";
-  lan.dhcp.range_start = "192.168.50.100";
-  lan.dhcp.range_end = "192.168.50.199";
-  lan.dhcp.dns = {"192.168.50.1"};
-  lan.dhcp.hosts = {DhcpHost{"52:54:00:00:00:01", "192.168.50.10", "web"}};
-  lan.forwards = {PortForward{ForwardProto::kTcp, 8080, "192.168.50.10", 80}};
+  lan.dhcp.range_start = Ip("192.168.50.100");
+  lan.dhcp.range_end = Ip("192.168.50.199");
+  lan.dhcp.dns = {Ip("192.168.50.1")};
+  lan.dhcp.hosts = {DhcpHost{Mac("52:54:00:00:00:01"), Ip("192.168.50.10"), "web"}};
+  lan.forwards = {PortForward{ForwardProto::kTcp, 8080, Ip("192.168.50.10"), 80}};
   d.networks.push_back(lan);
   NetworkSpec ovl;
   ovl.name = "ovl0";
-  ovl.tunnel = TunnelSpec{TunnelKind::kVxlan, 42, "up0", {"10.99.0.20", "10.99.0.21"}, 4789};
+  ovl.tunnel =
+      TunnelSpec{TunnelKind::kVxlan, 42, "up0", {Ip("10.99.0.20"), Ip("10.99.0.21")}, 4789};
   d.networks.push_back(ovl);
   NetworkSpec routed;
   routed.name = "r0";
   routed.mode = NetworkMode::kRouted;
-  routed.gateway = "192.168.60.1/24";
+  routed.gateway = Cidr("192.168.60.1/24");
   routed.uplink = "up0";
   d.networks.push_back(routed);
   PortSpec vm{.name = "vm1",
@@ -391,7 +396,7 @@ void ConfigSeeds() {
   vm.vlan.native = 10;
   d.ports.push_back(vm);
   PortSpec up{.name = "up0", .network = "", .kind = PortKind::kKernel, .netdev = "eth1"};
-  up.underlay = UnderlaySpec{"10.99.0.1/24", "10.99.0.254"};
+  up.underlay = UnderlaySpec{Cidr("10.99.0.1/24"), Ip("10.99.0.254")};
   d.ports.push_back(up);
   d.ports.push_back({.name = "tap0",
                      .network = "lan0",
@@ -406,9 +411,9 @@ void ConfigSeeds() {
   switchyard::store::Leases leases;
   leases.set_version(1);
   *leases.add_leases() = ctl::LeaseToProto(
-      LeaseReport{"lan0", 0x525400000001, "192.168.50.101", "vm-a", 1700003600, false});
+      LeaseReport{"lan0", 0x525400000001, Ip("192.168.50.101"), "vm-a", 1700003600, false});
   *leases.add_leases() =
-      ctl::LeaseToProto(LeaseReport{"lan0", 0x525400000002, "192.168.50.10", "web", 0, true});
+      ctl::LeaseToProto(LeaseReport{"lan0", 0x525400000002, Ip("192.168.50.10"), "web", 0, true});
   Write(t, "leases_json", With(1, Json(leases)));
 
   kvm::VmConfig config;

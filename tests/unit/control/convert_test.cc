@@ -2,8 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "tests/unit/datapath/address_literals.h"
+
 namespace switchyard::ctl {
 namespace {
+
+using dp::test::Cidr;
+using dp::test::Ip;
+using dp::test::Mac;
 
 TEST(ConvertTest, StatusCodesMapOneToOne) {
   EXPECT_EQ(ToGrpc(Status::Ok()).error_code(), grpc::StatusCode::OK);
@@ -53,7 +61,7 @@ TEST(ConvertTest, TunnelsRoundTripWithTheirDefaults) {
   ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
   EXPECT_EQ(spec.tunnel.kind, dp::TunnelKind::kVxlan);
   EXPECT_EQ(spec.tunnel.udp_port, 4789u);  // 0 means the IANA port
-  EXPECT_EQ(spec.tunnel.remotes, (std::vector<std::string>{"10.77.0.2", "10.77.0.3"}));
+  EXPECT_EQ(spec.tunnel.remotes, (std::vector<dp::Ipv4Address>{Ip("10.77.0.2"), Ip("10.77.0.3")}));
   dp::NetworkSpec back;
   ASSERT_TRUE(NetworkFromProto(NetworkToProto(spec), &back).ok());
   EXPECT_EQ(back, spec);
@@ -96,6 +104,81 @@ TEST(ConvertTest, BadTunnelsAreRefusedWithTheField) {
             std::string::npos);
 }
 
+// Every address field is read once, here: a malformed one is refused
+// naming its field, before any validation sees the spec.
+TEST(ConvertTest, MalformedAddressesAreRefusedNamingTheirField) {
+  const std::pair<std::function<void(v1::Network*)>, std::string> networks[] = {
+      {[](v1::Network* n) { n->set_gateway("192.168.100.1"); },
+       "network.gateway: '192.168.100.1' is not an IPv4 ADDRESS/PREFIX"},
+      {[](v1::Network* n) { n->set_gateway("fd00::1/64"); },
+       "network.gateway: 'fd00::1/64' is not an IPv4 ADDRESS/PREFIX"},
+      {[](v1::Network* n) { n->set_nat_address("10.99.0"); },
+       "network.nat_address: '10.99.0' is not an IPv4 address"},
+      {[](v1::Network* n) { n->add_underlay_allow("10.99.0.0/33"); },
+       "network.underlay_allow: '10.99.0.0/33' is not an IPv4 ADDRESS/PREFIX"},
+      {[](v1::Network* n) { n->mutable_tunnel()->add_remotes("10.0.0.300"); },
+       "network.tunnel.remotes: '10.0.0.300' is not an IPv4 address"},
+      {[](v1::Network* n) { n->mutable_dhcp()->set_range_start("192.168.100.x"); },
+       "network.dhcp.range_start: '192.168.100.x' is not an IPv4 address"},
+      {[](v1::Network* n) { n->mutable_dhcp()->set_range_end("fd00::1"); },
+       "network.dhcp.range_end: 'fd00::1' is not an IPv4 address"},
+      {[](v1::Network* n) { n->mutable_dhcp()->add_dns("dns.example"); },
+       "network.dhcp.dns: 'dns.example' is not an IPv4 address"},
+      {[](v1::Network* n) { n->mutable_dhcp()->add_hosts()->set_mac("zz:54:00:00:00:03"); },
+       "network.dhcp.hosts.mac: 'zz:54:00:00:00:03' is not a MAC address (xx:xx:xx:xx:xx:xx)"},
+      {[](v1::Network* n) {
+         v1::DhcpHost* h = n->mutable_dhcp()->add_hosts();
+         h->set_mac("52:54:00:00:00:03");
+       },
+       "network.dhcp.hosts.address: '' is not an IPv4 address"},
+      {[](v1::Network* n) {
+         v1::PortForward* f = n->add_forwards();
+         f->set_protocol(v1::FORWARD_PROTOCOL_TCP);
+         f->set_guest_address("guest");
+       },
+       "network.forwards.guest_address: 'guest' is not an IPv4 address"},
+      // A NUL cuts no address short.
+      {[](v1::Network* n) { n->set_nat_address(std::string("10.99.0.1\0", 10)); },
+       std::string("network.nat_address: '10.99.0.1\0' is not an IPv4 address", 56)},
+  };
+  for (const auto& [edit, want] : networks) {
+    v1::Network msg;
+    msg.set_name("nat0");
+    edit(&msg);
+    dp::NetworkSpec spec;
+    const Status s = NetworkFromProto(msg, &spec);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.message(), want);
+  }
+  const std::pair<std::function<void(v1::Port*)>, std::string> ports[] = {
+      {[](v1::Port* p) { p->mutable_underlay()->set_address("10.77.0.1"); },
+       "port.underlay.address: '10.77.0.1' is not an IPv4 ADDRESS/PREFIX"},
+      {[](v1::Port* p) {
+         p->mutable_underlay()->set_address("10.77.0.1/24");
+         p->mutable_underlay()->set_gateway("nope");
+       },
+       "port.underlay.gateway: 'nope' is not an IPv4 address"},
+      {[](v1::Port* p) { p->mutable_security()->add_macs("52:54"); },
+       "port.security.macs: '52:54' is not a MAC address (xx:xx:xx:xx:xx:xx)"},
+      {[](v1::Port* p) { p->mutable_security()->add_ipv4_addresses("10.0.0.1/32"); },
+       "port.security.ipv4_addresses: '10.0.0.1/32' is not an IPv4 address"},
+      {[](v1::Port* p) { p->mutable_internal()->add_addresses("10.0.0.1"); },
+       "port.internal.addresses: '10.0.0.1' has no /PREFIX"},
+      {[](v1::Port* p) { p->mutable_internal()->add_addresses("fd00::1/129"); },
+       "port.internal.addresses: prefix '129' is not 0..128"},
+  };
+  for (const auto& [edit, want] : ports) {
+    v1::Port msg;
+    msg.set_name("p0");
+    msg.mutable_kernel()->set_netdev("veth0");
+    edit(&msg);
+    dp::PortSpec spec;
+    const Status s = PortFromProto(msg, &spec);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.message(), want);
+  }
+}
+
 TEST(ConvertTest, UplinksKeepTheirUnderlay) {
   v1::Port msg;
   msg.set_name("up0");
@@ -105,7 +188,8 @@ TEST(ConvertTest, UplinksKeepTheirUnderlay) {
   dp::PortSpec spec;
   ASSERT_TRUE(PortFromProto(msg, &spec).ok());
   EXPECT_TRUE(spec.IsUplink());
-  EXPECT_EQ(spec.underlay.gateway, "10.77.0.254");
+  EXPECT_EQ(spec.underlay.address, Cidr("10.77.0.1/24"));
+  EXPECT_EQ(spec.underlay.gateway, Ip("10.77.0.254"));
   v1::Port back = PortToProto(spec);
   EXPECT_EQ(back.underlay().address(), "10.77.0.1/24");
   EXPECT_TRUE(back.network().empty());
@@ -259,14 +343,16 @@ TEST(ConvertTest, NetworkModesDhcpAndForwardsRoundTrip) {
   dp::NetworkSpec spec;
   ASSERT_TRUE(NetworkFromProto(msg, &spec).ok());
   EXPECT_EQ(spec.mode, dp::NetworkMode::kNat);
-  EXPECT_EQ(spec.gateway, "192.168.100.1/24");
+  EXPECT_EQ(spec.gateway, Cidr("192.168.100.1/24"));
   EXPECT_EQ(spec.uplink, "up0");
   EXPECT_EQ(spec.dhcp.lease_s, 3600u);  // 0 means the default
-  EXPECT_EQ(spec.dhcp.dns, std::vector<std::string>{"9.9.9.9"});
+  EXPECT_EQ(spec.dhcp.range_start, Ip("192.168.100.100"));
+  EXPECT_EQ(spec.dhcp.dns, std::vector<dp::Ipv4Address>{Ip("9.9.9.9")});
   EXPECT_EQ(spec.dhcp.hosts,
-            (std::vector<dp::DhcpHost>{{"52:54:00:00:00:01", "192.168.100.10", "web"}}));
-  EXPECT_EQ(spec.forwards,
-            (std::vector<dp::PortForward>{{dp::ForwardProto::kUdp, 5353, "192.168.100.10", 53}}));
+            (std::vector<dp::DhcpHost>{{Mac("52:54:00:00:00:01"), Ip("192.168.100.10"), "web"}}));
+  EXPECT_EQ(
+      spec.forwards,
+      (std::vector<dp::PortForward>{{dp::ForwardProto::kUdp, 5353, Ip("192.168.100.10"), 53}}));
   EXPECT_EQ(spec.nat_max_connections, 1024u);
   EXPECT_TRUE(dp::ValidateNetworkSpec(spec).ok()) << dp::ValidateNetworkSpec(spec).message();
 
@@ -332,6 +418,7 @@ TEST(ConvertTest, UnknownModesAndProtocolsAreRefusedWithTheField) {
   f->set_protocol(static_cast<v1::ForwardProtocol>(5));
   EXPECT_EQ(ForwardsFromProto(forwards.forwards(), &out).code(), StatusCode::kInvalidArgument);
   f->set_protocol(v1::FORWARD_PROTOCOL_TCP);
+  f->set_guest_address("192.168.100.10");
   ASSERT_TRUE(ForwardsFromProto(forwards.forwards(), &out).ok());
   EXPECT_EQ(out.at(0).proto, dp::ForwardProto::kTcp);
 }
@@ -363,7 +450,7 @@ TEST(ConvertTest, GatewayReportsFillTheNetworkStatus) {
 }
 
 TEST(ConvertTest, LeasesRoundTripAndStaticOnesNeverExpire) {
-  dp::LeaseReport lease{"nat0", 0x525400000001, "192.168.100.101", "vm1", 1900000000, false};
+  dp::LeaseReport lease{"nat0", 0x525400000001, Ip("192.168.100.101"), "vm1", 1900000000, false};
   const v1::Lease msg = LeaseToProto(lease);
   EXPECT_EQ(msg.network(), "nat0");
   EXPECT_EQ(msg.mac(), "52:54:00:00:00:01");
@@ -374,6 +461,7 @@ TEST(ConvertTest, LeasesRoundTripAndStaticOnesNeverExpire) {
   dp::LeaseReport back;
   ASSERT_TRUE(LeaseFromProto(msg, &back).ok());
   EXPECT_EQ(back.mac, lease.mac);
+  EXPECT_EQ(back.address, lease.address);
   EXPECT_EQ(back.expires_unix_s, lease.expires_unix_s);
   EXPECT_EQ(back.hostname, "vm1");
 
@@ -390,7 +478,12 @@ TEST(ConvertTest, LeasesRoundTripAndStaticOnesNeverExpire) {
 
   v1::Lease bad = msg;
   bad.set_mac("52:54");
-  EXPECT_EQ(LeaseFromProto(bad, &back).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LeaseFromProto(bad, &back).message(),
+            "lease.mac: '52:54' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+  bad = msg;
+  bad.set_address("192.168.100");
+  EXPECT_EQ(LeaseFromProto(bad, &back).message(),
+            "lease.address: '192.168.100' is not an IPv4 address");
 }
 
 TEST(ConvertTest, PrivatePortsRoundTrip) {
@@ -413,12 +506,14 @@ TEST(ConvertTest, ModeSettingsSurviveTheSavedState) {
   dp::NetworkSpec nat;
   nat.name = "nat0";
   nat.mode = dp::NetworkMode::kIsolated;  // settings kept, off
-  nat.gateway = "10.20.0.1/16";
+  nat.gateway = Cidr("10.20.0.1/16");
   nat.uplink = "up0";
-  nat.dhcp.range_start = "10.20.1.1";
-  nat.dhcp.range_end = "10.20.1.254";
+  nat.dhcp.range_start = Ip("10.20.1.1");
+  nat.dhcp.range_end = Ip("10.20.1.254");
   nat.dhcp.lease_s = 600;
-  nat.forwards.push_back({dp::ForwardProto::kTcp, 2222, "10.20.0.5", 22});
+  nat.forwards.push_back({dp::ForwardProto::kTcp, 2222, Ip("10.20.0.5"), 22});
+  nat.nat_address = Ip("10.99.0.7");
+  nat.underlay_allow = {Cidr("10.99.0.0/24")};
   nat.nat_max_connections = 4096;
   state.networks.push_back(nat);
   DesiredState back;

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "datapath/engine/dataplane.h"
+#include "tests/unit/datapath/address_literals.h"
 
 namespace switchyard::ctl {
 namespace {
@@ -43,11 +44,12 @@ class StateStoreTest : public ::testing::Test {
                        .tap_owner_uid = 64055,
                        .mtu = 9000,
                        .tap_multi_queue = true});
-    d.ports.push_back({.name = "gw",
-                       .network = "lan0",
-                       .kind = dp::PortKind::kInternal,
-                       .netdev = "gw0",
-                       .addresses = {"10.0.0.1/24", "fd00::1/64"}});
+    d.ports.push_back(
+        {.name = "gw",
+         .network = "lan0",
+         .kind = dp::PortKind::kInternal,
+         .netdev = "gw0",
+         .addresses = {dp::test::IfAddress("10.0.0.1/24"), dp::test::IfAddress("fd00::1/64")}});
     d.static_macs.push_back({"lan0", 0x020000000001, "vm1"});
     return d;
   }
@@ -156,9 +158,9 @@ TEST_F(StateStoreTest, LeasesRoundTripThroughTheirOwnFile) {
   std::unique_ptr<StateStore> store;
   ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
   std::vector<dp::LeaseReport> leases = {
-      {"nat0", 0x525400000001, "192.168.100.101", "vm1", 1900000000, false},
-      {"nat0", 0x525400000002, "192.168.100.10", "", 0, true},
-      {"nat1", 0x525400000003, "10.0.0.5", "db", 1900000100, false}};
+      {"nat0", 0x525400000001, dp::test::Ip("192.168.100.101"), "vm1", 1900000000, false},
+      {"nat0", 0x525400000002, dp::test::Ip("192.168.100.10"), "", 0, true},
+      {"nat1", 0x525400000003, dp::test::Ip("10.0.0.5"), "db", 1900000100, false}};
   ASSERT_TRUE(store->SaveLeases(leases).ok());
   EXPECT_TRUE(std::filesystem::exists(store->leases_path()));
   EXPECT_FALSE(std::filesystem::exists(store->leases_path() + ".tmp"));
@@ -186,7 +188,7 @@ TEST_F(StateStoreTest, LeasesRoundTripThroughTheirOwnFile) {
 TEST_F(StateStoreTest, MissingLeasesAreNotAnError) {
   std::unique_ptr<StateStore> store;
   ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
-  std::vector<dp::LeaseReport> loaded = {{"x", 1, "10.0.0.1", "", 0, true}};
+  std::vector<dp::LeaseReport> loaded = {{"x", 1, dp::test::Ip("10.0.0.1"), "", 0, true}};
   bool found = true;
   ASSERT_TRUE(store->LoadLeases(&loaded, &found).ok());
   EXPECT_FALSE(found);
@@ -202,9 +204,10 @@ TEST_F(StateStoreTest, CorruptLeasesAreRefusedWithNothingLoaded) {
       const char* text :
       {"{ not json", R"({"version": 2, "leases": []})",
        R"({"version": 1, "leases": [{"network": "n", "mac": "zz", "address": "10.0.0.1"}]})",
+       R"({"version": 1, "leases": [{"network": "n", "mac": "52:54:00:00:00:01", "address": "x"}]})",
        R"({"version": 1, "leases": [{"network": "n", "mac": "52:54:00:00:00:01", "bogus": 1}]})"}) {
     std::ofstream(store->leases_path(), std::ios::trunc) << text;
-    loaded = {{"x", 1, "10.0.0.1", "", 0, true}};
+    loaded = {{"x", 1, dp::test::Ip("10.0.0.1"), "", 0, true}};
     Status s = store->LoadLeases(&loaded, &found);
     EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << text;
     EXPECT_NE(s.message().find(store->leases_path()), std::string::npos) << s.message();
@@ -215,14 +218,15 @@ TEST_F(StateStoreTest, CorruptLeasesAreRefusedWithNothingLoaded) {
 TEST_F(StateStoreTest, FailedLeaseSaveKeepsTheOldFile) {
   std::unique_ptr<StateStore> store;
   ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
-  ASSERT_TRUE(store->SaveLeases({{"nat0", 0x525400000001, "10.0.0.9", "", 0, true}}).ok());
+  ASSERT_TRUE(
+      store->SaveLeases({{"nat0", 0x525400000001, dp::test::Ip("10.0.0.9"), "", 0, true}}).ok());
   std::filesystem::create_directory(store->leases_path() + ".tmp");
   EXPECT_FALSE(store->SaveLeases({}).ok());
   std::vector<dp::LeaseReport> loaded;
   bool found = false;
   ASSERT_TRUE(store->LoadLeases(&loaded, &found).ok());
   ASSERT_EQ(loaded.size(), 1u);
-  EXPECT_EQ(loaded[0].address, "10.0.0.9");
+  EXPECT_EQ(loaded[0].address, dp::test::Ip("10.0.0.9"));
 }
 
 }  // namespace

@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "datapath/gateway/host_stack.h"
+#include "tests/unit/datapath/address_literals.h"
 
 namespace switchyard::dp {
 namespace {
+
+using test::Cidr;
+using test::Ip;
 
 NetworkSpec Net(const std::string& name) {
   NetworkSpec n;
@@ -29,7 +33,7 @@ PortSpec Uplink(const std::string& name, const std::string& address) {
   p.name = name;
   p.kind = PortKind::kKernel;
   p.netdev = "veth-" + name;
-  p.underlay.address = address;
+  p.underlay.address = Cidr(address);
   return p;
 }
 
@@ -38,14 +42,14 @@ NetworkSpec Vxlan(const std::string& name, uint32_t vni, const std::string& upli
   n.tunnel.kind = TunnelKind::kVxlan;
   n.tunnel.id = vni;
   n.tunnel.uplink = uplink;
-  n.tunnel.remotes = {"10.77.0.2"};
+  n.tunnel.remotes = {Ip("10.77.0.2")};
   return n;
 }
 
 NetworkSpec Nat(const std::string& name, const std::string& gateway, const std::string& uplink) {
   NetworkSpec n = Net(name);
   n.mode = NetworkMode::kNat;
-  n.gateway = gateway;
+  n.gateway = Cidr(gateway);
   n.uplink = uplink;
   return n;
 }
@@ -142,7 +146,7 @@ TEST(PlanTest, TunnelsAndNatAddressesMustNotClash) {
   EXPECT_FALSE(p.Find(ObjectKind::kNetwork, "ov2")->refusal.ok());
 
   NetworkSpec nat = Nat("nat0", "192.168.10.1/24", "up0");
-  nat.nat_address = "10.77.0.1";
+  nat.nat_address = Ip("10.77.0.1");
   p = MakePlan({}, DesiredState{{nat}, {Uplink("up0", "10.77.0.1/24")}, {}});
   EXPECT_NE(p.Verdict().message().find("is the uplink up0's own address"), std::string::npos);
 }

@@ -9,9 +9,13 @@
 #include "datapath/core/fdb.h"
 #include "datapath/gateway/gateway_port.h"
 #include "datapath/overlay/tunnel_endpoint.h"
+#include "tests/unit/datapath/address_literals.h"
 
 namespace switchyard::dp {
 namespace {
+
+using test::Cidr;
+using test::Ip;
 
 bool Has(const std::vector<PortIndex>& list, PortIndex p) {
   return std::find(list.begin(), list.end(), p) != list.end();
@@ -23,15 +27,15 @@ class SnapshotBuilderTest : public ::testing::Test {
     lan.name = "lan0";
     nat.name = "nat0";
     nat.mode = NetworkMode::kNat;
-    nat.gateway = "192.168.10.1/24";
+    nat.gateway = Cidr("192.168.10.1/24");
     nat.uplink = "up0";
-    nat.underlay_allow = {"10.77.0.9/32"};
+    nat.underlay_allow = {Cidr("10.77.0.9/32")};
     overlay.name = "ov0";
-    overlay.tunnel = TunnelSpec{TunnelKind::kVxlan, 5, "up0", {"10.77.0.2"}, 4790};
+    overlay.tunnel = TunnelSpec{TunnelKind::kVxlan, 5, "up0", {Ip("10.77.0.2")}, 4790};
     guest.name = "vm1";
     guest.network = "lan0";
     guest.private_port = true;
-    guest.security.macs = {"02:00:00:00:00:01"};
+    guest.security.macs = {0x020000000001};
     nat_guest.name = "vm2";
     nat_guest.network = "nat0";
     host.name = "host";
@@ -39,7 +43,7 @@ class SnapshotBuilderTest : public ::testing::Test {
     host.network = "lan0";
     uplink.name = "up0";
     uplink.kind = PortKind::kKernel;
-    uplink.underlay.address = "10.77.0.1/24";
+    uplink.underlay.address = Cidr("10.77.0.1/24");
   }
 
   // Two PMDs; lan0 (slot 0) with vm1 (slot 2) and host (slot 4); nat0
@@ -112,7 +116,7 @@ TEST_F(SnapshotBuilderTest, ANatNetworkIsPolledAndSweptByItsUplinksPmd) {
   EXPECT_TRUE(s->IsInfraMac(0x02aa));
   EXPECT_EQ(s->ports[5].underlay->gateways.size(), 1u);
   // Its own outside address when it has one; off while isolated.
-  nat.nat_address = "10.77.0.50";
+  nat.nat_address = Ip("10.77.0.50");
   EXPECT_EQ(BuildSnapshot(Model())->gateways[0].outside, 0x0a4d0032u);
   nat.mode = NetworkMode::kIsolated;
   EXPECT_FALSE(BuildSnapshot(Model())->gateways[0].enabled);
