@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "datapath/engine/snapshot_builder.h"
 #include "datapath/ports/internal/internal_device.h"
+#include "datapath/ports/kernel_netdev_port.h"
 #include "datapath/ports/kernel_port_factory.h"
 #include "datapath/ports/tap/tap_device.h"
 #include "datapath/ports/vhost/vhost_user_port.h"
@@ -77,6 +78,10 @@ void Dataplane::Stop() {
   std::vector<std::string> names;
   for (auto& [name, p] : ports_) {
     names.push_back(name);
+    if (p.spec.kind == PortKind::kTap) {
+      // Every TAP port is a KernelNetdevPort (AddPort makes it so).
+      static_cast<KernelNetdevPort*>(p.port.get())->KeepDevice();
+    }
   }
   for (auto& name : names) {
     RemovePort(name);
@@ -188,6 +193,7 @@ void Dataplane::Tick(const std::function<void(const MacEvent&)>& on_aged) {
       }
     });
   }
+  RetryFailedPorts();
 }
 
 void Dataplane::DrainEvents(const std::function<void(const MacEvent&)>& fn) {

@@ -57,7 +57,9 @@ class Dataplane final : public Engine {
   Dataplane& operator=(const Dataplane&) = delete;
 
   Status Start();  // launches the PMD threads
-  void Stop();     // removes every port, then stops the PMD threads
+  // Closes every port (TAPs stay, for the next start to take over), then
+  // stops the PMD threads.
+  void Stop();
 
   Status Apply(const DesiredState& next, ApplyMode mode = ApplyMode::kChange,
                Plan* plan = nullptr) override;
@@ -175,6 +177,10 @@ class Dataplane final : public Engine {
 
   // Static FDB entries: never aged, never moved by learning.
   Status PinStaticMac(const StaticMac& m);
+  // Opens the failed ports that can be opened now (each Tick): a kernel
+  // port once its netdev exists (a container's veth made after the
+  // switch started), the others on every try.
+  void RetryFailedPorts();
   void UnpinStaticMac(const StaticMac& m);
 
   int n_pmds() const { return static_cast<int>(pmds_.size()); }

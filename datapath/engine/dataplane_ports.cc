@@ -261,6 +261,38 @@ Status Dataplane::SetPortUnderlay(const std::string& name, const UnderlaySpec& u
   return Status::Ok();
 }
 
+void Dataplane::RetryFailedPorts() {
+  std::vector<std::string> due;
+  for (const auto& [name, f] : failed_ports_) {
+    if (f.spec.kind != PortKind::kKernel || if_nametoindex(f.spec.netdev.c_str()) != 0) {
+      due.push_back(name);
+    }
+  }
+  for (const std::string& name : due) {
+    auto it = failed_ports_.find(name);
+    if (it == failed_ports_.end()) {
+      continue;
+    }
+    const FailedPort failed = it->second;
+    if (Status s = AddPort(failed.spec, /*restoring=*/true); !s.ok()) {
+      if (s.message() != failed.error) {  // once per new reason, not every second
+        SY_WARN("port " << name << ": still not open: " << s.message());
+        failed_ports_.at(name).error = s.message();
+      }
+      continue;
+    }
+    failed_ports_.erase(name);
+    for (const StaticMac& m : static_macs_) {
+      if (m.port == name) {
+        if (Status s = PinStaticMac(m); !s.ok()) {
+          SY_ERROR("static MAC " << StaticMacName(m) << ": not pinned: " << s.message());
+        }
+      }
+    }
+    SY_INFO("port " << name << ": open now (it was not: " << failed.error << ")");
+  }
+}
+
 Status Dataplane::PinStaticMac(const StaticMac& m) {
   auto net = networks_.find(m.network);
   auto p = ports_.find(m.port);

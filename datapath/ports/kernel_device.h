@@ -7,6 +7,9 @@ namespace switchyard::dp {
 class KernelDevice {
  public:
   virtual ~KernelDevice() = default;
+  // The switch stops, the port stays configured: leave the netdev in place
+  // for the next start to take over, when this kind of device can be.
+  virtual void Keep() {}
 };
 
 }  // namespace switchyard::dp

@@ -30,6 +30,12 @@ class KernelNetdevPort : public Port {
   // The port deletes `device` when it goes, after closing its own socket
   // (members of this base outlive those of the concrete port).
   void TakeDevice(std::unique_ptr<KernelDevice> device) { device_ = std::move(device); }
+  // The switch stops: see KernelDevice::Keep.
+  void KeepDevice() {
+    if (device_ != nullptr) {
+      device_->Keep();
+    }
+  }
 
   bool LinkUp() const noexcept final { return link_up_.load(std::memory_order_relaxed); }
   // Link state and MTU, from the netdev's flags (IFF_UP and IFF_RUNNING).

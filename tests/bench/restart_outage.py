@@ -76,44 +76,18 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-class LinePeer:
+class LinePeer(sylib.LineProcess):
     """stream_peer.py (or any sy_guest-protocol peer) as a child process."""
 
     def __init__(self, argv, what):
         self.what = what
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1)
-        ready = self._read(15)
-        if not ready.get("ready"):
-            raise RuntimeError(f"{what} did not start: {ready}")
-
-    def _read(self, timeout):
-        import select
-        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not r:
-            raise RuntimeError(f"{self.what}: no reply within {timeout}s")
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{self.what} exited ({self.proc.poll()})")
-        return json.loads(line)
-
-    def cmd(self, line, timeout=15):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        reply = self._read(timeout)
-        if not reply.get("ok"):
-            raise RuntimeError(f"{self.what}: '{line}' failed: {reply}")
-        return reply
+        self._spawn(argv, 15)
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
+        self._close_pipes()
 
 
 class Trial:

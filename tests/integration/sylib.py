@@ -240,12 +240,53 @@ class Switch:
         return self.proc.returncode
 
 
-class Guest:
+class LineProcess:
+    """A child that answers each command line on stdin with one JSON line
+    on stdout, after a first {"ready": true} line: sy_guest's protocol, which
+    tests/tools/stream_peer.py speaks too."""
+
+    what = "peer"
+    proc = None
+
+    def _spawn(self, argv, timeout, stderr=None):
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=stderr, text=True, bufsize=1)
+        ready = self._read(timeout)
+        if not ready.get("ready"):
+            raise AssertionError(f"{self.what} did not start: {ready}")
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not r:
+            raise AssertionError(f"{self.what}: no reply within {timeout}s")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"{self.what} exited ({self.proc.poll()})")
+        return json.loads(line)
+
+    def cmd(self, line, timeout=15):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        reply = self._read(timeout)
+        if not reply.get("ok"):
+            raise AssertionError(f"{self.what}: '{line}' failed: {reply}")
+        return reply
+
+    def _close_pipes(self):
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+class Guest(LineProcess):
     """A DPDK virtio-user test guest (tests/tools/sy_guest) on one socket."""
 
     def __init__(self, socket, mac, server=False, lcore=0):
         self.socket = socket
         self.mac = mac
+        self.what = f"guest {mac}"
         self.server = server
         self.lcore = lcore
         self.proc = None
@@ -258,29 +299,8 @@ class Guest:
                 "--lcore", str(self.lcore)]
         if self.server:
             args.append("--server")
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
-        ready = self._read(30)
-        if not ready.get("ready"):
-            raise AssertionError(f"guest {self.mac} did not start: {ready}")
+        self._spawn(args, 30, stderr=subprocess.DEVNULL)
         return self
-
-    def _read(self, timeout):
-        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not r:
-            raise AssertionError(f"guest {self.mac}: no reply within {timeout}s")
-        line = self.proc.stdout.readline()
-        if not line:
-            raise AssertionError(f"guest {self.mac} exited ({self.proc.poll()})")
-        return json.loads(line)
-
-    def cmd(self, line, timeout=15):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        reply = self._read(timeout)
-        if not reply.get("ok"):
-            raise AssertionError(f"guest {self.mac}: '{line}' failed: {reply}")
-        return reply
 
     def wait_link(self, timeout=15):
         return self.cmd(f"wait-link {timeout}", timeout + 5)
@@ -313,11 +333,7 @@ class Guest:
         self._cleanup()
 
     def _cleanup(self):
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                pipe.close()
-            except BrokenPipeError:
-                pass
+        self._close_pipes()
         shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
         if self.server and os.path.exists(self.socket):
             os.unlink(self.socket)

@@ -110,6 +110,9 @@ class Device:
         except OSError as e:
             if e.errno in (errno.EIO, errno.ENETDOWN, errno.ENXIO):
                 return None
+            if e.errno == errno.EBADFD:  # the TAP was deleted under us, as QEMU sees it
+                print("stream_peer: the TAP was deleted", file=sys.stderr)
+                sys.exit(0)
             raise
 
 

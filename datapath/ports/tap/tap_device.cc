@@ -98,6 +98,9 @@ Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* ou
                       " exists and was not made by the switch (a VM's or another tool's); set "
                       "tap.adopt (yardctl --tap-adopt) to take it over");
   }
+  if (exists && !tap->foreign_) {
+    return TakeOver(std::move(tap), out);
+  }
   int fd = OpenTap(config.ifname, TapFlags(config.multi_queue));
   // A device of that name still being deleted (by someone else) is busy
   // for a moment.
@@ -121,7 +124,7 @@ Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* ou
     return Status::Ok();
   }
   // From here the destructor deletes the device if a later step fails.
-  tap->opened_ = true;
+  tap->owned_ = true;
   if (!Mark(config.ifname)) {
     SY_WARN("tap " << config.ifname << ": cannot set its ifalias to " << kTapMark
                    << "; a restart will take it over only from the saved config");
@@ -146,16 +149,39 @@ Status TapDevice::Create(const TapConfig& config, std::unique_ptr<TapDevice>* ou
   return Status::Ok();
 }
 
+Status TapDevice::TakeOver(std::unique_ptr<TapDevice> tap, std::unique_ptr<TapDevice>* out) {
+  const TapConfig& config = tap->config_;
+  // Persistent, and ours: no fd of the switch's keeps it, so none is
+  // opened now. A running guest may hold a single-queue TAP's only queue,
+  // which refuses a second (EBUSY); the switch reaches the TAP through its
+  // netdev, as always.
+  tap->owned_ = true;
+  if (!HasOurMark(config.ifname) && !Mark(config.ifname)) {
+    SY_WARN("tap " << config.ifname << ": cannot set its ifalias to " << kTapMark);
+  }
+  NlSocket sock;
+  if (Status s = SetLinkUp(sock.get(), config.ifname, config.mtu, "port.tap.mtu"); !s.ok()) {
+    tap->owned_ = false;  // as it was: the next start tries again
+    return s;
+  }
+  SY_INFO("tap " << config.ifname << ": taken over"
+                 << (config.multi_queue ? " (multi-queue)" : ""));
+  *out = std::move(tap);
+  return Status::Ok();
+}
+
 TapDevice::~TapDevice() {
-  if (!opened_) {
+  if (!owned_) {
     return;
   }
-  int fd = OpenTap(config_.ifname, TapFlags(config_.multi_queue));
-  if (fd < 0) {
-    return;  // already gone
+  // RTM_DELLINK: gone now, even while a guest holds it open (clearing
+  // TUNSETPERSIST would wait for the guest's last fd, and a single-queue
+  // TAP that a guest holds cannot be opened to clear it at all).
+  NlSocket sock;
+  if (Status s = DeleteLink(sock.get(), config_.ifname); !s.ok()) {
+    SY_WARN("tap " << config_.ifname << ": " << s.message());
+    return;
   }
-  ioctl(fd, TUNSETPERSIST, 0);
-  close(fd);  // the last fd: the kernel deletes the device
   // The kernel unregisters it in the background while references drain
   // (an AF_XDP socket's): wait, so that a TAP of the same name made next
   // (a port deleted and added again) does not meet the old one, busy.
