@@ -167,6 +167,11 @@ int Start(const Call& call) {
       call.Unary([&](grpc::ClientContext* c) { return stub->StartVm(c, request, &reply); },
                  kStartDeadlineSeconds);
   return call.Reply(status, reply, [&] {
+    if (reply.status().state() == v1::VM_STATE_WAITING) {
+      std::cout << "vm " << request.name() << " waits for the switch: " << reply.status().error()
+                << "\n";
+      return;
+    }
     std::cout << "vm " << request.name() << " started: " << StateText(reply);
     if (!reply.status().accelerator_reason().empty()) {
       std::cout << " (" << reply.status().accelerator_reason() << ")";

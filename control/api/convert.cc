@@ -567,6 +567,21 @@ v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row) {
   return e;
 }
 
+Status FdbRowFromProto(const v1::FdbEntry& msg, dp::FdbRow* row) {
+  if (Status s = ReadText("fdb.mac", msg.mac(), &row->mac); !s.ok()) {
+    return s;
+  }
+  if (msg.vlan() > 4095) {
+    return Status(StatusCode::kInvalidArgument,
+                  "fdb.vlan: " + std::to_string(msg.vlan()) + " is outside 0..4095");
+  }
+  row->port = msg.port();
+  row->vlan = static_cast<uint16_t>(msg.vlan());
+  row->is_static = msg.static_();
+  row->age_s = msg.age_seconds();
+  return Status::Ok();
+}
+
 v1::StaticMac StaticMacToProto(const StaticMac& m) {
   v1::StaticMac out;
   out.set_network(m.network);

@@ -60,6 +60,8 @@ Status UnderlayFromProto(const v1::Underlay& msg, dp::UnderlaySpec* spec);
 
 v1::Counters CountersToProto(const dp::PortTotals& totals);
 v1::FdbEntry FdbRowToProto(const std::string& network, const dp::FdbRow& row);
+// INVALID_ARGUMENT for a malformed MAC or a VLAN above 4095.
+Status FdbRowFromProto(const v1::FdbEntry& msg, dp::FdbRow* row);
 
 // The whole desired state (Config service). Every object is read as
 // NetworkFromProto and PortFromProto read it; a malformed one is

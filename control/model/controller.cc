@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <future>
+#include <map>
 
 #include "common/log.h"
 
@@ -188,6 +190,7 @@ Status Controller::Restore() {
     dataplane_->RestoreLeases(leases);
     SY_INFO("leases: " << leases.size() << " read from " << store_->leases_path());
   }
+  RestoreWarm();
   return Status::Ok();
 }
 
@@ -253,6 +256,51 @@ void Controller::Loop(const std::function<bool()>& should_stop) {
     }
   }
   SaveLeasesIfChanged(std::nullopt);  // what changed since the last write
+  SaveWarm();
+}
+
+void Controller::SaveWarm() {
+  WarmState warm;
+  warm.saved_unix_s = static_cast<uint64_t>(time(nullptr));
+  for (const dp::NetworkSpec& n : desired_.networks) {
+    for (const dp::FdbRow& row : dataplane_->FdbEntries(n.name)) {
+      if (!row.is_static) {
+        warm.fdb.emplace_back(n.name, row);
+      }
+    }
+  }
+  if (Status s = store_->SaveWarm(warm); !s.ok()) {
+    SY_WARN("warm state: not saved, the next start is a cold one: " << s.message());
+    return;
+  }
+  SY_INFO("warm state: " << warm.fdb.size() << " learned MAC(s) saved to " << store_->warm_path());
+}
+
+void Controller::RestoreWarm() {
+  WarmState warm;
+  bool found = false;
+  if (Status s = store_->TakeWarm(&warm, &found); !s.ok()) {
+    SY_WARN("warm state: not used: " << s.message());
+    return;
+  }
+  if (!found) {
+    return;  // a first start, or after a crash
+  }
+  const uint64_t now = static_cast<uint64_t>(time(nullptr));
+  const uint64_t down = now > warm.saved_unix_s ? now - warm.saved_unix_s : uint64_t{0};
+  std::map<std::string, std::vector<dp::FdbRow>> by_network;
+  for (const auto& [network, row] : warm.fdb) {
+    const dp::NetworkSpec* n = desired_.FindNetwork(network);
+    if (n != nullptr && row.age_s + down < n->fdb_aging_s) {
+      by_network[network].push_back(row);
+    }
+  }
+  size_t learned = 0;
+  for (const auto& [network, rows] : by_network) {
+    learned += dataplane_->RestoreFdb(network, rows);
+  }
+  SY_INFO("warm state: " << learned << " of " << warm.fdb.size() << " learned MAC(s) back (down "
+                         << down << " s)");
 }
 
 void Controller::SaveLeasesIfChanged(std::optional<std::chrono::steady_clock::time_point> now) {

@@ -74,8 +74,8 @@ class Controller {
   // Control thread, before serving: brings back the saved config and its
   // revision. Networks that fail are errors; ports that fail are kept in
   // the config as FailedPorts, static MACs that no longer fit are dropped,
-  // both logged. Then the saved DHCP leases, if any: a missing or
-  // unreadable lease file is logged, never an error.
+  // both logged. Then the saved DHCP leases and the FDB a graceful stop
+  // left, if any: a missing or unreadable file is logged, never an error.
   Status Restore();
 
   // The desired state and the revision it is at: 0 for a switch never
@@ -102,7 +102,8 @@ class Controller {
   void set_link_poll_period(std::chrono::milliseconds period) { link_poll_period_ = period; }
   // Control thread: serves Run() and housekeeping (MAC and link events,
   // FDB aging, saving DHCP leases when they changed, at most once a
-  // second and once more on the way out) until `should_stop` returns true.
+  // second and once more on the way out) until `should_stop` returns true;
+  // then saves the warm state (a graceful stop).
   void Loop(const std::function<bool()>& should_stop);
 
   // A NAT or routed network's uplink must exist and be an uplink.
@@ -146,6 +147,11 @@ class Controller {
   // period, not one a second. A failure is logged once, and tried again
   // next time.
   void SaveLeasesIfChanged(std::optional<std::chrono::steady_clock::time_point> now);
+  // At a graceful stop: the learned FDB entries to warm.json. At start,
+  // after the config: learns them again, unless they aged meanwhile.
+  // Neither is ever an error: a cold start only floods a little more.
+  void SaveWarm();
+  void RestoreWarm();
   void PublishMacEvent(const dp::MacEvent& e);
 
   dp::Engine* const dataplane_;

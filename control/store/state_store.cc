@@ -154,6 +154,68 @@ Status StateStore::SaveLeases(const std::vector<dp::LeaseReport>& leases) const 
   return WriteFileAtomically(leases_path(), json);
 }
 
+namespace {
+
+// A version 1 file's message from its JSON text; FAILED_PRECONDITION naming
+// `path` when it is corrupt or of another version.
+template <typename Msg>
+Status ParseVersioned(const std::string& text, const std::string& path, Msg* msg) {
+  auto parsed = google::protobuf::util::JsonStringToMessage(text, msg);
+  if (!parsed.ok()) {
+    return Status(StatusCode::kFailedPrecondition,
+                  path + " is corrupt: " + std::string(parsed.message()));
+  }
+  if (msg->version() != 1) {
+    return Status(StatusCode::kFailedPrecondition,
+                  path + ": version " + std::to_string(msg->version()) + " is not supported");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status StateStore::SaveWarm(const WarmState& state) const {
+  store::Warm warm;
+  warm.set_version(1);
+  warm.set_saved_unix_seconds(state.saved_unix_s);
+  for (const auto& [network, row] : state.fdb) {
+    *warm.add_fdb() = FdbRowToProto(network, row);
+  }
+  std::string json;
+  if (!ToJson(warm, &json)) {
+    return Status(StatusCode::kInternal, "warm state: cannot serialise");
+  }
+  return WriteFileAtomically(warm_path(), json);
+}
+
+Status StateStore::TakeWarm(WarmState* warm, bool* found) const {
+  std::string text;
+  if (Status s = ReadIfThere(warm_path(), &text, found); !s.ok() || !*found) {
+    return s;
+  }
+  unlink(warm_path().c_str());
+  return ParseWarm(text, warm_path(), warm);
+}
+
+Status StateStore::ParseWarm(const std::string& text, const std::string& path, WarmState* warm) {
+  *warm = WarmState{};
+  store::Warm msg;
+  if (Status s = ParseVersioned(text, path, &msg); !s.ok()) {
+    return s;
+  }
+  WarmState out;
+  out.saved_unix_s = msg.saved_unix_seconds();
+  for (const v1::FdbEntry& e : msg.fdb()) {
+    dp::FdbRow row;
+    if (Status s = FdbRowFromProto(e, &row); !s.ok()) {
+      return Status(StatusCode::kFailedPrecondition, path + " is corrupt: " + s.message());
+    }
+    out.fdb.emplace_back(e.network(), row);
+  }
+  *warm = std::move(out);
+  return Status::Ok();
+}
+
 Status StateStore::LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found) const {
   leases->clear();
   std::string text;
@@ -167,14 +229,8 @@ Status StateStore::ParseLeases(const std::string& text, const std::string& path,
                                std::vector<dp::LeaseReport>* leases) {
   leases->clear();
   store::Leases msg;
-  auto parsed = google::protobuf::util::JsonStringToMessage(text, &msg);
-  if (!parsed.ok()) {
-    return Status(StatusCode::kFailedPrecondition,
-                  path + " is corrupt: " + std::string(parsed.message()));
-  }
-  if (msg.version() != 1) {
-    return Status(StatusCode::kFailedPrecondition,
-                  path + ": version " + std::to_string(msg.version()) + " is not supported");
+  if (Status s = ParseVersioned(text, path, &msg); !s.ok()) {
+    return s;
   }
   std::vector<dp::LeaseReport> out;
   for (const auto& l : msg.leases()) {

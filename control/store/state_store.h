@@ -17,6 +17,13 @@ struct LeaseReport;
 
 namespace switchyard::ctl {
 
+// What a graceful stop leaves for the next start: the learned FDB entries
+// (network, entry), so that guests are not flooded to until they speak.
+struct WarmState {
+  uint64_t saved_unix_s = 0;
+  std::vector<std::pair<std::string, dp::FdbRow>> fdb;
+};
+
 class StateStore {
  public:
   // Creates `dir` (mode 0700) when missing and takes its lock.
@@ -42,16 +49,25 @@ class StateStore {
   // caller logs and starts without.
   Status LoadLeases(std::vector<dp::LeaseReport>* leases, bool* found) const;
 
-  // What Load() and LoadLeases() make of a file's text; `path` only names
-  // it in errors. No file is touched.
+  // What Load(), LoadLeases() and TakeWarm() make of a file's text; `path`
+  // only names it in errors. No file is touched.
   static Status ParseState(const std::string& text, const std::string& path, DesiredState* state,
                            uint64_t* revision = nullptr);
   static Status ParseLeases(const std::string& text, const std::string& path,
                             std::vector<dp::LeaseReport>* leases);
+  static Status ParseWarm(const std::string& text, const std::string& path, WarmState* warm);
+
+  // The warm state (warm.json), written at a graceful stop.
+  Status SaveWarm(const WarmState& warm) const;
+  // Reads the warm state and removes its file, whatever it holds: it is
+  // used once. `*found` is false when there was none; FAILED_PRECONDITION
+  // for a corrupt file or another version, which the caller logs.
+  Status TakeWarm(WarmState* warm, bool* found) const;
 
   const std::string& dir() const { return dir_; }
   std::string state_path() const { return dir_ + "/state.json"; }
   std::string leases_path() const { return dir_ + "/leases.json"; }
+  std::string warm_path() const { return dir_ + "/warm.json"; }
 
  private:
   StateStore(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}

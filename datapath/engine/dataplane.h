@@ -75,6 +75,7 @@ class Dataplane final : public Engine {
   std::vector<NetworkReport> Networks() const override;
   std::vector<EndpointReport> Endpoints() const override;
   std::vector<FdbRow> FdbEntries(const std::string& network) const override;
+  size_t RestoreFdb(const std::string& network, const std::vector<FdbRow>& rows) override;
   std::vector<LeaseReport> Leases(const std::string& network) const override;
   void RestoreLeases(const std::vector<LeaseReport>& leases) override;
   uint64_t lease_generation() const override { return lease_generation_; }

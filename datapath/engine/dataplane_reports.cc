@@ -4,6 +4,7 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
+#include <map>
 
 #include "datapath/engine/dataplane.h"
 
@@ -117,6 +118,39 @@ std::vector<NetworkReport> Dataplane::Networks() const {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+size_t Dataplane::RestoreFdb(const std::string& network, const std::vector<FdbRow>& rows) {
+  auto it = networks_.find(network);
+  if (it == networks_.end()) {
+    return 0;
+  }
+  NetworkState& n = it->second;
+  struct Member {
+    PortIndex index;
+    uint32_t mac_limit;
+  };
+  std::map<std::string, Member> members;
+  for (auto& [name, p] : ports_) {
+    if (!p.spec.IsUplink() && p.network == n.index) {
+      members[name] = Member{p.index, p.spec.mac_limit};
+    }
+  }
+  for (const EndpointState& e : n.endpoints) {
+    members[e.port->Name()] = Member{e.index, 0};
+  }
+  const uint32_t now = clock_.Seconds();
+  size_t learned = 0;
+  for (const FdbRow& row : rows) {
+    auto m = members.find(row.port);
+    if (row.is_static || m == members.end()) {
+      continue;
+    }
+    const Fdb::LearnResult r =
+        n.fdb->Learn(row.vlan, row.mac, m->second.index, now, nullptr, m->second.mac_limit);
+    learned += r == Fdb::LearnResult::kLearned || r == Fdb::LearnResult::kRefreshed ? 1 : 0;
+  }
+  return learned;
 }
 
 std::vector<FdbRow> Dataplane::FdbEntries(const std::string& network) const {

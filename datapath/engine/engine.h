@@ -160,6 +160,10 @@ class Engine {
   virtual std::vector<NetworkReport> Networks() const = 0;
   virtual std::vector<EndpointReport> Endpoints() const = 0;
   virtual std::vector<FdbRow> FdbEntries(const std::string& network) const = 0;
+  // Learns `rows` of `network` again (a warm restart), each as seen now;
+  // static rows, and rows of ports or endpoints not in the network, are
+  // skipped. How many were learned.
+  virtual size_t RestoreFdb(const std::string& network, const std::vector<FdbRow>& rows) = 0;
   // DHCP leases of `network`, or of every network when it is empty,
   // sorted by network and address.
   virtual std::vector<LeaseReport> Leases(const std::string& network) const = 0;

@@ -21,12 +21,38 @@ void Deadline(grpc::ClientContext* ctx) {
 
 Status Unavailable(std::string why) { return Status(StatusCode::kUnavailable, std::move(why)); }
 
+bool NotAnswering(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+// A switch restarting comes back in well under a second: reconnect within
+// one (gRPC's default backoff grows to two minutes).
+std::shared_ptr<grpc::Channel> SwitchChannel(const std::string& socket) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel("unix://" + socket, grpc::InsecureChannelCredentials(), args);
+}
+
 }  // namespace
 
 SwitchClient::SwitchClient(const std::string& socket)
-    : socket_(socket),
-      ports_(v1::Ports::NewStub(
-          grpc::CreateChannel("unix://" + socket, grpc::InsecureChannelCredentials()))) {}
+    : socket_(socket), ports_(v1::Ports::NewStub(SwitchChannel(socket))) {}
+
+Status SwitchClient::Answers() {
+  // Any answer will do: a port named "" is refused at once.
+  v1::GetPortRequest req;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  v1::Port port;
+  const grpc::Status s = ports_->GetPort(&ctx, req, &port);
+  if (NotAnswering(s)) {
+    return Unavailable("switch " + socket_ + " does not answer: " + s.error_message());
+  }
+  return Status::Ok();
+}
 
 Status SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket) {
   const NicConfig& n = vm.nics[nic];
@@ -60,7 +86,12 @@ Status SwitchClient::AddPort(const VmConfig& vm, size_t nic, const std::string& 
   if (s.ok()) {
     return Status::Ok();
   }
-  return Unavailable("switch " + socket_ + ": port " + port->name() + ": " + s.error_message());
+  if (NotAnswering(s)) {
+    return Unavailable("switch " + socket_ + " does not answer (port " + port->name() +
+                       "): " + s.error_message());
+  }
+  return Status(StatusCode::kFailedPrecondition,
+                "switch " + socket_ + ": port " + port->name() + ": " + s.error_message());
 }
 
 Status SwitchClient::RemovePort(const std::string& name, const std::string& backend) {

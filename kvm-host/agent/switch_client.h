@@ -16,12 +16,14 @@ class SwitchClient {
   // `socket`: switchyardd's API socket (unix path).
   explicit SwitchClient(const std::string& socket);
 
+  // OK when the switch answers calls now; else UNAVAILABLE saying so.
+  Status Answers();
   // Makes NIC `nic` of `vm` a port of its network: a vhost-user port whose
   // socket is `vhost_socket` (the switch listens, QEMU connects), or a tap
   // port making TapName(). An existing port of that name and spec counts as
-  // made (a restarted agent). OK, or UNAVAILABLE with the switch's reason
-  // (it refused the port, or did not answer), naming its socket and the
-  // port.
+  // made (a restarted agent). OK; UNAVAILABLE when the switch did not
+  // answer; FAILED_PRECONDITION with its reason when it refused the port;
+  // both naming its socket and the port.
   Status AddPort(const VmConfig& vm, size_t nic, const std::string& vhost_socket);
   // Removes port `name` if it is the agent's: its backend is `backend`
   // (the vhost-user socket or the TAP AddPort gave it). OK also when it is

@@ -160,6 +160,8 @@ std::string_view VmStateName(VmState state) {
       return "stopping";
     case VmState::kCrashed:
       return "crashed";
+    case VmState::kWaiting:
+      return "waiting";
   }
   return "unknown";
 }
@@ -451,7 +453,7 @@ void VmManager::Define(VmConfig config, Done done) {
   done(Status::Ok(), Report(added));
 }
 
-Status VmManager::Launch(Vm& vm) {
+Status VmManager::Launch(Vm& vm, bool* switch_down) {
   const VmConfig& c = vm.config;
   const std::string dir = RunDir(c.name);
   std::error_code ec;
@@ -504,6 +506,9 @@ Status VmManager::Launch(Vm& vm) {
     if (Status s = sw_->AddPort(c, i, sock); !s.ok()) {
       for (size_t j = 0; j < made.size(); ++j) {
         sw_->RemovePort(made[j], NicBackend(c, j));
+      }
+      if (switch_down != nullptr) {
+        *switch_down = s.code() == StatusCode::kUnavailable;  // not a refusal
       }
       return s;
     }
@@ -757,13 +762,53 @@ void VmManager::Start(const std::string& name, Done done) {
   }
   // Whatever stopped it (the switch, QEMU's user, a file), the VM is
   // unavailable: StartVm answers UNAVAILABLE, the reason in the message.
-  if (Status s = Launch(*vm); !s.ok()) {
+  // But a switch that does not answer (restarting) is waited for, and the
+  // call is done.
+  bool switch_down = false;
+  if (Status s = Launch(*vm, &switch_down); !s.ok()) {
+    if (switch_down) {
+      WaitForSwitch(*vm, s.message());
+      done(Status::Ok(), Report(*vm));
+      return;
+    }
     vm->error = s.message();
     done(Status(StatusCode::kUnavailable, name + ": " + s.message()), Report(*vm));
     return;
   }
   SetState(*vm, VmState::kStarting, "QEMU started, pid " + std::to_string(vm->pid));
   WhenSettled(*vm, options_.start_timeout_s, std::move(done));
+}
+
+void VmManager::WaitForSwitch(Vm& vm, const std::string& why) {
+  vm.error = why;
+  if (vm.state != VmState::kWaiting) {
+    SetState(vm, VmState::kWaiting, why);
+  }
+  const std::string name = vm.config.name;
+  vm.timer.expires_after(std::chrono::seconds(1));
+  vm.timer.async_wait([this, name](const boost::system::error_code& ec) {
+    Vm* v = Find(name);
+    if (ec || v == nullptr || v->state != VmState::kWaiting) {
+      return;  // destroyed, or undefined, meanwhile
+    }
+    if (Status s = sw_->Answers(); !s.ok()) {
+      WaitForSwitch(*v, s.message());
+      return;
+    }
+    bool switch_down = false;
+    if (Status s = Launch(*v, &switch_down); !s.ok()) {
+      if (switch_down) {  // gone again meanwhile
+        WaitForSwitch(*v, s.message());
+        return;
+      }
+      v->error = s.message();
+      SetState(*v, VmState::kShutoff, "could not start once the switch answered: " + s.message());
+      return;
+    }
+    SetState(*v, VmState::kStarting,
+             "the switch answers; QEMU started, pid " + std::to_string(v->pid));
+    WhenSettled(*v, options_.start_timeout_s, [](const Status&, const VmReport&) {});
+  });
 }
 
 void VmManager::Shutdown(const std::string& name, int timeout_s, Done done) {
@@ -789,6 +834,13 @@ void VmManager::Shutdown(const std::string& name, int timeout_s, Done done) {
 void VmManager::Destroy(const std::string& name, Done done) {
   Vm* vm = Expect(name, {}, "destroy", done);
   if (vm == nullptr) {
+    return;
+  }
+  if (vm->state == VmState::kWaiting) {
+    vm->timer.cancel();
+    vm->error.clear();
+    SetState(*vm, VmState::kShutoff, "destroyed while waiting for the switch");
+    done(Status::Ok(), Report(*vm));
     return;
   }
   if (vm->pid == 0) {

@@ -37,7 +37,7 @@
 
 namespace switchyard::kvm {
 
-enum class VmState { kShutoff, kStarting, kRunning, kPaused, kStopping, kCrashed };
+enum class VmState { kShutoff, kStarting, kRunning, kPaused, kStopping, kCrashed, kWaiting };
 std::string_view VmStateName(VmState state);
 
 struct VmReport {
@@ -132,9 +132,14 @@ class VmManager {
   VmReport Report(const Vm& vm) const;
   void SetState(Vm& vm, VmState state, const std::string& detail);
   // Checks disks (made when asked for), asks the switch for ports, spawns
-  // QEMU. OK, or why not, with nothing left behind.
-  Status Launch(Vm& vm);
+  // QEMU. OK, or why not, with nothing left behind; `*switch_down` (when
+  // given) says whether it was because the switch did not answer.
+  Status Launch(Vm& vm, bool* switch_down = nullptr);
   void Attach(Vm& vm, pid_t pid, bool fresh);
+  // A start while the switch does not answer: the VM waits (kWaiting,
+  // `why` as its error) and is launched when the switch answers, tried
+  // every second.
+  void WaitForSwitch(Vm& vm, const std::string& why);
   // Connects the VM's console reader, then QMP. A fresh QEMU waits for it
   // before the guest runs: failing, it is killed. One started before the
   // agent's restart keeps running without a console log.

@@ -32,6 +32,8 @@ v1::VmState ToProto(VmState state) {
       return v1::VM_STATE_STOPPING;
     case VmState::kCrashed:
       return v1::VM_STATE_CRASHED;
+    case VmState::kWaiting:
+      return v1::VM_STATE_WAITING;
   }
   return v1::VM_STATE_UNSPECIFIED;
 }

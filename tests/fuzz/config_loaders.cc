@@ -2,8 +2,9 @@
 // saved state.json, leases.json and vms.json, and the gRPC requests whose
 // fields control/api/convert.cc and the agent turn into plain structs.
 //
-// Input: one byte choosing what the rest is (modulo 10): 0 state.json, 1
-// leases.json, 2 vms.json (JSON text, as the loaders read the files); 3
+// Input: one byte choosing what the rest is (modulo 11): 0 state.json, 1
+// leases.json, 2 vms.json, 10 warm.json (JSON text, as the loaders read the
+// files); 3
 // CreateNetworkRequest, 4 UpdateNetworkRequest, 5 CreatePortRequest, 6
 // UpdatePortRequest, 7 AddStaticMacRequest, 8 DefineVmRequest, 9
 // ApplyConfigRequest (protobuf wire bytes, as gRPC hands them to the
@@ -69,6 +70,19 @@ void Leases(const std::string& text) {
     SY_FUZZ_CHECK(again.network == l.network && again.mac == l.mac && again.address == l.address &&
                   again.hostname == l.hostname && again.expires_unix_s == l.expires_unix_s &&
                   again.is_static == l.is_static);
+  }
+}
+
+void Warm(const std::string& text) {
+  ctl::WarmState warm;
+  if (!ctl::StateStore::ParseWarm(text, "warm.json", &warm).ok()) {
+    return;
+  }
+  for (const auto& [network, row] : warm.fdb) {
+    dp::FdbRow again;
+    SY_FUZZ_CHECK(ctl::FdbRowFromProto(ctl::FdbRowToProto(network, row), &again).ok());
+    SY_FUZZ_CHECK(again.port == row.port && again.mac == row.mac && again.vlan == row.vlan &&
+                  again.is_static == row.is_static && again.age_s == row.age_s);
   }
 }
 
@@ -213,7 +227,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return -1;
   }
   const std::string rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 10) {
+  switch (data[0] % 11) {
     case 0:
       State(rest);
       break;
@@ -242,8 +256,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 8:
       Request<v1::DefineVmRequest>(rest, DefineVm);
       break;
-    default:
+    case 9:
       Request<v1::ApplyConfigRequest>(rest, Apply);
+      break;
+    default:
+      Warm(rest);
       break;
   }
   return 0;

@@ -340,6 +340,28 @@ class KvmdTest(SwitchTestCase):
         self.assertNotIn("va-n0", {p.name for p in self.switch.api.list_ports()})
         self.assertIn("killed", self.call("GetVm", V.VmRequest(name="va")).status.error)
 
+    def test_a_vm_started_while_the_switch_restarts_waits_for_it(self):
+        self.define("vw", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.5/24 sy.ping=10.0.0.6")
+        self.define("vx", V.NIC_KIND_TAP, "sy.ip=10.0.0.6/24")
+        self.call("StartVm", V.VmRequest(name="vx"))
+        self.switch.stop()
+        # Before: StartVm failed UNAVAILABLE and the VM stayed off.
+        vm = self.call("StartVm", V.VmRequest(name="vw"))
+        self.assertEqual(vm.status.state, S.Value("VM_STATE_WAITING"))
+        self.assertIn("does not answer", vm.status.error)
+        self.assertEqual(vm.status.pid, 0)
+        # Destroying a waiting VM ends the wait.
+        vm = self.call("DestroyVm", V.VmRequest(name="vw"))
+        self.assertEqual(vm.status.state, S.Value("VM_STATE_SHUTOFF"))
+        vm = self.call("StartVm", V.VmRequest(name="vw"))
+        self.assertEqual(vm.status.state, S.Value("VM_STATE_WAITING"))
+        self.switch.start()
+        self.switch.wait_running()
+        self.wait_state("vw", S.Value("VM_STATE_RUNNING"), 60)
+        # vx's TAP port came back with the switch, without the agent.
+        wait_for(lambda: self.ping_oks("vw") >= 2, 60, "vw pings vx after the switch restart")
+        self.assertEqual(self.state("vx"), S.Value("VM_STATE_RUNNING"))
+
     def test_a_stale_pidfile_never_takes_an_unrelated_process(self):
         self.define("vs", V.NIC_KIND_VHOST_USER, "sy.ip=10.0.0.9/24")
         self.agent.stop()

@@ -95,6 +95,34 @@ class RestartTest(unittest.TestCase):
         t.create_port("a", tap=restart_outage.pb.port.Tap(name=tap))
         self.assertTrue(tap_exists(t.sw_ns, tap))
 
+    def test_a_graceful_restart_keeps_the_learned_macs_and_a_crash_does_not(self):
+        t = self.trial("kernel-afpacket")
+        a, b = t.peers
+        mac_a, mac_b = restart_outage.MAC_A, restart_outage.MAC_B
+        a.cmd(f"stream {mac_b} 200")
+        b.cmd(f"stream {mac_a} 200")
+        wait_for(lambda: a.cmd("gaps")["rx"] > 10 and b.cmd("gaps")["rx"] > 10, 10,
+                 "both directions flowing")
+        a.cmd("stream stop")
+        b.cmd("stream stop")
+
+        def learned():
+            return {e.mac for e in t.switch.api.fdb_entries("lan0")} & {mac_a, mac_b}
+
+        self.assertEqual(learned(), {mac_a, mac_b})
+        t.switch.stop()
+        warm = os.path.join(t.switch.state_dir, "warm.json")
+        self.assertTrue(os.path.exists(warm), "a graceful stop left no warm state")
+        t.switch.start()
+        t.switch.wait_running(timeout=30)
+        # Known before either guest sent a frame: no flood to reach them.
+        self.assertEqual(learned(), {mac_a, mac_b})
+        self.assertFalse(os.path.exists(warm), "the warm state is used once")
+        t.switch.kill9()
+        t.switch.start()
+        t.switch.wait_running(timeout=30)
+        self.assertEqual(learned(), set(), "a crash brought back MACs from before it")
+
     def test_a_kernel_port_whose_netdev_is_missing_at_start_opens_when_it_appears(self):
         # A container's veth made after the switch started. Before: the port
         # stayed "not restored" until the next start.

@@ -416,6 +416,14 @@ void ConfigSeeds() {
       ctl::LeaseToProto(LeaseReport{"lan0", 0x525400000002, Ip("192.168.50.10"), "web", 0, true});
   Write(t, "leases_json", With(1, Json(leases)));
 
+  switchyard::store::Warm warm;
+  warm.set_version(1);
+  warm.set_saved_unix_seconds(1700003600);
+  *warm.add_fdb() = ctl::FdbRowToProto("lan0", FdbRow{"vm1", 0x525400000001, 10, false, 42});
+  *warm.add_fdb() =
+      ctl::FdbRowToProto("ovl0", FdbRow{"vxlan-10.99.0.20", 0x525400000009, 0, false, 7});
+  Write(t, "warm_json", With(10, Json(warm)));
+
   kvm::VmConfig config;
   config.name = "web";
   config.vcpus = 2;

@@ -51,6 +51,7 @@ class FakeEngine final : public dp::Engine {
   std::vector<dp::NetworkReport> Networks() const override { return {}; }
   std::vector<dp::EndpointReport> Endpoints() const override { return {}; }
   std::vector<dp::FdbRow> FdbEntries(const std::string&) const override { return {}; }
+  size_t RestoreFdb(const std::string&, const std::vector<dp::FdbRow>&) override { return 0; }
   std::vector<dp::LeaseReport> Leases(const std::string&) const override { return {}; }
   void RestoreLeases(const std::vector<dp::LeaseReport>&) override {}
   uint64_t lease_generation() const override { return 0; }

@@ -195,6 +195,41 @@ TEST_F(StateStoreTest, MissingLeasesAreNotAnError) {
   EXPECT_TRUE(loaded.empty());
 }
 
+TEST_F(StateStoreTest, TheWarmStateIsTakenOnceAndACorruptOneIsRefused) {
+  std::unique_ptr<StateStore> store;
+  ASSERT_TRUE(StateStore::Open(dir_, &store).ok());
+  WarmState warm;
+  warm.saved_unix_s = 1700000000;
+  warm.fdb = {{"lan0", dp::FdbRow{"vm1", 0x525400000001, 10, false, 42}},
+              {"ovl0", dp::FdbRow{"vxlan-10.99.0.20", 0x525400000009, 0, false, 0}}};
+  ASSERT_TRUE(store->SaveWarm(warm).ok());
+  WarmState taken;
+  bool found = false;
+  ASSERT_TRUE(store->TakeWarm(&taken, &found).ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(taken.saved_unix_s, warm.saved_unix_s);
+  ASSERT_EQ(taken.fdb.size(), 2u);
+  EXPECT_EQ(taken.fdb[0].first, "lan0");
+  EXPECT_EQ(taken.fdb[0].second.port, "vm1");
+  EXPECT_EQ(taken.fdb[0].second.mac, 0x525400000001u);
+  EXPECT_EQ(taken.fdb[0].second.vlan, 10);
+  EXPECT_EQ(taken.fdb[0].second.age_s, 42u);
+  // Used once: a crash after this start brings nothing back.
+  ASSERT_TRUE(store->TakeWarm(&taken, &found).ok());
+  EXPECT_FALSE(found);
+  for (
+      const char* text :
+      {"{ not json", R"({"version": 2})",
+       R"({"version": 1, "fdb": [{"network": "lan0", "mac": "zz", "port": "vm1"}]})",
+       R"({"version": 1, "fdb": [{"network": "lan0", "mac": "52:54:00:00:00:01", "vlan": 5000}]})"}) {
+    std::ofstream(store->warm_path(), std::ios::trunc) << text;
+    Status s = store->TakeWarm(&taken, &found);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << text;
+    EXPECT_TRUE(taken.fdb.empty()) << text;
+    EXPECT_FALSE(std::filesystem::exists(store->warm_path())) << text;
+  }
+}
+
 TEST_F(StateStoreTest, CorruptLeasesAreRefusedWithNothingLoaded) {
   std::unique_ptr<StateStore> store;
   ASSERT_TRUE(StateStore::Open(dir_, &store).ok());

@@ -105,6 +105,35 @@ TEST_F(VmManagerTest, RefusedCallsSayWhyWithTheirCodes) {
   EXPECT_EQ(vms_->Get("web1", &report).code(), StatusCode::kNotFound);
 }
 
+// The switch is restarting: the VM waits for it (its error says why), and
+// a destroy ends the wait. Before: StartVm failed UNAVAILABLE.
+TEST_F(VmManagerTest, AStartWhileTheSwitchDoesNotAnswerWaitsForIt) {
+  ASSERT_TRUE(Load().ok());
+  VmConfig vm;
+  vm.name = "web2";
+  vm.kernel = dir_ + "/vmlinux";
+  std::ofstream(vm.kernel) << "not a kernel: never booted here";
+  vm.accel = Accel::kTcg;
+  vm.nics.push_back(NicConfig{.network = "lan0", .mac = "52:54:00:00:00:02"});
+  ASSERT_TRUE(Answer([&](VmManager::Done d) { vms_->Define(vm, d); }).ok());
+
+  ASSERT_TRUE(Answer([&](VmManager::Done d) { vms_->Start("web2", d); }).ok());
+  VmReport report;
+  ASSERT_TRUE(vms_->Get("web2", &report).ok());
+  EXPECT_EQ(report.state, VmState::kWaiting);
+  EXPECT_EQ(report.pid, 0);
+  EXPECT_NE(report.error.find("does not answer"), std::string::npos) << report.error;
+  EXPECT_EQ(VmStateName(report.state), "waiting");
+
+  Status s = Answer([&](VmManager::Done d) { vms_->Start("web2", d); });
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "web2 is waiting: cannot start");
+  ASSERT_TRUE(Answer([&](VmManager::Done d) { vms_->Destroy("web2", d); }).ok());
+  ASSERT_TRUE(vms_->Get("web2", &report).ok());
+  EXPECT_EQ(report.state, VmState::kShutoff);
+  EXPECT_EQ(report.error, "");
+}
+
 TEST_F(VmManagerTest, DefinitionsSurviveARestartAndACorruptFileStopsTheAgent) {
   ASSERT_TRUE(Load().ok());
   ASSERT_TRUE(Answer([&](VmManager::Done d) { vms_->Define(NoKernel(), d); }).ok());
