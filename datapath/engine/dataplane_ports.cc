@@ -274,7 +274,9 @@ void Dataplane::RetryFailedPorts() {
       continue;
     }
     const FailedPort failed = it->second;
-    if (Status s = AddPort(failed.spec, /*restoring=*/true); !s.ok()) {
+    // Not as restoring: a TAP of its name that appeared meanwhile is taken
+    // over only if the switch made it (marked), never a VM's.
+    if (Status s = AddPort(failed.spec, /*restoring=*/false); !s.ok()) {
       if (s.message() != failed.error) {  // once per new reason, not every second
         SY_WARN("port " << name << ": still not open: " << s.message());
         failed_ports_.at(name).error = s.message();
