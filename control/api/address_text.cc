@@ -30,10 +30,12 @@ Status ReadText(std::string_view field, std::string_view text, dp::Ipv4Cidr* out
 }
 
 Status ReadText(std::string_view field, std::string_view text, dp::IpCidr* out) {
-  if (std::string why = dp::IpCidr::WhyNot(text); !why.empty()) {
+  std::string why;
+  const std::optional<dp::IpCidr> c = dp::IpCidr::Parse(text, &why);
+  if (!c) {
     return Status(StatusCode::kInvalidArgument, std::string(field) + ": " + why);
   }
-  *out = *dp::IpCidr::Parse(text);
+  *out = *c;
   return Status::Ok();
 }
 

@@ -62,46 +62,43 @@ std::string Ipv4Cidr::SubnetString() const {
   return network().ToString() + "/" + std::to_string(length);
 }
 
-std::optional<IpCidr> IpCidr::Parse(std::string_view text) {
-  if (!WhyNot(text).empty()) {
+std::optional<IpCidr> IpCidr::Parse(std::string_view text, std::string* why) {
+  auto refuse = [why](std::string reason) -> std::optional<IpCidr> {
+    if (why != nullptr) {
+      *why = std::move(reason);
+    }
     return std::nullopt;
+  };
+  if (text.find('\0') != std::string_view::npos) {
+    return refuse("the text holds a NUL byte");
   }
   const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    return refuse("'" + std::string(text) + "' has no /PREFIX");
+  }
   const std::string ip(text.substr(0, slash));
+  const std::string_view prefix = text.substr(slash + 1);
   IpCidr out;
   if (inet_pton(AF_INET, ip.c_str(), out.bytes.data()) == 1) {
     out.family = Family::kIpv4;
-  } else {
-    inet_pton(AF_INET6, ip.c_str(), out.bytes.data());
+  } else if (inet_pton(AF_INET6, ip.c_str(), out.bytes.data()) == 1) {
     out.family = Family::kIpv6;
+  } else {
+    return refuse("'" + ip + "' is not an IPv4 or IPv6 address");
   }
-  out.length = *ParseLength(text.substr(slash + 1), out.family == Family::kIpv4 ? 32 : 128);
+  const int max = out.family == Family::kIpv4 ? 32 : 128;
+  const std::optional<int> length = ParseLength(prefix, max);
+  if (!length) {
+    return refuse("prefix '" + std::string(prefix) + "' is not 0.." + std::to_string(max));
+  }
+  out.length = *length;
   return out;
 }
 
 std::string IpCidr::WhyNot(std::string_view text) {
-  const size_t slash = text.find('/');
-  if (text.find('\0') != std::string_view::npos) {
-    return "the text holds a NUL byte";
-  }
-  if (slash == std::string_view::npos) {
-    return "'" + std::string(text) + "' has no /PREFIX";
-  }
-  const std::string ip(text.substr(0, slash));
-  const std::string_view prefix = text.substr(slash + 1);
-  unsigned char buf[16];
-  int max = 0;
-  if (inet_pton(AF_INET, ip.c_str(), buf) == 1) {
-    max = 32;
-  } else if (inet_pton(AF_INET6, ip.c_str(), buf) == 1) {
-    max = 128;
-  } else {
-    return "'" + ip + "' is not an IPv4 or IPv6 address";
-  }
-  if (!ParseLength(prefix, max)) {
-    return "prefix '" + std::string(prefix) + "' is not 0.." + std::to_string(max);
-  }
-  return "";
+  std::string why;
+  Parse(text, &why);
+  return why;
 }
 
 std::string IpCidr::ToString() const {

@@ -67,8 +67,9 @@ struct IpCidr {
   std::array<uint8_t, 16> bytes{};  // network order; IPv4 in the first 4
   int length = 0;                   // 0..32 or 0..128
 
-  static std::optional<IpCidr> Parse(std::string_view text);
-  // Why Parse refuses `text`, for messages; empty when it does not.
+  // `*why` (when given) gets the reason for a refusal, for messages.
+  static std::optional<IpCidr> Parse(std::string_view text, std::string* why = nullptr);
+  // Why Parse refuses `text`; empty when it does not.
   static std::string WhyNot(std::string_view text);
 
   int AddressBytes() const { return family == Family::kIpv4 ? 4 : 16; }

@@ -279,7 +279,7 @@ void Dataplane::RetryFailedPorts() {
     if (Status s = AddPort(failed.spec, /*restoring=*/false); !s.ok()) {
       if (s.message() != failed.error) {  // once per new reason, not every second
         SY_WARN("port " << name << ": still not open: " << s.message());
-        failed_ports_.at(name).error = s.message();
+        it->second.error = s.message();
       }
       continue;
     }

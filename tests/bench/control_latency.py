@@ -24,7 +24,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import grpc  # noqa: E402
 
-from sylib import Switch, pb, run_in, unique, wait_for  # noqa: E402
+from sylib import Switch, add_netns, pb, run_in, unique, wait_for  # noqa: E402
 
 SENDER = r"""
 import socket, sys, time
@@ -69,10 +69,7 @@ def main():
     namespaces, procs, sw = [], [], None
     try:
         for tag in ("s", "a", "b"):
-            ns = unique("lat" + tag)
-            subprocess.run(["ip", "netns", "add", ns], check=True)
-            namespaces.append(ns)
-            run_in(ns, "ip", "link", "set", "lo", "up")
+            namespaces.append(add_netns("lat" + tag))
         ns_s, ns_a, ns_b = namespaces
         for sw_end, peer, ns in (("swa", "a0", ns_a), ("swb", "b0", ns_b)):
             subprocess.run(["ip", "link", "add", sw_end, "netns", ns_s, "type", "veth", "peer",

@@ -106,10 +106,8 @@ class Trial:
 
     # -- what the trial makes -------------------------------------------
     def netns(self, tag):
-        name = unique(tag)
-        subprocess.run(["ip", "netns", "add", name], check=True)
+        name = sylib.add_netns(tag)
         self.namespaces.append(name)
-        run_in(name, "ip", "link", "set", "lo", "up")
         return name
 
     def start_switch(self):
@@ -187,11 +185,7 @@ class Trial:
         for tap in self.taps:  # persistent: not left to the namespace's teardown
             run_in(self.sw_ns, "ip", "link", "del", tap, check=False)
         for ns in self.namespaces:
-            pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
-                                  text=True).stdout.split()
-            for pid in pids:  # only processes this trial started there
-                subprocess.run(["kill", "-9", pid])
-            subprocess.run(["ip", "netns", "del", ns])
+            sylib.remove_netns(ns)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- the measurement ------------------------------------------------

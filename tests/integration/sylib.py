@@ -149,6 +149,23 @@ def run_in(ns, *cmd, check=True, timeout=60):
                           text=True, timeout=timeout).stdout
 
 
+def add_netns(tag):
+    """A network namespace of a name unique to the run, with lo up."""
+    name = unique(tag)
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    run_in(name, "ip", "link", "set", "lo", "up")
+    return name
+
+
+def remove_netns(ns):
+    """Kills what runs in `ns` (its maker's processes only: the namespace is
+    its own) and deletes it, its veths with it."""
+    for pid in subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
+                              text=True).stdout.split():
+        subprocess.run(["kill", "-9", pid])
+    subprocess.run(["ip", "netns", "del", ns])
+
+
 class Switch:
     """A switchyardd with its API socket and state dir in `workdir`."""
 
@@ -397,11 +414,8 @@ class SwitchTestCase(unittest.TestCase):
             g.close()
         if self.switch:
             self.switch.stop()
-        for ns in self.namespaces:  # takes its veths along
-            for pid in subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
-                                      text=True).stdout.split():
-                subprocess.run(["kill", "-9", pid])  # only processes the test started there
-            subprocess.run(["ip", "netns", "del", ns])
+        for ns in self.namespaces:
+            remove_netns(ns)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def sock(self, name):
@@ -413,10 +427,8 @@ class SwitchTestCase(unittest.TestCase):
 
     def netns(self, tag):
         """A network namespace of this test's own, deleted at the end."""
-        name = unique(tag)
-        subprocess.run(["ip", "netns", "add", name], check=True)
+        name = add_netns(tag)
         self.namespaces.append(name)
-        run_in(name, "ip", "link", "set", "lo", "up")
         return name
 
     def veth(self, ns_a, name_a, ns_b, name_b):
